@@ -1,0 +1,3 @@
+module attachproof.dev/fixtures
+
+go 1.19

@@ -1,0 +1,97 @@
+package dev.attachproof.cli;
+
+import dev.attachproof.diagnose.Diagnosis;
+import dev.attachproof.diagnose.Doctor;
+import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.GoProcess;
+import dev.attachproof.diagnose.GoProcessScan;
+import dev.attachproof.diagnose.Status;
+import dev.attachproof.diagnose.TargetNotFoundException;
+import dev.attachproof.diagnose.TracerFacts;
+import dev.attachproof.diagnose.Verdict;
+import dev.attachproof.diagnose.checks.PidNamespace;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.report.DoctorJson;
+import dev.attachproof.report.DoctorText;
+import dev.attachproof.report.Style;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code doctor [PID]}: every check, then the live proof. */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Checks whether a debugger can attach to PID from here, and proves it by attaching for microseconds.",
+            "With no PID: this environment's side of every check, and each visible Go process with its predicted verdict.",
+            "Exit status: 0 attachable, 1 not attachable, 2 bad input, 3 internal error."})
+final class DoctorCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process to check.")
+    String pid;
+
+    @Option(names = "--json", description = "Print JSON (schema attachproof.doctor/v1).")
+    boolean json;
+
+    @Option(names = "--no-proof", description = "Only predict from the checks; do not attach.")
+    boolean noProof;
+
+    @Option(names = "--dlv", paramLabel = "PATH", description = "The Delve binary to check against the target's Go version.")
+    String dlv;
+
+    @Option(names = "--stop", paramLabel = "leader|all", defaultValue = "leader",
+            description = "Threads stopped during the proof: the leader (default) or all threads.")
+    String stop;
+
+    @Override
+    public Integer call() {
+        StopMode mode = switch (stop) {
+            case "leader" -> StopMode.LEADER;
+            case "all" -> StopMode.ALL_THREADS;
+            default -> throw new BadInputException("--stop takes 'leader' or 'all', not '" + stop + "'");
+        };
+        FactsReader facts = Engine.facts();
+        Doctor doctor = Engine.doctor(facts, dlv, mode);
+        PrintStream out = System.out;
+        if (pid == null) {
+            TracerFacts tracer = doctor.tracerFacts();
+            List<Finding> env = doctor.environment(tracer);
+            List<GoProcess> processes = new GoProcessScan(facts, doctor).scan(tracer);
+            out.print(json ? DoctorJson.writeEnvironment(env, processes) : DoctorText.writeEnvironment(env, processes, Style.forConsole()));
+            return ExitCodes.ATTACHABLE;
+        }
+        int target = Pids.parse(pid);
+        Diagnosis d = diagnose(doctor, target, !noProof);
+        String name = facts.procfs().comm(target).orElse("?");
+        requireGo(d, target, name);
+        if (d.proof().attempted() && !d.proof().ok() && d.proof().errno() == null
+                && d.proof().notes().stream().anyMatch(n -> n.startsWith("the process exited"))) {
+            throw new BadInputException("pid " + target + " (" + name + ") exited during the check");
+        }
+        out.print(json ? DoctorJson.write(d) : DoctorText.write(d, name, Style.forConsole()));
+        return d.verdict() == Verdict.ATTACHABLE ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
+    }
+
+    static Diagnosis diagnose(Doctor doctor, int pid, boolean prove) {
+        try {
+            return doctor.diagnose(pid, prove);
+        } catch (TargetNotFoundException e) {
+            throw new BadInputException("no process with pid " + pid + " is visible here: it does not exist, has exited, "
+                    + "or runs in another PID namespace (to reach one: " + PidNamespace.notVisibleRemedy() + ")");
+        }
+    }
+
+    /** attachproof is about Go processes: a readable non-Go executable is bad input. */
+    static void requireGo(Diagnosis d, int pid, String name) {
+        d.findings().stream()
+                .filter(f -> f.id().equals("target.go") && f.status() == Status.FAIL)
+                .findFirst()
+                .ifPresent(f -> {
+                    throw new BadInputException("pid " + pid + " (" + name + ") is not a Go program (no Go build info in /proc/"
+                            + pid + "/exe): attachproof diagnoses Go processes; `attachproof ps` lists them");
+                });
+    }
+}

@@ -1,0 +1,16 @@
+package dev.attachproof.diagnose;
+
+import java.util.List;
+
+/**
+ * The doctor's answer for one pid: the verdict (decided by the proof when there is one), what the
+ * checks alone predicted, every finding, the proof, and a sentence when the proof contradicted
+ * the prediction (null otherwise).
+ */
+public record Diagnosis(int pid, Verdict verdict, Verdict predicted, List<Finding> findings, Proof proof,
+                        String contradiction) {
+
+    public List<Finding> failing() {
+        return findings.stream().filter(f -> f.status() == Status.FAIL).toList();
+    }
+}

@@ -1,0 +1,185 @@
+package dev.attachproof.diagnose;
+
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.linux.CallResult;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.linux.NativeBuffers;
+import dev.attachproof.procfs.FileRead;
+import dev.attachproof.procfs.Mapping;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.procfs.ProcStat;
+import dev.attachproof.procfs.ProcStatus;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Gathers facts from a {@link ProcFs}; with a {@link Linux} binding, also runs the seccomp probes. */
+public final class FactsReader {
+    /** The runtime variables the proof reads. */
+    public static final List<String> PROOF_SYMBOLS = List.of("runtime.buildVersion", "runtime.allglen");
+
+    private final ProcFs procfs;
+    private final Linux linux;
+
+    /** {@code linux} may be null: then no probe is made (recorded trees). */
+    public FactsReader(ProcFs procfs, Linux linux) {
+        this.procfs = procfs;
+        this.linux = linux;
+    }
+
+    public ProcFs procfs() {
+        return procfs;
+    }
+
+    public TracerFacts tracer() {
+        int self = procfs.selfPid();
+        ProcStatus status = procfs.status(self)
+                .orElseThrow(() -> new IllegalStateException("cannot read /proc/" + self + "/status: is /proc mounted?"));
+        return new TracerFacts(self, status, procfs.yamaPtraceScope(), procfs.lsmList(), procfs.securityLabel(self),
+                text(procfs.namespace(self, "pid")), text(procfs.namespace(self, "user")),
+                text(procfs.namespace(self, "mnt")),
+                linux == null ? null : probePtrace(), linux == null ? null : probeProcessVmReadv());
+    }
+
+    /** The target's facts; empty when /proc/PID does not exist (or vanished while we read). */
+    public Optional<TargetFacts> target(int pid, int tracerPid) {
+        Optional<ProcStatus> status = procfs.status(pid);
+        if (status.isEmpty()) {
+            return Optional.empty();
+        }
+        ProcStatus st = status.get();
+        Optional<String> tracerName = st.tracerPid() == 0 ? Optional.empty() : procfs.comm(st.tracerPid());
+        return Optional.of(new TargetFacts(pid, st, procfs.owner(pid), procfs.securityLabel(pid),
+                procfs.namespace(pid, "pid"), procfs.namespace(pid, "user"), procfs.namespace(pid, "mnt"),
+                tracerName, descends(pid, tracerPid), binary(pid)));
+    }
+
+    /** Yama's task_is_descendant: is {@code ancestor} on the target's chain of parents? */
+    private boolean descends(int pid, int ancestor) {
+        int p = pid;
+        for (int depth = 0; depth < 4096 && p > 1; depth++) {
+            Optional<ProcStat> st = procfs.stat(p);
+            if (st.isEmpty()) {
+                return false;
+            }
+            p = st.get().ppid();
+            if (p == ancestor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reads the target's executable through /proc/PID/exe. */
+    public BinaryFacts binary(int pid) {
+        FileRead link = procfs.readLink("proc/" + pid + "/exe");
+        String linkText = link.asText().orElse("");
+        if (!(link instanceof FileRead.Content)) {
+            return BinaryFacts.unreadable(linkText, link instanceof FileRead.Unreadable u ? u.reason() : "ENOENT");
+        }
+        Path exe = procfs.pidDir(pid).resolve("exe");
+        ElfFile elf;
+        try {
+            elf = ElfFile.open(exe);
+        } catch (ElfFormatException e) {
+            return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), "", 0, Optional.empty(),
+                    false, false, Map.of(), 0);
+        } catch (AccessDeniedException e) {
+            return BinaryFacts.unreadable(linkText, "EACCES");
+        } catch (NoSuchFileException e) {
+            return BinaryFacts.unreadable(linkText, "ENOENT");
+        } catch (IOException e) {
+            return BinaryFacts.unreadable(linkText, e.getMessage());
+        }
+        Optional<GoBuildInfo> info;
+        Map<String, Long> symbols;
+        boolean hasSymtab;
+        try {
+            info = GoBuildInfo.read(elf);
+            hasSymtab = elf.section(".symtab").isPresent();
+            symbols = info.isPresent() ? toAddresses(elf.symbols(PROOF_SYMBOLS)) : Map.of();
+        } catch (ElfFormatException e) {
+            return new BinaryFacts(linkText, "malformed ELF: " + e.getMessage(), "unknown", elf.arch(), elf.type(),
+                    Optional.empty(), false, false, Map.of(), 0);
+        }
+        return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), elf.arch(), elf.type(), info,
+                elf.hasDwarf(), hasSymtab, symbols, loadBias(elf, pid, linkText));
+    }
+
+    private static Map<String, Long> toAddresses(Map<String, ElfFile.Symbol> symbols) {
+        return symbols.entrySet().stream()
+                .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> e.getValue().value()));
+    }
+
+    /** For a PIE (ET_DYN), where it was loaded relative to its link-time addresses. */
+    private long loadBias(ElfFile elf, int pid, String linkText) {
+        if (elf.type() != ElfFile.ET_DYN) {
+            return 0;
+        }
+        String path = linkText.endsWith(" (deleted)") ? linkText.substring(0, linkText.length() - 10) : linkText;
+        for (Mapping m : procfs.maps(pid)) {
+            if (m.path().equals(path) || m.path().equals(linkText)) {
+                return m.start() - m.offset() - (elf.firstLoadAddress() & ~0xfffL);
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * What the executable's path is in our mount namespace, compared by inode with the file the
+     * process actually runs: "same", "replaced" (a new file at that path, e.g. after a deploy),
+     * "deleted", "missing" or "unknown" (a recorded tree, or we cannot stat it).
+     */
+    private String pathState(Path exe, String linkText, int pid) {
+        if (linkText.endsWith(" (deleted)")) {
+            return "deleted";
+        }
+        if (!procfs.isLive()) {
+            return "unknown";
+        }
+        try {
+            Object running = Files.getAttribute(exe, "unix:ino");
+            Object runningDev = Files.getAttribute(exe, "unix:dev");
+            Path here = Path.of(linkText);
+            if (!Files.exists(here)) {
+                return "missing";
+            }
+            boolean same = running.equals(Files.getAttribute(here, "unix:ino"))
+                    && runningDev.equals(Files.getAttribute(here, "unix:dev"));
+            return same ? "same" : "replaced";
+        } catch (IOException | UnsupportedOperationException e) {
+            return "unknown";
+        }
+    }
+
+    /** PTRACE_GETSIGINFO on ourselves, whom we do not trace: the kernel answers ESRCH. */
+    private SyscallProbe probePtrace() {
+        CallResult<?> r = linux.ptraceGetSiginfo(linux.getpid());
+        return new SyscallProbe("ptrace(PTRACE_GETSIGINFO, self)", "ESRCH", outcome(r));
+    }
+
+    /** process_vm_readv of 8 bytes of our own memory: allowed to anyone, unless filtered. */
+    private SyscallProbe probeProcessVmReadv() {
+        ByteBuffer src = ByteBuffer.allocateDirect(8).putLong(0, 0x6174746163687072L);
+        ByteBuffer dst = ByteBuffer.allocateDirect(8);
+        CallResult<?> r = linux.processVmReadv(linux.getpid(), NativeBuffers.address(src), dst);
+        return new SyscallProbe("process_vm_readv(self, 8 bytes)", "ok", outcome(r));
+    }
+
+    private static String outcome(CallResult<?> r) {
+        return r.ok() ? "ok" : r.errno().name();
+    }
+
+    private static String text(FileRead r) {
+        return r.asText().orElse("");
+    }
+}

@@ -1,0 +1,59 @@
+package dev.attachproof.diagnose.checks;
+
+import dev.attachproof.diagnose.Check;
+import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.KernelRules;
+import dev.attachproof.diagnose.TargetFacts;
+import dev.attachproof.diagnose.TracerFacts;
+
+import java.util.List;
+
+/**
+ * capability.sys_ptrace: CAP_SYS_PTRACE in our effective set, and whether this attach needs it:
+ * for another user's process, a non-dumpable one, under Yama scope 1 (non-descendant) or 2,
+ * or for a target holding capabilities we lack (commoncap's permitted-subset rule).
+ */
+public final class SysPtraceCapability implements Check {
+    public String id() {
+        return "capability.sys_ptrace";
+    }
+
+    public Finding evaluate(TracerFacts tracer, TargetFacts target) {
+        long eff = tracer.status().capEff().orElse(0);
+        Finding.Builder f = Finding.of(id())
+                .evidence("file", "/proc/self/status")
+                .evidence("CapEff", String.format("%016x", eff))
+                .evidence("CAP_SYS_PTRACE", KernelRules.sysPtrace(tracer, null) != KernelRules.CapScope.NOT_HELD);
+        if (target == null) {
+            return KernelRules.sysPtrace(tracer, null) == KernelRules.CapScope.NOT_HELD
+                    ? f.warn("CAP_SYS_PTRACE is not in our effective set: only same-user, dumpable processes can be attached",
+                        "for other users' processes run as root with CAP_SYS_PTRACE (containers: --cap-add=SYS_PTRACE; Kubernetes: securityContext.capabilities.add: [SYS_PTRACE])")
+                    : f.pass("CAP_SYS_PTRACE is in our effective set");
+        }
+        List<String> needs = KernelRules.reasonsNeedingSysPtrace(tracer, target);
+        List<String> missing = KernelRules.missingPermitted(tracer, target);
+        f.evidence("neededFor", needs);
+        if (!missing.isEmpty()) {
+            f.evidence("targetCapPrm", String.format("%016x", target.status().capPrm().orElse(0)))
+             .evidence("capsTargetHoldsWeLack", missing);
+        }
+        KernelRules.CapScope scope = KernelRules.sysPtrace(tracer, target);
+        if (needs.isEmpty()) {
+            return f.pass(scope == KernelRules.CapScope.NOT_HELD
+                    ? "not held, and not needed for this target"
+                    : "held (not needed for this target)");
+        }
+        return switch (scope) {
+            case COUNTS -> f.pass("held, and it counts in the target's user namespace: it covers " + String.join(", ", needs));
+            case UNKNOWN -> f.warn("held, but whether it counts in the target's user namespace cannot be seen from here",
+                    "see namespace.user");
+            case DOES_NOT_COUNT -> f.evidence("errno", "EPERM").fail(
+                    "held only in our own user namespace, not in the target's, and needed: " + String.join(", ", needs),
+                    "run the debugger in the target's user namespace or an ancestor of it (e.g. on the host, or in a container without its own user namespace)");
+            case NOT_HELD -> f.evidence("errno", "EPERM").fail(
+                    "not held, and needed: " + String.join(", ", needs)
+                            + (missing.isEmpty() ? "" : " (the target holds " + String.join(", ", missing) + ")"),
+                    "grant CAP_SYS_PTRACE: run as root, or --cap-add=SYS_PTRACE for a container, or securityContext.capabilities.add: [SYS_PTRACE] in Kubernetes");
+        };
+    }
+}

@@ -1,0 +1,334 @@
+package dev.attachproof.ptrace;
+
+import dev.attachproof.linux.CallResult;
+import dev.attachproof.linux.Errno;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.linux.LinuxConstants;
+import dev.attachproof.linux.WaitStatus;
+import dev.attachproof.procfs.ProcFs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An open attach: the target's threads seized and stopped, its memory readable, until
+ * {@link #close()} detaches them. Every method runs on the tracer thread.
+ *
+ * <p>The stop protocol is ptrace(2)'s for seized tracees: PTRACE_INTERRUPT, then waitpid until
+ * the thread reports a stop. Usually that is the PTRACE_EVENT_STOP the interrupt causes; if a
+ * signal was on its way, the thread reports that signal's delivery stop first, and we keep the
+ * signal to re-inject it with PTRACE_DETACH, so the target never loses it.
+ */
+public final class PtraceSession implements AutoCloseable {
+    private static final int MAX_THREAD_ROUNDS = 16;
+
+    private final Tracer tracer;
+    private final Linux linux;
+    private final ProcFs procfs;
+    private final int pid;
+    private final String method;
+    private final Set<Integer> seized = new LinkedHashSet<>();
+    private final Map<Integer, Integer> pendingSignals = new HashMap<>();
+    private final List<String> notes = new ArrayList<>();
+    private long stopStartNanos;
+    private long stoppedNanos = -1;
+    private boolean closed;
+    private FileChannel memFile;
+    private String lastReadMethod = "none";
+
+    private PtraceSession(Tracer tracer, Linux linux, ProcFs procfs, int pid, String method) {
+        this.tracer = tracer;
+        this.linux = linux;
+        this.procfs = procfs;
+        this.pid = pid;
+        this.method = method;
+    }
+
+    static AttachResult open(Tracer tracer, Linux linux, ProcFs procfs, int pid, StopMode mode, Duration timeout) {
+        prime(linux, pid);
+        CallResult<Long> seize = linux.ptraceSeize(pid, 0);
+        String method = "seize";
+        if (seize instanceof CallResult.Failed<Long> f) {
+            if (f.errno() == Errno.ESRCH) {
+                return new AttachResult.NoSuchProcess(pid, f.describe());
+            }
+            if (f.errno() != Errno.EIO && f.errno() != Errno.EINVAL) {
+                return new AttachResult.Denied(f);
+            }
+            // SEIZE itself is unknown to this kernel (before 3.4): PTRACE_ATTACH sends SIGSTOP.
+            CallResult<Long> attach = linux.ptraceAttach(pid);
+            if (attach instanceof CallResult.Failed<Long> af) {
+                return af.errno() == Errno.ESRCH ? new AttachResult.NoSuchProcess(pid, af.describe())
+                        : new AttachResult.Denied(af);
+            }
+            method = "attach";
+        }
+        PtraceSession s = new PtraceSession(tracer, linux, procfs, pid, method);
+        s.seized.add(pid);
+        tracer.opened(s);
+        s.stopStartNanos = System.nanoTime();
+        try {
+            AttachResult r = s.stopLeader(timeout);
+            if (r != null) {
+                s.close();
+                return r;
+            }
+            if (mode == StopMode.ALL_THREADS) {
+                s.stopOtherThreads(timeout);
+            }
+            return new AttachResult.Attached(s, method);
+        } catch (RuntimeException | Error e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Makes, once, each call used while the target is stopped, on a pid we do not trace yet (the
+     * kernel answers ECHILD or ESRCH and nothing happens), so that the binding's first-call costs
+     * (linking, class loading: milliseconds) are paid before the target stops, not while.
+     */
+    private static void prime(Linux linux, int pid) {
+        linux.waitpid(pid, LinuxConstants.WALL | LinuxConstants.WNOHANG);
+        linux.ptraceInterrupt(pid);
+        linux.ptraceDetach(pid, 0);
+        linux.ptracePeekData(pid, 0);
+        linux.processVmReadv(pid, 0, ByteBuffer.allocate(0));
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** "seize" or "attach". */
+    public String method() {
+        return method;
+    }
+
+    /** The thread ids stopped by this session. */
+    public Set<Integer> stoppedThreads() {
+        return Set.copyOf(seized);
+    }
+
+    /** Things worth telling: threads that exited meanwhile, signals held for re-injection. */
+    public List<String> notes() {
+        return List.copyOf(notes);
+    }
+
+    /** How the last memory read was done: "process_vm_readv", "/proc/PID/mem" or "PTRACE_PEEKDATA". */
+    public String lastReadMethod() {
+        return lastReadMethod;
+    }
+
+    /** Microseconds from the first PTRACE_INTERRUPT to the last detach; -1 while still open. */
+    public long stoppedMicros() {
+        return stoppedNanos < 0 ? -1 : stoppedNanos / 1000;
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code address}: process_vm_readv, else
+     * /proc/PID/mem, else PTRACE_PEEKDATA word by word (the last two work for a tracer even where
+     * a seccomp filter forbids process_vm_readv). Returns the bytes read or the last failure.
+     */
+    public CallResult<Long> read(long address, ByteBuffer dst) {
+        // Directly when already on the tracer thread: no hand-off (nor lambda) while the target is stopped.
+        return tracer.isTracerThread() ? readOnTracer(address, dst) : tracer.call(() -> readOnTracer(address, dst));
+    }
+
+    private CallResult<Long> readOnTracer(long address, ByteBuffer dst) {
+        requireOpen();
+        CallResult<Long> r = linux.processVmReadv(pid, address, dst);
+        if (r.ok()) {
+            lastReadMethod = "process_vm_readv";
+            return r;
+        }
+        if (r.errno() == Errno.EFAULT) {
+            return r;   // the address is not mapped: no other method will do better
+        }
+        CallResult<Long> mem = readProcMem(address, dst);
+        if (mem.ok()) {
+            lastReadMethod = "/proc/PID/mem";
+            return mem;
+        }
+        CallResult<Long> peek = readPeek(address, dst);
+        if (peek.ok()) {
+            lastReadMethod = "PTRACE_PEEKDATA";
+        }
+        return peek;
+    }
+
+    private CallResult<Long> readProcMem(long address, ByteBuffer dst) {
+        String call = "pread(/proc/" + pid + "/mem)";
+        try {
+            if (memFile == null) {
+                memFile = FileChannel.open(procfs.pidDir(pid).resolve("mem"), StandardOpenOption.READ);
+            }
+            ByteBuffer view = dst.duplicate();
+            int n = memFile.read(view, address);
+            return n < 0 ? new CallResult.Failed<>(call, Errno.EIO.number()) : new CallResult.Ok<>(call, (long) n);
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            Errno errno = m.contains("Permission denied") ? Errno.EACCES
+                    : m.contains("Input/output") ? Errno.EIO : Errno.EPERM;
+            return new CallResult.Failed<>(call, errno.number());
+        }
+    }
+
+    private CallResult<Long> readPeek(long address, ByteBuffer dst) {
+        ByteBuffer view = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long read = 0;
+        long aligned = address & ~7L;
+        int skip = (int) (address - aligned);
+        while (view.hasRemaining()) {
+            CallResult<Long> w = linux.ptracePeekData(pid, aligned);
+            if (!(w instanceof CallResult.Ok<Long> ok)) {
+                return read > 0 ? new CallResult.Ok<>("ptrace(PTRACE_PEEKDATA)", read) : w;
+            }
+            long word = ok.value();
+            for (int i = skip; i < 8 && view.hasRemaining(); i++, read++) {
+                view.put((byte) (word >>> (8 * i)));
+            }
+            skip = 0;
+            aligned += 8;
+        }
+        return new CallResult.Ok<>("ptrace(PTRACE_PEEKDATA)", read);
+    }
+
+    /** Detaches every stopped thread, re-injecting held signals. Safe to call twice. */
+    @Override
+    public void close() {
+        if (tracer.isTracerThread()) {
+            closeOnTracer();
+            return;
+        }
+        tracer.call(() -> {
+            closeOnTracer();
+            return null;
+        });
+    }
+
+    private void closeOnTracer() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int tid : seized) {
+            int sig = pendingSignals.getOrDefault(tid, 0);
+            CallResult<Long> d = linux.ptraceDetach(tid, sig);
+            if (d.errno() == Errno.ESRCH && procfs.exists(tid)) {
+                // Seized but not (yet) in a stop, so DETACH is refused: stop it, then detach.
+                linux.ptraceInterrupt(tid);
+                waitForStop(tid, Duration.ofMillis(200));
+                linux.ptraceDetach(tid, pendingSignals.getOrDefault(tid, 0));
+            }
+        }
+        stoppedNanos = System.nanoTime() - stopStartNanos;
+        if (memFile != null) {
+            try {
+                memFile.close();
+            } catch (IOException ignored) {
+                // nothing to do: the descriptor is gone either way
+            }
+        }
+        tracer.closed(this);
+    }
+
+    /** Stops the leader; null on success, else the reason (the caller closes the session). */
+    private AttachResult stopLeader(Duration timeout) {
+        if (method.equals("seize")) {
+            CallResult<Long> intr = linux.ptraceInterrupt(pid);
+            if (intr instanceof CallResult.Failed<Long> f) {
+                return f.errno() == Errno.ESRCH ? new AttachResult.NoSuchProcess(pid, f.describe())
+                        : new AttachResult.Denied(f);
+            }
+        }
+        return switch (waitForStop(pid, timeout)) {
+            case STOPPED -> null;
+            case GONE -> new AttachResult.NoSuchProcess(pid, "exited while being attached");
+            case TIMED_OUT -> new AttachResult.StopTimedOut(pid, timeout.toNanos() / 1000);
+        };
+    }
+
+    private void stopOtherThreads(Duration timeout) {
+        for (int round = 0; round < MAX_THREAD_ROUNDS; round++) {
+            List<Integer> fresh = new ArrayList<>();
+            for (int tid : procfs.tasks(pid)) {
+                if (!seized.contains(tid) && linux.ptraceSeize(tid, 0).ok()) {
+                    seized.add(tid);
+                    linux.ptraceInterrupt(tid);
+                    fresh.add(tid);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return;   // no thread started since the last scan: all are stopped
+            }
+            for (int tid : fresh) {
+                if (waitForStop(tid, timeout) != Stop.STOPPED) {
+                    notes.add("thread " + tid + " did not stop (exited, or stuck)");
+                }
+            }
+        }
+        notes.add("threads kept appearing; stopped " + seized.size());
+    }
+
+    private enum Stop { STOPPED, GONE, TIMED_OUT }
+
+    /** Polls waitpid(tid, __WALL|WNOHANG) with back-off until a stop, an exit or the deadline. */
+    private Stop waitForStop(int tid, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 0;
+        while (true) {
+            CallResult<WaitStatus> w = linux.waitpid(tid, LinuxConstants.WALL | LinuxConstants.WNOHANG);
+            if (w instanceof CallResult.Failed<WaitStatus> f) {
+                if (f.errno() != Errno.EINTR) {
+                    seized.remove(tid);
+                    return Stop.GONE;
+                }
+            } else if (w instanceof CallResult.Ok<WaitStatus> ok && !ok.value().nothingYet()) {
+                WaitStatus st = ok.value();
+                if (st.exited() || st.signaled()) {
+                    seized.remove(tid);
+                    return Stop.GONE;
+                }
+                if (st.stopped()) {
+                    int sig = st.stopSignal();
+                    boolean interruptStop = st.ptraceEvent() == LinuxConstants.PTRACE_EVENT_STOP;
+                    boolean ourSigstop = method.equals("attach") && sig == LinuxConstants.SIGSTOP;
+                    if (!interruptStop && !ourSigstop) {
+                        // A signal-delivery stop: the signal is ours to hand back on detach.
+                        pendingSignals.put(tid, sig);
+                        notes.add("signal " + sig + " arrived while stopping thread " + tid + "; re-injected on detach");
+                    }
+                    return Stop.STOPPED;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                return Stop.TIMED_OUT;
+            }
+            if (pause == 0) {
+                Thread.onSpinWait();
+                pause = 1_000;
+            } else {
+                LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 1_000_000);
+            }
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("session for pid " + pid + " is closed");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.attachproof.report;
+
+import dev.attachproof.diagnose.Diagnosis;
+import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.Proof;
+import dev.attachproof.diagnose.GoProcess;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code doctor --json}: schema attachproof.doctor/v1 (DESIGN.md). */
+public final class DoctorJson {
+    public static final String SCHEMA = "attachproof.doctor/v1";
+
+    private DoctorJson() {}
+
+    public static String write(Diagnosis d) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("schema", SCHEMA);
+        root.put("pid", d.pid());
+        root.put("verdict", d.verdict().json());
+        root.put("predicted", d.predicted().json());
+        root.put("contradiction", d.contradiction());
+        root.put("checks", d.findings().stream().map(DoctorJson::finding).toList());
+        root.put("proof", proof(d.proof()));
+        return Json.write(root);
+    }
+
+    /** The no-pid form: this side's checks and every visible Go process with its prediction. */
+    public static String writeEnvironment(List<Finding> findings, List<GoProcess> processes) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("schema", SCHEMA);
+        root.put("pid", null);
+        root.put("verdict", "unknown");
+        root.put("checks", findings.stream().map(DoctorJson::finding).toList());
+        root.put("processes", processes.stream().map(PsJson::process).toList());
+        return Json.write(root);
+    }
+
+    static Map<String, Object> finding(Finding f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", f.id());
+        m.put("status", f.status().json());
+        m.put("summary", f.summary());
+        m.put("evidence", f.evidence());
+        m.put("remedy", f.remedy());
+        return m;
+    }
+
+    static Map<String, Object> proof(Proof p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("attempted", p.attempted());
+        m.put("ok", p.ok());
+        m.put("method", p.method());
+        m.put("errno", p.errno());
+        m.put("failedCall", p.failedCall());
+        m.put("stoppedMicros", p.stoppedMicros() < 0 ? null : p.stoppedMicros());
+        m.put("goVersion", p.goVersion());
+        m.put("goroutines", p.goroutines());
+        m.put("readMethod", p.readMethod());
+        m.put("explainedBy", p.explainedBy());
+        m.put("notes", p.notes());
+        return m;
+    }
+}

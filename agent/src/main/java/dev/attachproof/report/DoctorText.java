@@ -1,0 +1,77 @@
+package dev.attachproof.report;
+
+import dev.attachproof.diagnose.Diagnosis;
+import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.GoProcess;
+import dev.attachproof.diagnose.Proof;
+import dev.attachproof.diagnose.Status;
+
+import java.util.List;
+
+/** {@code doctor} for people: the verdict first, then each check with its remedy, then the proof. */
+public final class DoctorText {
+    private DoctorText() {}
+
+    public static String write(Diagnosis d, String name, Style style) {
+        StringBuilder sb = new StringBuilder();
+        String verdict = switch (d.verdict()) {
+            case ATTACHABLE -> style.green("attachable");
+            case NOT_ATTACHABLE -> style.red("NOT attachable");
+            case UNKNOWN -> style.bold("unknown");
+        };
+        sb.append(style.bold("pid " + d.pid() + " (" + name + ")")).append(": ").append(verdict);
+        Proof p = d.proof();
+        if (p.attempted() && p.ok()) {
+            sb.append(" — proven: attached (").append(p.method()).append("), target stopped ")
+              .append(p.stoppedMicros()).append(" µs");
+        } else if (p.attempted() && p.errno() != null) {
+            sb.append(" — proven: ").append(p.failedCall()).append(" failed with ").append(p.errno());
+        } else if (!p.attempted()) {
+            sb.append(" (predicted from the checks; no proof)");
+        }
+        sb.append('\n');
+        if (d.contradiction() != null) {
+            sb.append("  note: ").append(d.contradiction()).append('\n');
+        }
+        if (p.attempted() && p.errno() != null) {
+            sb.append("  cause: ").append(p.explainedBy().isEmpty() ? "no visible rule explains it (see note)"
+                    : String.join(" + ", p.explainedBy())
+                      + (p.explainedBy().size() > 1 ? " (each alone would deny it)" : "")).append('\n');
+        }
+        sb.append('\n');
+        findings(sb, d.findings(), style);
+        if (p.attempted() && p.ok()) {
+            sb.append('\n').append(style.bold("proof")).append(": ");
+            sb.append(p.goVersion() == null ? "attached" : "read " + p.goVersion())
+              .append(p.goroutines() == null ? "" : ", " + p.goroutines() + " goroutines")
+              .append(" from its memory (").append(p.readMethod()).append("), then detached\n");
+        }
+        for (String note : p.notes()) {
+            if (!(p.attempted() && p.errno() != null && note.startsWith(p.failedCall()))) {
+                sb.append(style.dim("  " + note)).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    public static String writeEnvironment(List<Finding> findings, List<GoProcess> processes, Style style) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(style.bold("this environment")).append(" (the tracer's side of every check)\n\n");
+        findings(sb, findings.stream().filter(f -> f.status() != Status.SKIP).toList(), style);
+        sb.append('\n').append(style.bold("Go processes visible here")).append('\n');
+        sb.append(PsText.table(processes, style));
+        return sb.toString();
+    }
+
+    static void findings(StringBuilder sb, List<Finding> findings, Style style) {
+        int width = findings.stream().mapToInt(f -> f.id().length()).max().orElse(10);
+        for (Finding f : findings) {
+            sb.append("  ").append(style.status(f.status())).append("  ")
+              .append(String.format("%-" + width + "s", f.id())).append("  ").append(f.summary()).append('\n');
+            if (f.remedy() != null && (f.status() == Status.FAIL || f.status() == Status.WARN)) {
+                sb.append(" ".repeat(width + 10)).append(style.dim("→ " + f.remedy())).append('\n');
+            }
+        }
+    }
+
+}

@@ -1,0 +1,5 @@
+/**
+ * Turning results into what people and programs read: text for terminals (colour only when
+ * writing to one) and JSON in the schemas DESIGN.md fixes. Nothing here decides anything.
+ */
+package dev.attachproof.report;

@@ -1,0 +1,226 @@
+package dev.attachproof.linux;
+
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The facade on JNA: an implementation independent of the FFM bindings, used as the oracle that
+ * tests compare {@link FfmLinux} with, and as the fallback where FFM native access is not enabled.
+ * JNA keeps errno per thread after every call ({@link Native#getLastError()}).
+ */
+public final class JnaLinux implements Linux {
+
+    /** The libc functions, mapped by JNA; variadic ones take {@code Object...}. */
+    public interface LibC extends Library {
+        long ptrace(int request, Object... args);
+
+        long syscall(long number, Object... args);
+
+        int prctl(int option, Object... args);
+
+        int waitpid(int pid, IntByReference status, int options);
+
+        long process_vm_readv(int pid, Pointer local, long liovcnt, Pointer remote, long riovcnt, long flags);
+
+        int kill(int pid, int signal);
+
+        int tgkill(int tgid, int tid, int signal);
+
+        int getpid();
+
+        int gettid();
+
+        int getresuid(IntByReference real, IntByReference effective, IntByReference saved);
+
+        int getresgid(IntByReference real, IntByReference effective, IntByReference saved);
+    }
+
+    private static final Pointer NULL = Pointer.createConstant(0L);
+    private final LibC c;
+
+    public JnaLinux() {
+        this.c = Native.load("c", LibC.class);
+    }
+
+    @Override
+    public String binding() {
+        return "jna";
+    }
+
+    @Override
+    public int getpid() {
+        return c.getpid();
+    }
+
+    @Override
+    public int gettid() {
+        return c.gettid();
+    }
+
+    @Override
+    public CallResult<Ids> getresuid() {
+        IntByReference r = new IntByReference(), e = new IntByReference(), s = new IntByReference();
+        return result("getresuid", c.getresuid(r, e, s)).map(x -> new Ids(r.getValue(), e.getValue(), s.getValue()));
+    }
+
+    @Override
+    public CallResult<Ids> getresgid() {
+        IntByReference r = new IntByReference(), e = new IntByReference(), s = new IntByReference();
+        return result("getresgid", c.getresgid(r, e, s)).map(x -> new Ids(r.getValue(), e.getValue(), s.getValue()));
+    }
+
+    @Override
+    public CallResult<Long> ptraceSeize(int pid, long options) {
+        return ptrace("PTRACE_SEIZE", LinuxConstants.PTRACE_SEIZE, pid, NULL, new Pointer(options));
+    }
+
+    @Override
+    public CallResult<Long> ptraceInterrupt(int pid) {
+        return ptrace("PTRACE_INTERRUPT", LinuxConstants.PTRACE_INTERRUPT, pid, NULL, NULL);
+    }
+
+    @Override
+    public CallResult<Long> ptraceAttach(int pid) {
+        return ptrace("PTRACE_ATTACH", LinuxConstants.PTRACE_ATTACH, pid, NULL, NULL);
+    }
+
+    @Override
+    public CallResult<Long> ptraceDetach(int pid, int signal) {
+        return ptrace("PTRACE_DETACH", LinuxConstants.PTRACE_DETACH, pid, NULL, new Pointer(signal));
+    }
+
+    @Override
+    public CallResult<Long> ptraceCont(int pid, int signal) {
+        return ptrace("PTRACE_CONT", LinuxConstants.PTRACE_CONT, pid, NULL, new Pointer(signal));
+    }
+
+    @Override
+    public CallResult<Long> ptracePeekData(int pid, long address) {
+        // The raw syscall stores the word at *data: unlike glibc's wrapper, a word of -1 is not an error.
+        Memory word = new Memory(8);
+        long r = c.syscall(LinuxConstants.SYS_PTRACE, (long) LinuxConstants.PTRACE_PEEKDATA, (long) pid,
+                new Pointer(address), word);
+        return result("ptrace(PTRACE_PEEKDATA)", r).map(x -> word.getLong(0));
+    }
+
+    @Override
+    public CallResult<Siginfo> ptraceGetSiginfo(int pid) {
+        Memory si = new Memory(LinuxConstants.SIGINFO_SIZE);
+        return ptrace("PTRACE_GETSIGINFO", LinuxConstants.PTRACE_GETSIGINFO, pid, NULL, si)
+                .map(x -> new Siginfo(si.getInt(0), si.getInt(4), si.getInt(8)));
+    }
+
+    @Override
+    public CallResult<long[]> ptraceGetRegs(int pid) {
+        Memory regs = new Memory(LinuxConstants.USER_REGS_SIZE);
+        return ptrace("PTRACE_GETREGS", LinuxConstants.PTRACE_GETREGS, pid, NULL, regs)
+                .map(x -> regs.getLongArray(0, (int) (LinuxConstants.USER_REGS_SIZE / 8)));
+    }
+
+    @Override
+    public CallResult<WaitStatus> waitpid(int pid, int options) {
+        IntByReference status = new IntByReference();
+        int r = c.waitpid(pid, status, options);
+        return result("waitpid", r).map(x -> new WaitStatus(r, status.getValue()));
+    }
+
+    @Override
+    public CallResult<Long> processVmReadv(int pid, long address, ByteBuffer destination) {
+        int len = destination.remaining();
+        Memory local = new Memory(Math.max(len, 1));
+        Memory iov = new Memory(32);
+        iov.setPointer(0, local);
+        iov.setLong(8, len);
+        iov.setPointer(16, new Pointer(address));
+        iov.setLong(24, len);
+        long r = c.process_vm_readv(pid, iov, 1, iov.share(16), 1, 0);
+        CallResult<Long> res = result("process_vm_readv", r);
+        if (res.ok() && r > 0) {
+            byte[] bytes = local.getByteArray(0, (int) r);
+            destination.duplicate().put(bytes);
+        }
+        return res;
+    }
+
+    @Override
+    public CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        return result("prctl", c.prctl(option, arg2, arg3, arg4, arg5));
+    }
+
+    @Override
+    public CallResult<CapabilitySets> capget(int pid) {
+        Memory header = new Memory(8);
+        header.setInt(0, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
+        header.setInt(4, pid);
+        Memory data = new Memory(24);
+        data.clear();
+        long r = c.syscall(LinuxConstants.SYS_CAPGET, header, data);
+        return result("capget", r).map(x -> new CapabilitySets(
+                join(data.getInt(0), data.getInt(12)), join(data.getInt(4), data.getInt(16)),
+                join(data.getInt(8), data.getInt(20))));
+    }
+
+    @Override
+    public CallResult<Long> capset(CapabilitySets sets) {
+        Memory header = new Memory(8);
+        header.setInt(0, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
+        header.setInt(4, 0);
+        Memory data = new Memory(24);
+        data.setInt(0, (int) sets.effective());
+        data.setInt(4, (int) sets.permitted());
+        data.setInt(8, (int) sets.inheritable());
+        data.setInt(12, (int) (sets.effective() >>> 32));
+        data.setInt(16, (int) (sets.permitted() >>> 32));
+        data.setInt(20, (int) (sets.inheritable() >>> 32));
+        return result("capset", c.syscall(LinuxConstants.SYS_CAPSET, header, data));
+    }
+
+    @Override
+    public CallResult<Long> seccompSetModeFilter(int flags, List<BpfInstruction> program) {
+        Memory filters = new Memory(8L * Math.max(program.size(), 1));
+        for (int i = 0; i < program.size(); i++) {
+            BpfInstruction ins = program.get(i);
+            filters.setShort(8L * i, (short) ins.code());
+            filters.setByte(8L * i + 2, (byte) ins.jt());
+            filters.setByte(8L * i + 3, (byte) ins.jf());
+            filters.setInt(8L * i + 4, ins.k());
+        }
+        Memory fprog = new Memory(16);
+        fprog.clear();
+        fprog.setShort(0, (short) program.size());
+        fprog.setPointer(8, filters);
+        return result("seccomp(SECCOMP_SET_MODE_FILTER)", c.syscall(LinuxConstants.SYS_SECCOMP,
+                (long) LinuxConstants.SECCOMP_SET_MODE_FILTER, (long) flags, fprog));
+    }
+
+    @Override
+    public CallResult<Long> kill(int pid, int signal) {
+        return result("kill", c.kill(pid, signal));
+    }
+
+    @Override
+    public CallResult<Long> tgkill(int tgid, int tid, int signal) {
+        return result("tgkill", c.tgkill(tgid, tid, signal));
+    }
+
+    private CallResult<Long> ptrace(String request, int code, int pid, Pointer addr, Pointer data) {
+        return result("ptrace(" + request + ")", c.ptrace(code, pid, addr, data));
+    }
+
+    private static CallResult<Long> result(String call, long value) {
+        if (value == -1) {
+            return new CallResult.Failed<>(call, Native.getLastError());
+        }
+        return new CallResult.Ok<>(call, value);
+    }
+
+    private static long join(int low, int high) {
+        return Integer.toUnsignedLong(low) | (Integer.toUnsignedLong(high) << 32);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.attachproof.linux;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The Linux calls attachproof makes, one method per call (or per ptrace request), no decisions.
+ *
+ * <p>Every method returns what the kernel said: a value, or the errno captured right after the
+ * call on the calling thread. Two implementations exist and must agree: {@link FfmLinux}, on the
+ * jextract-generated FFM bindings, and {@link JnaLinux}, on JNA, used as an independent oracle in
+ * tests and as the fallback where FFM native access is not enabled.
+ *
+ * <p>ptrace rule: the tracer is a thread. Every ptrace and waitpid call for one tracee must come
+ * from the same thread; callers see to that (the agent's tracer thread), this layer does not.
+ */
+public interface Linux {
+
+    /** The best binding here: FFM when this module may use native access, else JNA. */
+    static Linux system() {
+        return LinuxBindings.system();
+    }
+
+    /** "ffm" or "jna". */
+    String binding();
+
+    int getpid();
+
+    int gettid();
+
+    CallResult<Ids> getresuid();
+
+    CallResult<Ids> getresgid();
+
+    /** PTRACE_SEIZE: trace {@code pid} without stopping it; {@code options} are PTRACE_O_* bits. */
+    CallResult<Long> ptraceSeize(int pid, long options);
+
+    /** PTRACE_INTERRUPT: stop a seized tracee; it reports a PTRACE_EVENT_STOP to waitpid. */
+    CallResult<Long> ptraceInterrupt(int pid);
+
+    /** PTRACE_ATTACH: trace {@code pid} and send it SIGSTOP. */
+    CallResult<Long> ptraceAttach(int pid);
+
+    /** PTRACE_DETACH: let a stopped tracee go, delivering {@code signal} (0 for none). */
+    CallResult<Long> ptraceDetach(int pid, int signal);
+
+    /** PTRACE_CONT: resume a stopped tracee, delivering {@code signal} (0 for none). */
+    CallResult<Long> ptraceCont(int pid, int signal);
+
+    /** PTRACE_PEEKDATA: one word of the tracee's memory. */
+    CallResult<Long> ptracePeekData(int pid, long address);
+
+    /** PTRACE_GETSIGINFO: the signal that caused the current stop. */
+    CallResult<Siginfo> ptraceGetSiginfo(int pid);
+
+    /** PTRACE_GETREGS: the general registers as {@code struct user_regs_struct} words (amd64). */
+    CallResult<long[]> ptraceGetRegs(int pid);
+
+    /** waitpid(2); {@code options} are W* bits (WNOHANG, __WALL, …). */
+    CallResult<WaitStatus> waitpid(int pid, int options);
+
+    /**
+     * process_vm_readv(2) of {@code destination.remaining()} bytes at {@code address} in
+     * {@code pid} into {@code destination} (from its position; the position is not moved).
+     * Returns the number of bytes read, which may be short.
+     */
+    CallResult<Long> processVmReadv(int pid, long address, ByteBuffer destination);
+
+    /** prctl(2) with all five arguments. */
+    CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    /** capget(2) for {@code pid} (0 = the calling thread), version 3. */
+    CallResult<CapabilitySets> capget(int pid);
+
+    /** capset(2) for the calling thread, version 3. */
+    CallResult<Long> capset(CapabilitySets sets);
+
+    /** seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): install a filter on the calling thread. */
+    CallResult<Long> seccompSetModeFilter(int flags, List<BpfInstruction> program);
+
+    CallResult<Long> kill(int pid, int signal);
+
+    CallResult<Long> tgkill(int tgid, int tid, int signal);
+}
