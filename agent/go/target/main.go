@@ -1,0 +1,97 @@
+// Command target is the Go process attachproof's tests attach to. It parks goroutines in
+// known places, can make itself non-dumpable or name a tracer, and announces readiness on
+// stdout ("READY pid=… go=… goroutines=…") once everything is set up, so tests never sleep.
+// By default it exits when its stdin closes, so a test that dies never leaves it behind.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	prSetDumpable = 4          // PR_SET_DUMPABLE, <linux/prctl.h>
+	prSetPtracer  = 0x59616d61 // PR_SET_PTRACER ("Yama"), <linux/prctl.h>
+)
+
+func main() {
+	goroutines := flag.Int("goroutines", 8, "parked goroutines to start")
+	nondumpable := flag.Bool("nondumpable", false, "prctl(PR_SET_DUMPABLE, 0) before READY")
+	ptracer := flag.Int("ptracer", 0, "prctl(PR_SET_PTRACER, pid) before READY (-1: any)")
+	hold := flag.String("hold", "stdin", "stdin: exit when stdin closes; forever: run until a signal")
+	flag.Parse()
+
+	if *nondumpable {
+		prctl(prSetDumpable, 0)
+	}
+	if *ptracer != 0 {
+		prctl(prSetPtracer, uintptr(*ptracer))
+	}
+
+	var started sync.WaitGroup
+	block := make(chan struct{})
+	for i := 0; i < *goroutines; i++ {
+		started.Add(1)
+		go parked(i, block, &started)
+	}
+	started.Wait()
+
+	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
+	os.Stdout.Sync()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+	eof := make(chan struct{})
+	if *hold == "stdin" {
+		go func() {
+			io.Copy(io.Discard, bufio.NewReader(os.Stdin))
+			close(eof)
+		}()
+	}
+	for {
+		select {
+		case <-eof:
+			return
+		case s := <-sigs:
+			if s == syscall.SIGUSR1 {
+				// Tests send SIGUSR1 while the target is stopped: it must arrive after detach.
+				fmt.Println("SIGNAL usr1")
+				continue
+			}
+			return
+		}
+	}
+}
+
+// parked blocks in one of a few known places, by index, so a snapshot has variety.
+func parked(i int, block chan struct{}, started *sync.WaitGroup) {
+	switch i % 3 {
+	case 0:
+		started.Done()
+		<-block // chan receive
+	case 1:
+		started.Done()
+		select { // select
+		case <-block:
+		case <-time.After(24 * time.Hour):
+		}
+	default:
+		started.Done()
+		time.Sleep(24 * time.Hour) // sleep
+	}
+}
+
+func prctl(option, arg uintptr) {
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, option, arg, 0); errno != 0 {
+		fmt.Fprintf(os.Stderr, "prctl(%d): %v\n", option, errno)
+		os.Exit(1)
+	}
+}
