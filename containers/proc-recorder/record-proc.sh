@@ -8,8 +8,8 @@
 #
 # Layout: OUTDIR/proc/... and OUTDIR/sys/... mirror the real paths. Symlinks (exe, ns/*)
 # are stored as symlinks carrying the kernel's readlink text. git does not keep file
-# owners, so the owner of /proc/PID (which the kernel sets to root for non-dumpable
-# processes) is stored as OUTDIR/proc/PID/.owner ("uid gid"). OUTDIR/proc/self links to
+# owners, so the owner of /proc/PID/status (which the kernel gives to root while a process
+# is not dumpable) is stored as OUTDIR/proc/PID/.owner ("uid gid"). OUTDIR/proc/self links to
 # the recorder's own pid: the tracer side of a recorded tree.
 set -u
 out=${1:?usage: record-proc.sh OUTDIR [PID ...]}
@@ -47,7 +47,7 @@ for pid in "$self" "$@"; do
   for l in exe cwd ns/pid ns/user ns/mnt ns/pid_for_children; do
     link "$d/$l"
   done
-  [ -d "$out$d" ] && stat -c '%u %g' "$d" > "$out$d/.owner" 2>/dev/null
+  [ -d "$out$d" ] && stat -c '%u %g' "$d/status" > "$out$d/.owner" 2>/dev/null
 done
 ln -sfn "$self" "$out/proc/self"
 

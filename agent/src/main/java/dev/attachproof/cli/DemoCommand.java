@@ -39,15 +39,22 @@ final class DemoCommand implements Callable<Integer> {
         }
         Path binary = home.resolve("agent/target/demo/demo");
         build(module, binary);
-        Process demo = new ProcessBuilder(binary.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // Through a shell, so the demo is our grandchild: were it this JVM's child, the JDK's process
+        // reaper would be told of its ptrace stops (see Tracer) and take it for exited.
+        Process demo = new ProcessBuilder("/bin/sh", "-c", "\"$0\" & wait", binary.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        int pid = -1;
         try {
-            int pid = awaitReady(demo);
+            pid = awaitReady(demo);
             System.out.println("started the demo Go program: pid " + pid + "  (attachproof doctor " + pid + ")\n");
             FactsReader facts = Engine.facts();
             Diagnosis d = DoctorCommand.diagnose(Engine.doctor(facts, null, StopMode.LEADER), pid, true);
             System.out.print(DoctorText.write(d, facts.procfs().comm(pid).orElse("demo"), Style.forConsole()));
             return d.verdict() == Verdict.ATTACHABLE ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
         } finally {
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            }
             demo.destroy();
             if (!demo.waitFor(5, TimeUnit.SECONDS)) {
                 demo.destroyForcibly();

@@ -90,7 +90,11 @@ public final class Doctor {
         if (!prove) {
             return prediction;
         }
-        Proof proof = prove(target, prediction.findings());
+        Proof proof = target.status().ppid() == t.pid()
+                ? Proof.notAttempted("not attempted: the target is a child of this process, and the kernel would report its "
+                    + "ptrace stops to this JVM's process reaper, which would then take it for exited "
+                    + "(start it through a shell, e.g. sh -c 'prog & wait', so that it is a grandchild)")
+                : prove(target, prediction.findings());
         if (!proof.attempted()) {
             return new Diagnosis(pid, prediction.predicted(), prediction.predicted(), prediction.findings(), proof, null);
         }

@@ -57,10 +57,17 @@ public final class FactsReader {
             return Optional.empty();
         }
         ProcStatus st = status.get();
-        Optional<String> tracerName = st.tracerPid() == 0 ? Optional.empty() : procfs.comm(st.tracerPid());
+        Optional<TargetFacts.Tracing> tracer = st.tracerPid() == 0 ? Optional.empty() : Optional.of(tracing(st.tracerPid()));
         return Optional.of(new TargetFacts(pid, st, procfs.owner(pid), procfs.securityLabel(pid),
                 procfs.namespace(pid, "pid"), procfs.namespace(pid, "user"), procfs.namespace(pid, "mnt"),
-                tracerName, descends(pid, tracerPid), binary(pid)));
+                tracer, descends(pid, tracerPid), binary(pid)));
+    }
+
+    private TargetFacts.Tracing tracing(int tracerThread) {
+        Optional<ProcStatus> st = procfs.status(tracerThread);
+        int process = st.map(ProcStatus::tgid).orElse(tracerThread);
+        String name = procfs.comm(process).orElse("unknown");
+        return new TargetFacts.Tracing(tracerThread, process, name);
     }
 
     /** Yama's task_is_descendant: is {@code ancestor} on the target's chain of parents? */

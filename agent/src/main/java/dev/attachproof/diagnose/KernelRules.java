@@ -71,9 +71,9 @@ public final class KernelRules {
     }
 
     /**
-     * Whether /proc shows the target as not dumpable: the kernel hands /proc/PID to root while
-     * a process is not dumpable (task_dump_owner). Unknown (null) for a target running as root,
-     * whose directory is root's either way.
+     * Whether /proc shows the target as not dumpable: the kernel hands /proc/PID/status to root
+     * while a process is not dumpable (task_dump_owner). Unknown (null) for a target running as
+     * root, whose files are root's either way.
      */
     public static Boolean nonDumpable(TargetFacts target) {
         if (target.owner().isEmpty()) {

@@ -13,4 +13,11 @@ import java.util.Optional;
  */
 public record TargetFacts(int pid, ProcStatus status, Optional<Owner> owner, Optional<String> label,
                           FileRead pidNamespace, FileRead userNamespace, FileRead mountNamespace,
-                          Optional<String> tracerName, boolean descendantOfTracer, BinaryFacts binary) {}
+                          Optional<Tracing> tracer, boolean descendantOfTracer, BinaryFacts binary) {
+
+    /**
+     * Who traces the target. TracerPid in /proc/PID/status is the tracing *thread*; the process
+     * it belongs to is that thread's Tgid.
+     */
+    public record Tracing(int thread, int process, String name) {}
+}

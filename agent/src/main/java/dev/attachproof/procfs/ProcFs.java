@@ -111,17 +111,19 @@ public final class ProcFs {
     }
 
     /**
-     * Owner of the /proc/PID directory. The kernel sets it to root (of the process's user
-     * namespace) while the process is not dumpable (fs/proc/base.c, task_dump_owner).
+     * Owner of /proc/PID/status. The kernel gives a process's /proc files to root (of its user
+     * namespace) while the process is not dumpable; world-readable directories such as /proc/PID
+     * itself keep the process's euid, so the directory does not show it (fs/proc/base.c,
+     * task_dump_owner).
      */
     public Optional<Owner> owner(int pid) {
         if (!live) {
             return read("proc/" + pid + "/.owner").asText().map(Owner::parse);
         }
         try {
-            Path dir = pidDir(pid);
-            int uid = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int gid = (Integer) Files.getAttribute(dir, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+            Path status = pidDir(pid).resolve("status");
+            int uid = (Integer) Files.getAttribute(status, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int gid = (Integer) Files.getAttribute(status, "unix:gid", LinkOption.NOFOLLOW_LINKS);
             return Optional.of(new Owner(uid, gid));
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();

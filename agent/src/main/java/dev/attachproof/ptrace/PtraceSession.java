@@ -4,6 +4,7 @@ import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Errno;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.linux.LinuxConstants;
+import dev.attachproof.linux.Siginfo;
 import dev.attachproof.linux.WaitStatus;
 import dev.attachproof.procfs.ProcFs;
 
@@ -284,9 +285,37 @@ public final class PtraceSession implements AutoCloseable {
 
     private enum Stop { STOPPED, GONE, TIMED_OUT }
 
+    /** After this long without a waitpid report, look whether another thread consumed it. */
+    private static final long CONSUMED_CHECK_NANOS = 20_000_000L;
+
+    private boolean inTracingStop(int tid) {
+        return procfs.status(tid).map(st -> st.state() == 't').orElse(false);
+    }
+
+    /**
+     * The thread is in a tracing stop, but its report went to another thread of this process:
+     * the kernel reports a child's ptrace stops to any plain waitpid of its parent's thread group
+     * when the parent is also the tracer (kernel/exit.c, wait_consider_task), e.g. the JDK's
+     * process reaper when the target is this JVM's child. PTRACE_GETSIGINFO tells our interrupt
+     * stop from a signal-delivery stop, whose signal we must still hand back.
+     */
+    private Stop stoppedWithoutReport(int tid) {
+        notes.add("the stop of thread " + tid + " was reported to another thread of this process (is the target a child of this JVM?)");
+        CallResult<Siginfo> si = linux.ptraceGetSiginfo(tid);
+        if (si instanceof CallResult.Ok<Siginfo> ok) {
+            boolean interruptStop = ok.value().signo() == LinuxConstants.SIGTRAP
+                    && (ok.value().code() >> 8) == LinuxConstants.PTRACE_EVENT_STOP;
+            if (!interruptStop) {
+                pendingSignals.put(tid, ok.value().signo());
+            }
+        }
+        return Stop.STOPPED;   // EINVAL from GETSIGINFO: a group stop, nothing to hand back
+    }
+
     /** Polls waitpid(tid, __WALL|WNOHANG) with back-off until a stop, an exit or the deadline. */
     private Stop waitForStop(int tid, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
         long pause = 0;
         while (true) {
             CallResult<WaitStatus> w = linux.waitpid(tid, LinuxConstants.WALL | LinuxConstants.WNOHANG);
@@ -313,7 +342,11 @@ public final class PtraceSession implements AutoCloseable {
                     return Stop.STOPPED;
                 }
             }
-            if (System.nanoTime() > deadline) {
+            long now = System.nanoTime();
+            if (now - start > CONSUMED_CHECK_NANOS && inTracingStop(tid)) {
+                return stoppedWithoutReport(tid);
+            }
+            if (now > deadline) {
                 return Stop.TIMED_OUT;
             }
             if (pause == 0) {

@@ -14,10 +14,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * The one thread that is the tracer. The kernel records the tracing *thread* on each tracee and
- * refuses ptrace requests (ESRCH) and waitpid reports from any other thread, so all of them run
- * here: {@link #call} hands work over and waits for it. It is a daemon platform thread (a virtual
- * thread may change carriers between two calls). A shutdown hook detaches every session still
- * open, through this thread.
+ * refuses ptrace requests from any other thread (ESRCH), so all of them, and the waitpid calls
+ * that go with them, run here: {@link #call} hands work over and waits for it. It is a daemon
+ * platform thread (a virtual thread may change carriers between two calls). A shutdown hook
+ * detaches every session still open, through this thread.
+ *
+ * <p>Do not attach to a child of this JVM (one started with {@link ProcessBuilder}): when the
+ * parent is also the tracer, the kernel reports the child's ptrace stops to any plain waitpid in
+ * the parent's thread group (kernel/exit.c, wait_consider_task), so the JDK's process reaper
+ * consumes them and marks the {@link Process} exited. Start such targets through a shell
+ * ({@code sh -c 'prog & wait'}) so that they are grandchildren.
  */
 public final class Tracer {
     private static volatile Tracer shared;

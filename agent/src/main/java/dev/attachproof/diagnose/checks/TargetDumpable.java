@@ -10,8 +10,8 @@ import dev.attachproof.diagnose.TracerFacts;
  * target.dumpable: __ptrace_may_access refuses a target whose mm is not SUID_DUMP_USER unless the
  * tracer has CAP_SYS_PTRACE in the mm's user namespace. A process is not dumpable after
  * prctl(PR_SET_DUMPABLE, 0), or after exec of a setuid/setgid or file-capability binary; the
- * kernel then gives its /proc/PID directory to root (fs/proc/base.c, task_dump_owner), which is
- * how it shows from outside.
+ * kernel then gives its /proc/PID files to root (fs/proc/base.c, task_dump_owner; not the
+ * directory itself, which keeps the euid), which is how it shows from outside.
  */
 public final class TargetDumpable implements Check {
     public String id() {
@@ -23,7 +23,7 @@ public final class TargetDumpable implements Check {
             return Finding.of(id()).skip("no target pid given");
         }
         Finding.Builder f = Finding.of(id())
-                .evidence("file", "/proc/" + target.pid())
+                .evidence("file", "/proc/" + target.pid() + "/status")
                 .evidence("owner", target.owner().map(o -> o.uid() + ":" + o.gid()).orElse("unknown"))
                 .evidence("targetEuid", target.status().uids().effective());
         Boolean nonDumpable = KernelRules.nonDumpable(target);
@@ -31,12 +31,12 @@ public final class TargetDumpable implements Check {
         if (nonDumpable == null) {
             return cap == KernelRules.CapScope.COUNTS
                     ? f.pass("cannot be seen for a root process, and CAP_SYS_PTRACE covers it either way")
-                    : f.skip("the target runs as root, so /proc/" + target.pid() + " is root's whether or not it is dumpable");
+                    : f.skip("the target runs as root, so /proc/" + target.pid() + "/status is root's whether or not it is dumpable");
         }
         if (!nonDumpable) {
-            return f.pass("dumpable: /proc/" + target.pid() + " belongs to the process's own uid");
+            return f.pass("dumpable: /proc/" + target.pid() + "/status belongs to the process's own uid");
         }
-        String what = "not dumpable: /proc/" + target.pid() + " belongs to root while the process runs as uid "
+        String what = "not dumpable: /proc/" + target.pid() + "/status belongs to root while the process runs as uid "
                 + target.status().uids().effective() + " (prctl(PR_SET_DUMPABLE, 0), or a setuid/setgid/file-capability binary)";
         if (cap == KernelRules.CapScope.COUNTS) {
             return f.pass(what + "; CAP_SYS_PTRACE overrides that");

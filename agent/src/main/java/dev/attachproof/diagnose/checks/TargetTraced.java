@@ -5,7 +5,10 @@ import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 
-/** target.traced: a task has one tracer at a time; ptrace_attach returns EPERM when task->ptrace is set. */
+/**
+ * target.traced: a task has one tracer at a time; ptrace_attach returns EPERM when task->ptrace
+ * is set. TracerPid names the tracing thread; the evidence names its process too.
+ */
 public final class TargetTraced implements Check {
     public String id() {
         return "target.traced";
@@ -22,12 +25,12 @@ public final class TargetTraced implements Check {
         if (tracerPid == 0) {
             return f.pass("not traced by anyone");
         }
-        String who = target.tracerName().orElse("unknown");
-        f.evidence("tracer", who).evidence("errno", "EPERM");
-        if (tracerPid == tracer.pid()) {
+        TargetFacts.Tracing t = target.tracer().orElse(new TargetFacts.Tracing(tracerPid, tracerPid, "unknown"));
+        f.evidence("tracerProcess", t.process()).evidence("tracer", t.name()).evidence("errno", "EPERM");
+        if (t.process() == tracer.pid()) {
             return f.warn("already traced by this process", null);
         }
-        return f.fail("already traced by pid " + tracerPid + " (" + who + "): a process has one tracer at a time",
-                "detach the other tracer first: quit that debugger session (dlv, gdb, strace), or stop pid " + tracerPid);
+        return f.fail("already traced by pid " + t.process() + " (" + t.name() + "): a process has one tracer at a time",
+                "detach the other tracer first: quit that debugger session (dlv, gdb, strace), or stop pid " + t.process());
     }
 }

@@ -1,0 +1,209 @@
+package dev.attachproof.diagnose;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.AttachResult;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.ptrace.Tracer;
+import dev.attachproof.testing.AgentCli;
+import dev.attachproof.testing.FixtureProcess;
+import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The doctor against real Go processes, under real restrictions: a seccomp filter installed in
+ * the doctor's own process, CAP_SYS_PTRACE dropped with setpriv against another uid's target, a
+ * target already traced, a target that made itself non-dumpable. Each asserts the failing check,
+ * the errno the kernel gave the proof, and that the target runs on untraced afterwards.
+ */
+class DoctorLiveTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NOBODY = "65534";
+    private static Path target;
+
+    @BeforeAll
+    static void build() {
+        target = GoFixture.build("target");
+    }
+
+    @Test
+    void sameUserTargetIsAttachableAndProvenFromItsMemory() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(target, "-goroutines", "40")) {
+            AgentCli.Result r = AgentCli.run("doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals("attachable", doc.get("verdict").asText());
+            JsonNode proof = doc.get("proof");
+            assertTrue(proof.get("ok").asBoolean());
+            assertEquals("seize", proof.get("method").asText());
+            assertEquals(t.goVersion(), proof.get("goVersion").asText(), "Go version read from target memory");
+            assertTrue(proof.get("goroutines").asLong() >= 40, "goroutines: " + proof.get("goroutines"));
+            assertTrue(proof.get("stoppedMicros").asLong() > 0);
+            assertEquals("pass", check(doc, "target.go").get("status").asText());
+            assertEquals(t.goVersion(), check(doc, "target.go").get("evidence").get("goVersion").asText());
+            assertEquals(17, doc.get("checks").size(), "every check id of DESIGN.md");
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void seccompFilterDenyingPtraceIsNamedWithItsErrno() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(target)) {
+            AgentCli.Result r = AgentCli.run("restricted", "--seccomp-deny", "ptrace", "--",
+                    "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(1, r.exit(), r.stderr());
+            assertEquals("not-attachable", doc.get("verdict").asText());
+            JsonNode seccomp = check(doc, "seccomp.ptrace");
+            assertEquals("fail", seccomp.get("status").asText());
+            assertEquals("EPERM", seccomp.get("evidence").get("errno").asText());
+            assertEquals("ESRCH", seccomp.get("evidence").get("expected").asText());
+            assertEquals(2, seccomp.get("evidence").get("Seccomp").asInt());
+            assertEquals("pass", check(doc, "seccomp.process_vm_readv").get("status").asText());
+            assertEquals("EPERM", doc.get("proof").get("errno").asText());
+            assertEquals(List.of("seccomp.ptrace"), texts(doc.get("proof").get("explainedBy")));
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void seccompFilterDenyingProcessVmReadvStillAttachesAndReadsAnotherWay() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(target)) {
+            AgentCli.Result r = AgentCli.run("restricted", "--seccomp-deny", "process_vm_readv", "--",
+                    "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(0, r.exit(), r.stderr());
+            JsonNode check = check(doc, "seccomp.process_vm_readv");
+            assertEquals("warn", check.get("status").asText());
+            assertEquals("EPERM", check.get("evidence").get("errno").asText());
+            assertEquals("/proc/PID/mem", doc.get("proof").get("readMethod").asText());
+            assertEquals(t.goVersion(), doc.get("proof").get("goVersion").asText());
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void withoutCapSysPtraceAnotherUsersTargetIsDenied() throws Exception {
+        assumeTrue(isRoot(), "needs root to run the target as another uid");
+        try (FixtureProcess t = FixtureProcess.start(asNobody(target.toString()))) {
+            AgentCli.Result r = AgentCli.runAs(List.of("setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace", "--"),
+                    "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(1, r.exit(), r.stderr());
+            assertEquals("fail", check(doc, "credentials.uid").get("status").asText());
+            assertEquals("EPERM", check(doc, "credentials.uid").get("evidence").get("errno").asText());
+            assertEquals("fail", check(doc, "capability.sys_ptrace").get("status").asText());
+            assertEquals("EPERM", doc.get("proof").get("errno").asText());
+            List<String> explained = texts(doc.get("proof").get("explainedBy"));
+            assertTrue(explained.contains("credentials.uid") && explained.contains("capability.sys_ptrace"), explained.toString());
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void withCapSysPtraceAnotherUsersTargetIsAttachable() throws Exception {
+        assumeTrue(isRoot(), "needs root to run the target as another uid");
+        try (FixtureProcess t = FixtureProcess.start(asNobody(target.toString()))) {
+            AgentCli.Result r = AgentCli.run("doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(0, r.exit(), r.stderr());
+            assertEquals("pass", check(doc, "credentials.uid").get("status").asText());
+            assertEquals(NOBODY + "/" + NOBODY + "/" + NOBODY, check(doc, "credentials.uid").get("evidence").get("targetUid").asText());
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void aTargetAlreadyTracedNamesItsTracer() throws Exception {
+        Tracer ours = new Tracer(Linux.system(), ProcFs.live());
+        try (FixtureProcess t = FixtureProcess.start(target)) {
+            AttachResult held = ours.attach(t.pid(), StopMode.LEADER, Duration.ofSeconds(2));
+            AttachResult.Attached a = assertInstanceOf(AttachResult.Attached.class, held);
+            try {
+                AgentCli.Result r = AgentCli.run("doctor", Integer.toString(t.pid()), "--json");
+                JsonNode doc = JSON.readTree(r.stdout());
+                assertEquals(1, r.exit(), r.stderr());
+                JsonNode traced = check(doc, "target.traced");
+                assertEquals("fail", traced.get("status").asText());
+                assertEquals(ProcessHandle.current().pid(), traced.get("evidence").get("tracerProcess").asLong());
+                assertEquals("EPERM", doc.get("proof").get("errno").asText());
+                assertEquals(List.of("target.traced"), texts(doc.get("proof").get("explainedBy")));
+            } finally {
+                a.session().close();
+            }
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void aNonDumpableTargetIsDeniedToItsOwnUserWithoutTheCapability() throws Exception {
+        assumeTrue(isRoot(), "needs root to run both sides as another uid");
+        try (FixtureProcess t = FixtureProcess.start(asNobody(target.toString(), "-nondumpable"))) {
+            AgentCli.Result r = AgentCli.runAs(asNobody(), "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(1, r.exit(), r.stderr() + r.stdout());
+            assertEquals("pass", check(doc, "credentials.uid").get("status").asText());
+            JsonNode dumpable = check(doc, "target.dumpable");
+            assertEquals("fail", dumpable.get("status").asText());
+            assertEquals("0:0", dumpable.get("evidence").get("owner").asText());
+            assertEquals("EPERM", doc.get("proof").get("errno").asText());
+            assertTrue(texts(doc.get("proof").get("explainedBy")).contains("target.dumpable"));
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void theDumpableTwinIsAttachableByItsOwnUser() throws Exception {
+        assumeTrue(isRoot(), "needs root to run both sides as another uid");
+        try (FixtureProcess t = FixtureProcess.start(asNobody(target.toString()))) {
+            AgentCli.Result r = AgentCli.runAs(asNobody(), "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(0, r.exit(), r.stderr() + r.stdout());
+            assertEquals("pass", check(doc, "target.dumpable").get("status").asText());
+            assertEquals("pass", check(doc, "capability.sys_ptrace").get("status").asText());
+            assertNull(doc.get("contradiction").textValue());
+            t.assertRunningUntraced();
+        }
+    }
+
+    static JsonNode check(JsonNode doc, String id) {
+        for (JsonNode c : doc.get("checks")) {
+            if (c.get("id").asText().equals(id)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check " + id + " in " + doc);
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** setpriv to uid/gid 65534 with no capabilities, then the command. */
+    static List<String> asNobody(String... command) {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
+                "--clear-groups", "--inh-caps=-all", "--"));
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+}
