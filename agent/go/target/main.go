@@ -44,11 +44,12 @@ func main() {
 	}
 	started.Wait()
 
-	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
-	os.Stdout.Sync()
-
+	// Signals are registered before READY: a test may signal as soon as it reads that line.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+
+	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
+	os.Stdout.Sync()
 	eof := make(chan struct{})
 	if *hold == "stdin" {
 		go func() {

@@ -20,6 +20,15 @@ final class LinuxBindings {
     }
 
     private static Linux choose() {
-        return new JnaLinux();
+        String wanted = System.getProperty("attachproof.binding", "");
+        if (wanted.equals("jna")) {
+            return new JnaLinux();
+        }
+        if (!LinuxBindings.class.getModule().isNativeAccessEnabled() && !wanted.equals("ffm")) {
+            // Without --enable-native-access (or the jar's Enable-Native-Access), FFM's restricted
+            // methods warn now and will be denied later: JNA does the same work without them.
+            return new JnaLinux();
+        }
+        return new FfmLinux();
     }
 }

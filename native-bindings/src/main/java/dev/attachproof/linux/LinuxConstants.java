@@ -1,63 +1,60 @@
 package dev.attachproof.linux;
 
+import dev.attachproof.linux.generated.LinuxHeaders;
+import dev.attachproof.linux.generated.user_regs_struct;
+
 /**
- * The constants the agent uses, x86_64 Linux. TEMPORARY literal values: to be read from the
- * jextract-generated headers.
+ * The constants the agent uses, as the jextract-generated bindings give them from the Linux and
+ * glibc headers (x86_64). One place to name them, so that callers need not know the generated
+ * package; values never written by hand.
  */
 public final class LinuxConstants {
     private LinuxConstants() {}
 
-    public static final int PTRACE_PEEKDATA = 2;
-    public static final int PTRACE_CONT = 7;
-    public static final int PTRACE_GETREGS = 12;
-    public static final int PTRACE_ATTACH = 16;
-    public static final int PTRACE_DETACH = 17;
-    public static final int PTRACE_GETSIGINFO = 0x4202;
-    public static final int PTRACE_SEIZE = 0x4206;
-    public static final int PTRACE_INTERRUPT = 0x4207;
-    public static final int PTRACE_EVENT_STOP = 128;
-
-    public static final int WNOHANG = 1;
-    public static final int WALL = 0x40000000;
-
-    public static final int SIGTRAP = 5;
-    public static final int SIGKILL = 9;
-    public static final int SIGUSR1 = 10;
-    public static final int SIGTERM = 15;
-    public static final int SIGCONT = 18;
-    public static final int SIGSTOP = 19;
-
-    public static final int PR_SET_DUMPABLE = 4;
-    public static final int PR_GET_DUMPABLE = 3;
-    public static final int PR_SET_NO_NEW_PRIVS = 38;
-    public static final int PR_GET_NO_NEW_PRIVS = 39;
-    public static final int PR_GET_SECCOMP = 21;
-    public static final int PR_CAPBSET_READ = 23;
-
-    public static final int CAP_SYS_PTRACE = 19;
-    public static final int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-
-    public static final int SYS_PTRACE = 101;
-    public static final int SYS_PROCESS_VM_READV = 310;
-    public static final int SYS_SECCOMP = 317;
-    public static final int SYS_CAPGET = 125;
-    public static final int SYS_CAPSET = 126;
-
-    public static final int SECCOMP_SET_MODE_FILTER = 1;
-    public static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
-    public static final int SECCOMP_RET_ALLOW = 0x7fff0000;
-    public static final int SECCOMP_RET_ERRNO = 0x00050000;
-    public static final int SECCOMP_RET_DATA = 0x0000ffff;
-    public static final int AUDIT_ARCH_X86_64 = 0xc000003e;
-
-    public static final int BPF_LD = 0x00;
-    public static final int BPF_W = 0x00;
-    public static final int BPF_ABS = 0x20;
-    public static final int BPF_JMP = 0x05;
-    public static final int BPF_JEQ = 0x10;
-    public static final int BPF_K = 0x00;
-    public static final int BPF_RET = 0x06;
-
-    public static final long SIGINFO_SIZE = 128;
-    public static final long USER_REGS_SIZE = 27 * 8;
+    public static final int PTRACE_PEEKDATA = (int) LinuxHeaders.PTRACE_PEEKDATA();
+    public static final int PTRACE_CONT = (int) LinuxHeaders.PTRACE_CONT();
+    public static final int PTRACE_GETREGS = (int) LinuxHeaders.PTRACE_GETREGS();
+    public static final int PTRACE_ATTACH = (int) LinuxHeaders.PTRACE_ATTACH();
+    public static final int PTRACE_DETACH = (int) LinuxHeaders.PTRACE_DETACH();
+    public static final int PTRACE_GETSIGINFO = (int) LinuxHeaders.PTRACE_GETSIGINFO();
+    public static final int PTRACE_SEIZE = (int) LinuxHeaders.PTRACE_SEIZE();
+    public static final int PTRACE_INTERRUPT = (int) LinuxHeaders.PTRACE_INTERRUPT();
+    public static final int PTRACE_EVENT_STOP = (int) LinuxHeaders.PTRACE_EVENT_STOP();
+    public static final int WNOHANG = (int) LinuxHeaders.WNOHANG();
+    public static final int WALL = (int) LinuxHeaders.__WALL();
+    public static final int SIGTRAP = (int) LinuxHeaders.SIGTRAP();
+    public static final int SIGKILL = (int) LinuxHeaders.SIGKILL();
+    public static final int SIGUSR1 = (int) LinuxHeaders.SIGUSR1();
+    public static final int SIGTERM = (int) LinuxHeaders.SIGTERM();
+    public static final int SIGCONT = (int) LinuxHeaders.SIGCONT();
+    public static final int SIGSTOP = (int) LinuxHeaders.SIGSTOP();
+    public static final int PR_SET_DUMPABLE = (int) LinuxHeaders.PR_SET_DUMPABLE();
+    public static final int PR_GET_DUMPABLE = (int) LinuxHeaders.PR_GET_DUMPABLE();
+    public static final int PR_SET_NO_NEW_PRIVS = (int) LinuxHeaders.PR_SET_NO_NEW_PRIVS();
+    public static final int PR_GET_NO_NEW_PRIVS = (int) LinuxHeaders.PR_GET_NO_NEW_PRIVS();
+    public static final int PR_GET_SECCOMP = (int) LinuxHeaders.PR_GET_SECCOMP();
+    public static final int PR_CAPBSET_READ = (int) LinuxHeaders.PR_CAPBSET_READ();
+    public static final int CAP_SYS_PTRACE = (int) LinuxHeaders.CAP_SYS_PTRACE();
+    public static final int LINUX_CAPABILITY_VERSION_3 = (int) LinuxHeaders._LINUX_CAPABILITY_VERSION_3();
+    public static final int SYS_PTRACE = (int) LinuxHeaders.SYS_ptrace();
+    public static final int SYS_PROCESS_VM_READV = (int) LinuxHeaders.SYS_process_vm_readv();
+    public static final int SYS_SECCOMP = (int) LinuxHeaders.SYS_seccomp();
+    public static final int SYS_CAPGET = (int) LinuxHeaders.SYS_capget();
+    public static final int SYS_CAPSET = (int) LinuxHeaders.SYS_capset();
+    public static final int SECCOMP_SET_MODE_FILTER = (int) LinuxHeaders.SECCOMP_SET_MODE_FILTER();
+    public static final int SECCOMP_FILTER_FLAG_TSYNC = (int) LinuxHeaders.SECCOMP_FILTER_FLAG_TSYNC();
+    public static final int SECCOMP_RET_ALLOW = (int) LinuxHeaders.SECCOMP_RET_ALLOW();
+    public static final int SECCOMP_RET_ERRNO = (int) LinuxHeaders.SECCOMP_RET_ERRNO();
+    public static final int SECCOMP_RET_DATA = (int) LinuxHeaders.SECCOMP_RET_DATA();
+    public static final int AUDIT_ARCH_X86_64 = (int) LinuxHeaders.AUDIT_ARCH_X86_64();
+    public static final int BPF_LD = (int) LinuxHeaders.BPF_LD();
+    public static final int BPF_W = (int) LinuxHeaders.BPF_W();
+    public static final int BPF_ABS = (int) LinuxHeaders.BPF_ABS();
+    public static final int BPF_JMP = (int) LinuxHeaders.BPF_JMP();
+    public static final int BPF_JEQ = (int) LinuxHeaders.BPF_JEQ();
+    public static final int BPF_K = (int) LinuxHeaders.BPF_K();
+    public static final int BPF_RET = (int) LinuxHeaders.BPF_RET();
+    /** sizeof(siginfo_t): its head is si_signo, si_errno, si_code (three ints), then a union. */
+    public static final long SIGINFO_SIZE = LinuxHeaders.__SI_MAX_SIZE();
+    public static final long USER_REGS_SIZE = user_regs_struct.sizeof();
 }

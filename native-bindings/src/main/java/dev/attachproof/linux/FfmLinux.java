@@ -1,0 +1,345 @@
+package dev.attachproof.linux;
+
+import dev.attachproof.linux.generated.LinuxHeaders;
+import dev.attachproof.linux.generated.__user_cap_data_struct;
+import dev.attachproof.linux.generated.__user_cap_header_struct;
+import dev.attachproof.linux.generated.iovec;
+import dev.attachproof.linux.generated.sock_filter;
+import dev.attachproof.linux.generated.sock_fprog;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import static dev.attachproof.linux.generated.LinuxHeaders.C_INT;
+import static dev.attachproof.linux.generated.LinuxHeaders.C_LONG;
+import static dev.attachproof.linux.generated.LinuxHeaders.C_POINTER;
+
+/**
+ * The facade on the jextract-generated FFM bindings. jextract's own handles do not capture errno,
+ * so each function is linked here again, from the generated descriptor and address, with
+ * {@code Linker.Option.captureCallState("errno")}; the capture segment is allocated per call, in
+ * the calling thread's confined arena, so no errno is ever shared between threads. ptrace, prctl
+ * and syscall are variadic in glibc: they are linked with {@code firstVariadicArg}, from the
+ * descriptor of jextract's invoker for the argument layouts we pass.
+ */
+public final class FfmLinux implements Linux {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+
+    /** long ptrace(int request, pid_t pid, void *addr, void *data) */
+    private static final MethodHandle PTRACE = variadic(LinuxHeaders.ptrace.address(),
+            LinuxHeaders.ptrace.makeInvoker(C_INT, C_POINTER, C_POINTER).descriptor(), 1);
+    /** long syscall(long nr, long, long, void *, void *): the raw ptrace syscall for PEEKDATA */
+    private static final MethodHandle SYSCALL_LLPP = variadic(LinuxHeaders.syscall.address(),
+            LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER, C_POINTER).descriptor(), 1);
+    /** long syscall(long nr, void *, void *): capget, capset */
+    private static final MethodHandle SYSCALL_PP = variadic(LinuxHeaders.syscall.address(),
+            LinuxHeaders.syscall.makeInvoker(C_POINTER, C_POINTER).descriptor(), 1);
+    /** long syscall(long nr, long op, long flags, void *args): seccomp */
+    private static final MethodHandle SYSCALL_LLP = variadic(LinuxHeaders.syscall.address(),
+            LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER).descriptor(), 1);
+    /** int prctl(int option, unsigned long arg2, arg3, arg4, arg5) */
+    private static final MethodHandle PRCTL = variadic(LinuxHeaders.prctl.address(),
+            LinuxHeaders.prctl.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1);
+    private static final MethodHandle WAITPID = fixed(LinuxHeaders.waitpid$address(), LinuxHeaders.waitpid$descriptor());
+    private static final MethodHandle PROCESS_VM_READV = fixed(LinuxHeaders.process_vm_readv$address(),
+            LinuxHeaders.process_vm_readv$descriptor());
+    private static final MethodHandle KILL = fixed(LinuxHeaders.kill$address(), LinuxHeaders.kill$descriptor());
+    private static final MethodHandle TGKILL = fixed(LinuxHeaders.tgkill$address(), LinuxHeaders.tgkill$descriptor());
+    private static final MethodHandle GETRESUID = fixed(LinuxHeaders.getresuid$address(), LinuxHeaders.getresuid$descriptor());
+    private static final MethodHandle GETRESGID = fixed(LinuxHeaders.getresgid$address(), LinuxHeaders.getresgid$descriptor());
+
+    private static MethodHandle fixed(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, ERRNO_OPTION);
+    }
+
+    private static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
+        return LINKER.downcallHandle(address, descriptor, ERRNO_OPTION, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
+    @Override
+    public String binding() {
+        return "ffm";
+    }
+
+    @Override
+    public int getpid() {
+        return LinuxHeaders.getpid();
+    }
+
+    @Override
+    public int gettid() {
+        return LinuxHeaders.gettid();
+    }
+
+    @Override
+    public CallResult<Ids> getresuid() {
+        return ids("getresuid", GETRESUID);
+    }
+
+    @Override
+    public CallResult<Ids> getresgid() {
+        return ids("getresgid", GETRESGID);
+    }
+
+    private static CallResult<Ids> ids(String call, MethodHandle h) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment ids = arena.allocate(C_INT, 3);
+            int r = (int) h.invokeExact(state, ids, ids.asSlice(4), ids.asSlice(8));
+            return result(call, r, state).map(x -> new Ids(ids.getAtIndex(C_INT, 0), ids.getAtIndex(C_INT, 1), ids.getAtIndex(C_INT, 2)));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> ptraceSeize(int pid, long options) {
+        return ptrace("PTRACE_SEIZE", LinuxConstants.PTRACE_SEIZE, pid, 0, options);
+    }
+
+    @Override
+    public CallResult<Long> ptraceInterrupt(int pid) {
+        return ptrace("PTRACE_INTERRUPT", LinuxConstants.PTRACE_INTERRUPT, pid, 0, 0);
+    }
+
+    @Override
+    public CallResult<Long> ptraceAttach(int pid) {
+        return ptrace("PTRACE_ATTACH", LinuxConstants.PTRACE_ATTACH, pid, 0, 0);
+    }
+
+    @Override
+    public CallResult<Long> ptraceDetach(int pid, int signal) {
+        return ptrace("PTRACE_DETACH", LinuxConstants.PTRACE_DETACH, pid, 0, signal);
+    }
+
+    @Override
+    public CallResult<Long> ptraceCont(int pid, int signal) {
+        return ptrace("PTRACE_CONT", LinuxConstants.PTRACE_CONT, pid, 0, signal);
+    }
+
+    @Override
+    public CallResult<Long> ptracePeekData(int pid, long address) {
+        // The raw syscall stores the word at *data: unlike glibc's wrapper, a word of -1 is not an error.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment word = arena.allocate(ValueLayout.JAVA_LONG);
+            long r = (long) SYSCALL_LLPP.invokeExact(state, (long) LinuxConstants.SYS_PTRACE,
+                    (long) LinuxConstants.PTRACE_PEEKDATA, (long) pid, MemorySegment.ofAddress(address), word);
+            return result("ptrace(PTRACE_PEEKDATA)", r, state).map(x -> word.get(ValueLayout.JAVA_LONG, 0));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Siginfo> ptraceGetSiginfo(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            // siginfo_t is not generated (its anonymous union trips jextract on libclang 19): its
+            // size is __SI_MAX_SIZE and its head three ints, which is all we read.
+            MemorySegment si = arena.allocate(LinuxConstants.SIGINFO_SIZE, 8);
+            CallResult<Long> r = ptrace(arena, "PTRACE_GETSIGINFO", LinuxConstants.PTRACE_GETSIGINFO, pid, MemorySegment.NULL, si);
+            return r.map(x -> new Siginfo(si.get(C_INT, 0), si.get(C_INT, 4), si.get(C_INT, 8)));
+        }
+    }
+
+    @Override
+    public CallResult<long[]> ptraceGetRegs(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment regs = arena.allocate(LinuxConstants.USER_REGS_SIZE, 8);
+            CallResult<Long> r = ptrace(arena, "PTRACE_GETREGS", LinuxConstants.PTRACE_GETREGS, pid, MemorySegment.NULL, regs);
+            return r.map(x -> regs.toArray(ValueLayout.JAVA_LONG));
+        }
+    }
+
+    private CallResult<Long> ptrace(String name, int request, int pid, long addr, long data) {
+        try (Arena arena = Arena.ofConfined()) {
+            return ptrace(arena, name, request, pid, MemorySegment.ofAddress(addr), MemorySegment.ofAddress(data));
+        }
+    }
+
+    private static CallResult<Long> ptrace(Arena arena, String name, int request, int pid, MemorySegment addr, MemorySegment data) {
+        try {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long r = (long) PTRACE.invokeExact(state, request, pid, addr, data);
+            return result("ptrace(" + name + ")", r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<WaitStatus> waitpid(int pid, int options) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment status = arena.allocate(C_INT);
+            int r = (int) WAITPID.invokeExact(state, pid, status, options);
+            return result("waitpid", r, state).map(x -> new WaitStatus(r, status.get(C_INT, 0)));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> processVmReadv(int pid, long address, ByteBuffer destination) {
+        int len = destination.remaining();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment local = destination.isDirect()
+                    ? MemorySegment.ofBuffer(destination) : arena.allocate(Math.max(len, 1));
+            MemorySegment iovs = arena.allocate(iovec.layout(), 2);
+            MemorySegment localIov = iovs.asSlice(0, iovec.layout());
+            MemorySegment remoteIov = iovs.asSlice(iovec.sizeof(), iovec.layout());
+            iovec.iov_base(localIov, local);
+            iovec.iov_len(localIov, len);
+            iovec.iov_base(remoteIov, MemorySegment.ofAddress(address));
+            iovec.iov_len(remoteIov, len);
+            long r = (long) PROCESS_VM_READV.invokeExact(state, pid, localIov, 1L, remoteIov, 1L, 0L);
+            CallResult<Long> res = result("process_vm_readv", r, state);
+            if (res.ok() && r > 0 && !destination.isDirect()) {
+                MemorySegment.ofBuffer(destination).copyFrom(local.asSlice(0, r));
+            }
+            return res;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) PRCTL.invokeExact(state, option, arg2, arg3, arg4, arg5);
+            return result("prctl", r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<CapabilitySets> capget(int pid) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment header = arena.allocate(__user_cap_header_struct.layout());
+            __user_cap_header_struct.version(header, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
+            __user_cap_header_struct.pid(header, pid);
+            MemorySegment data = arena.allocate(__user_cap_data_struct.layout(), 2);
+            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPGET, header, data);
+            return result("capget", r, state).map(x -> {
+                MemorySegment lo = data.asSlice(0, __user_cap_data_struct.layout());
+                MemorySegment hi = data.asSlice(__user_cap_data_struct.sizeof(), __user_cap_data_struct.layout());
+                return new CapabilitySets(
+                        join(__user_cap_data_struct.effective(lo), __user_cap_data_struct.effective(hi)),
+                        join(__user_cap_data_struct.permitted(lo), __user_cap_data_struct.permitted(hi)),
+                        join(__user_cap_data_struct.inheritable(lo), __user_cap_data_struct.inheritable(hi)));
+            });
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> capset(CapabilitySets sets) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment header = arena.allocate(__user_cap_header_struct.layout());
+            __user_cap_header_struct.version(header, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
+            __user_cap_header_struct.pid(header, 0);
+            MemorySegment data = arena.allocate(__user_cap_data_struct.layout(), 2);
+            MemorySegment lo = data.asSlice(0, __user_cap_data_struct.layout());
+            MemorySegment hi = data.asSlice(__user_cap_data_struct.sizeof(), __user_cap_data_struct.layout());
+            __user_cap_data_struct.effective(lo, (int) sets.effective());
+            __user_cap_data_struct.permitted(lo, (int) sets.permitted());
+            __user_cap_data_struct.inheritable(lo, (int) sets.inheritable());
+            __user_cap_data_struct.effective(hi, (int) (sets.effective() >>> 32));
+            __user_cap_data_struct.permitted(hi, (int) (sets.permitted() >>> 32));
+            __user_cap_data_struct.inheritable(hi, (int) (sets.inheritable() >>> 32));
+            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPSET, header, data);
+            return result("capset", r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> seccompSetModeFilter(int flags, List<BpfInstruction> program) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment filters = arena.allocate(sock_filter.layout(), Math.max(program.size(), 1));
+            for (int i = 0; i < program.size(); i++) {
+                MemorySegment f = filters.asSlice(i * sock_filter.sizeof(), sock_filter.layout());
+                BpfInstruction ins = program.get(i);
+                sock_filter.code(f, (short) ins.code());
+                sock_filter.jt(f, (byte) ins.jt());
+                sock_filter.jf(f, (byte) ins.jf());
+                sock_filter.k(f, ins.k());
+            }
+            MemorySegment prog = arena.allocate(sock_fprog.layout());
+            sock_fprog.len(prog, (short) program.size());
+            sock_fprog.filter(prog, filters);
+            long r = (long) SYSCALL_LLP.invokeExact(state, (long) LinuxConstants.SYS_SECCOMP,
+                    (long) LinuxConstants.SECCOMP_SET_MODE_FILTER, (long) flags, prog);
+            return result("seccomp(SECCOMP_SET_MODE_FILTER)", r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> kill(int pid, int signal) {
+        return simple("kill", KILL, pid, signal);
+    }
+
+    @Override
+    public CallResult<Long> tgkill(int tgid, int tid, int signal) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) TGKILL.invokeExact(state, tgid, tid, signal);
+            return result("tgkill", r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static CallResult<Long> simple(String call, MethodHandle h, int a, int b) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int r = (int) h.invokeExact(state, a, b);
+            return result(call, r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static CallResult<Long> result(String call, long value, MemorySegment state) {
+        if (value == -1) {
+            return new CallResult.Failed<>(call, (int) ERRNO.get(state, 0L));
+        }
+        return new CallResult.Ok<>(call, value);
+    }
+
+    private static long join(int low, int high) {
+        return Integer.toUnsignedLong(low) | (Integer.toUnsignedLong(high) << 32);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}
