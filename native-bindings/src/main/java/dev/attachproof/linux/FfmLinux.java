@@ -208,7 +208,7 @@ public final class FfmLinux implements Linux {
             long r = (long) PROCESS_VM_READV.invokeExact(state, pid, localIov, 1L, remoteIov, 1L, 0L);
             CallResult<Long> res = result("process_vm_readv", r, state);
             if (res.ok() && r > 0 && !destination.isDirect()) {
-                MemorySegment.ofBuffer(destination).copyFrom(local.asSlice(0, r));
+                destination.duplicate().put(local.asSlice(0, r).asByteBuffer());
             }
             return res;
         } catch (Throwable t) {
