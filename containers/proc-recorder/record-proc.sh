@@ -44,7 +44,7 @@ for pid in "$self" "$@"; do
            attr/current attr/apparmor/current; do
     copy "$d/$f"
   done
-  for l in exe cwd ns/pid ns/user ns/mnt ns/pid_for_children; do
+  for l in exe ns/pid ns/user ns/mnt ns/pid_for_children; do
     link "$d/$l"
   done
   [ -d "$out$d" ] && stat -c '%u %g' "$d/status" > "$out$d/.owner" 2>/dev/null

@@ -90,8 +90,15 @@ public final class FactsReader {
     public BinaryFacts binary(int pid) {
         FileRead link = procfs.readLink("proc/" + pid + "/exe");
         String linkText = link.asText().orElse("");
+        if (!procfs.isLive() && link instanceof FileRead.Missing) {
+            return BinaryFacts.unreadable(linkText, "not recorded");   // the recorder could not read it either
+        }
         if (!(link instanceof FileRead.Content)) {
             return BinaryFacts.unreadable(linkText, link instanceof FileRead.Unreadable u ? u.reason() : "ENOENT");
+        }
+        if (!procfs.isLive()) {
+            // A recorded tree keeps the link's text only: the path it names is another machine's.
+            return BinaryFacts.unreadable(linkText, "not recorded");
         }
         Path exe = procfs.pidDir(pid).resolve("exe");
         ElfFile elf;

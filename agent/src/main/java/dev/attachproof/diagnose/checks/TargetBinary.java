@@ -22,9 +22,12 @@ public final class TargetBinary implements Check {
         }
         BinaryFacts b = target.binary();
         Finding.Builder f = Finding.of(id()).evidence("file", "/proc/" + target.pid() + "/exe").evidence("path", b.linkText());
+        if ("not recorded".equals(b.readError())) {
+            return f.skip("the executable is not part of a recorded tree");
+        }
         if (!b.readable()) {
-            return f.evidence("errno", b.readError()).fail("cannot read the executable through /proc/" + target.pid() + "/exe (" + b.readError() + ")",
-                    "reading it takes the same permission as attaching (ptrace read access): see the other failing checks");
+            return f.evidence("error", b.readError()).warn("cannot read the executable through /proc/" + target.pid() + "/exe (" + b.readError() + ")",
+                    "reading it takes ptrace read access, as attaching does: see the failing checks");
         }
         f.evidence("pathHere", b.pathState());
         return switch (b.pathState()) {

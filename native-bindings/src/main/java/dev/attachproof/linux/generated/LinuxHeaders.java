@@ -32,6 +32,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int SIGTERM() {
         return SIGTERM;
     }
+    private static final int SIGQUIT = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGQUIT 3
+     * }
+     */
+    public static int SIGQUIT() {
+        return SIGQUIT;
+    }
     private static final int SIGTRAP = (int)5L;
     /**
      * {@snippet lang=c :
@@ -68,6 +77,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int SIGCONT() {
         return SIGCONT;
     }
+    private static final int SIGCHLD = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGCHLD 17
+     * }
+     */
+    public static int SIGCHLD() {
+        return SIGCHLD;
+    }
     private static final int SIGUSR1 = (int)10L;
     /**
      * {@snippet lang=c :
@@ -76,6 +94,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int SIGUSR1() {
         return SIGUSR1;
+    }
+    private static final int SIGUSR2 = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define SIGUSR2 12
+     * }
+     */
+    public static int SIGUSR2() {
+        return SIGUSR2;
     }
     private static final int __SI_MAX_SIZE = (int)128L;
     /**
@@ -94,6 +121,51 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int WNOHANG() {
         return WNOHANG;
+    }
+    private static final int WUNTRACED = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define WUNTRACED 2
+     * }
+     */
+    public static int WUNTRACED() {
+        return WUNTRACED;
+    }
+    private static final int WSTOPPED = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define WSTOPPED 2
+     * }
+     */
+    public static int WSTOPPED() {
+        return WSTOPPED;
+    }
+    private static final int WEXITED = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define WEXITED 4
+     * }
+     */
+    public static int WEXITED() {
+        return WEXITED;
+    }
+    private static final int WCONTINUED = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define WCONTINUED 8
+     * }
+     */
+    public static int WCONTINUED() {
+        return WCONTINUED;
+    }
+    private static final int WNOWAIT = (int)16777216L;
+    /**
+     * {@snippet lang=c :
+     * #define WNOWAIT 16777216
+     * }
+     */
+    public static int WNOWAIT() {
+        return WNOWAIT;
     }
     private static final int __WALL = (int)1073741824L;
     /**
@@ -131,6 +203,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int PR_GET_SECCOMP() {
         return PR_GET_SECCOMP;
     }
+    private static final int PR_SET_SECCOMP = (int)22L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_SET_SECCOMP 22
+     * }
+     */
+    public static int PR_SET_SECCOMP() {
+        return PR_SET_SECCOMP;
+    }
     private static final int PR_CAPBSET_READ = (int)23L;
     /**
      * {@snippet lang=c :
@@ -139,6 +220,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int PR_CAPBSET_READ() {
         return PR_CAPBSET_READ;
+    }
+    private static final int PR_CAPBSET_DROP = (int)24L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAPBSET_DROP 24
+     * }
+     */
+    public static int PR_CAPBSET_DROP() {
+        return PR_CAPBSET_DROP;
     }
     private static final int PR_SET_PTRACER = (int)1499557217L;
     /**
@@ -167,6 +257,195 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int PR_GET_NO_NEW_PRIVS() {
         return PR_GET_NO_NEW_PRIVS;
     }
+    private static final int PR_CAP_AMBIENT = (int)47L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT 47
+     * }
+     */
+    public static int PR_CAP_AMBIENT() {
+        return PR_CAP_AMBIENT;
+    }
+    private static final int PR_CAP_AMBIENT_IS_SET = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT_IS_SET 1
+     * }
+     */
+    public static int PR_CAP_AMBIENT_IS_SET() {
+        return PR_CAP_AMBIENT_IS_SET;
+    }
+    private static final int PR_CAP_AMBIENT_RAISE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT_RAISE 2
+     * }
+     */
+    public static int PR_CAP_AMBIENT_RAISE() {
+        return PR_CAP_AMBIENT_RAISE;
+    }
+    private static final int PR_CAP_AMBIENT_LOWER = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT_LOWER 3
+     * }
+     */
+    public static int PR_CAP_AMBIENT_LOWER() {
+        return PR_CAP_AMBIENT_LOWER;
+    }
+    private static final int PR_CAP_AMBIENT_CLEAR_ALL = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_CAP_AMBIENT_CLEAR_ALL 4
+     * }
+     */
+    public static int PR_CAP_AMBIENT_CLEAR_ALL() {
+        return PR_CAP_AMBIENT_CLEAR_ALL;
+    }
+    private static final int EPERM = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define EPERM 1
+     * }
+     */
+    public static int EPERM() {
+        return EPERM;
+    }
+    private static final int ESRCH = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define ESRCH 3
+     * }
+     */
+    public static int ESRCH() {
+        return ESRCH;
+    }
+    private static final int EINTR = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define EINTR 4
+     * }
+     */
+    public static int EINTR() {
+        return EINTR;
+    }
+    private static final int EIO = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * #define EIO 5
+     * }
+     */
+    public static int EIO() {
+        return EIO;
+    }
+    private static final int ECHILD = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * #define ECHILD 10
+     * }
+     */
+    public static int ECHILD() {
+        return ECHILD;
+    }
+    private static final int EAGAIN = (int)11L;
+    /**
+     * {@snippet lang=c :
+     * #define EAGAIN 11
+     * }
+     */
+    public static int EAGAIN() {
+        return EAGAIN;
+    }
+    private static final int ENOMEM = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOMEM 12
+     * }
+     */
+    public static int ENOMEM() {
+        return ENOMEM;
+    }
+    private static final int EACCES = (int)13L;
+    /**
+     * {@snippet lang=c :
+     * #define EACCES 13
+     * }
+     */
+    public static int EACCES() {
+        return EACCES;
+    }
+    private static final int EFAULT = (int)14L;
+    /**
+     * {@snippet lang=c :
+     * #define EFAULT 14
+     * }
+     */
+    public static int EFAULT() {
+        return EFAULT;
+    }
+    private static final int EBUSY = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define EBUSY 16
+     * }
+     */
+    public static int EBUSY() {
+        return EBUSY;
+    }
+    private static final int EINVAL = (int)22L;
+    /**
+     * {@snippet lang=c :
+     * #define EINVAL 22
+     * }
+     */
+    public static int EINVAL() {
+        return EINVAL;
+    }
+    private static final int ENOSYS = (int)38L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOSYS 38
+     * }
+     */
+    public static int ENOSYS() {
+        return ENOSYS;
+    }
+    private static final int SECCOMP_MODE_DISABLED = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_MODE_DISABLED 0
+     * }
+     */
+    public static int SECCOMP_MODE_DISABLED() {
+        return SECCOMP_MODE_DISABLED;
+    }
+    private static final int SECCOMP_MODE_STRICT = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_MODE_STRICT 1
+     * }
+     */
+    public static int SECCOMP_MODE_STRICT() {
+        return SECCOMP_MODE_STRICT;
+    }
+    private static final int SECCOMP_MODE_FILTER = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_MODE_FILTER 2
+     * }
+     */
+    public static int SECCOMP_MODE_FILTER() {
+        return SECCOMP_MODE_FILTER;
+    }
+    private static final int SECCOMP_SET_MODE_STRICT = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_SET_MODE_STRICT 0
+     * }
+     */
+    public static int SECCOMP_SET_MODE_STRICT() {
+        return SECCOMP_SET_MODE_STRICT;
+    }
     private static final int SECCOMP_SET_MODE_FILTER = (int)1L;
     /**
      * {@snippet lang=c :
@@ -184,6 +463,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int BPF_LD() {
         return BPF_LD;
+    }
+    private static final int BPF_ALU = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define BPF_ALU 4
+     * }
+     */
+    public static int BPF_ALU() {
+        return BPF_ALU;
     }
     private static final int BPF_JMP = (int)5L;
     /**
@@ -221,6 +509,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int BPF_ABS() {
         return BPF_ABS;
     }
+    private static final int BPF_AND = (int)80L;
+    /**
+     * {@snippet lang=c :
+     * #define BPF_AND 80
+     * }
+     */
+    public static int BPF_AND() {
+        return BPF_AND;
+    }
     private static final int BPF_JEQ = (int)16L;
     /**
      * {@snippet lang=c :
@@ -229,6 +526,24 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int BPF_JEQ() {
         return BPF_JEQ;
+    }
+    private static final int BPF_JGE = (int)48L;
+    /**
+     * {@snippet lang=c :
+     * #define BPF_JGE 48
+     * }
+     */
+    public static int BPF_JGE() {
+        return BPF_JGE;
+    }
+    private static final int BPF_JSET = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define BPF_JSET 64
+     * }
+     */
+    public static int BPF_JSET() {
+        return BPF_JSET;
     }
     private static final int BPF_K = (int)0L;
     /**
@@ -239,6 +554,42 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int BPF_K() {
         return BPF_K;
     }
+    private static final int _LINUX_CAPABILITY_VERSION_1 = (int)429392688L;
+    /**
+     * {@snippet lang=c :
+     * #define _LINUX_CAPABILITY_VERSION_1 429392688
+     * }
+     */
+    public static int _LINUX_CAPABILITY_VERSION_1() {
+        return _LINUX_CAPABILITY_VERSION_1;
+    }
+    private static final int _LINUX_CAPABILITY_U32S_1 = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define _LINUX_CAPABILITY_U32S_1 1
+     * }
+     */
+    public static int _LINUX_CAPABILITY_U32S_1() {
+        return _LINUX_CAPABILITY_U32S_1;
+    }
+    private static final int _LINUX_CAPABILITY_VERSION_2 = (int)537333798L;
+    /**
+     * {@snippet lang=c :
+     * #define _LINUX_CAPABILITY_VERSION_2 537333798
+     * }
+     */
+    public static int _LINUX_CAPABILITY_VERSION_2() {
+        return _LINUX_CAPABILITY_VERSION_2;
+    }
+    private static final int _LINUX_CAPABILITY_U32S_2 = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define _LINUX_CAPABILITY_U32S_2 2
+     * }
+     */
+    public static int _LINUX_CAPABILITY_U32S_2() {
+        return _LINUX_CAPABILITY_U32S_2;
+    }
     private static final int _LINUX_CAPABILITY_VERSION_3 = (int)537396514L;
     /**
      * {@snippet lang=c :
@@ -247,6 +598,42 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int _LINUX_CAPABILITY_VERSION_3() {
         return _LINUX_CAPABILITY_VERSION_3;
+    }
+    private static final int _LINUX_CAPABILITY_U32S_3 = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define _LINUX_CAPABILITY_U32S_3 2
+     * }
+     */
+    public static int _LINUX_CAPABILITY_U32S_3() {
+        return _LINUX_CAPABILITY_U32S_3;
+    }
+    private static final int CAP_SETGID = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define CAP_SETGID 6
+     * }
+     */
+    public static int CAP_SETGID() {
+        return CAP_SETGID;
+    }
+    private static final int CAP_SETUID = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define CAP_SETUID 7
+     * }
+     */
+    public static int CAP_SETUID() {
+        return CAP_SETUID;
+    }
+    private static final int CAP_SYS_CHROOT = (int)18L;
+    /**
+     * {@snippet lang=c :
+     * #define CAP_SYS_CHROOT 18
+     * }
+     */
+    public static int CAP_SYS_CHROOT() {
+        return CAP_SYS_CHROOT;
     }
     private static final int CAP_SYS_PTRACE = (int)19L;
     /**
@@ -257,6 +644,24 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int CAP_SYS_PTRACE() {
         return CAP_SYS_PTRACE;
     }
+    private static final int CAP_SYS_ADMIN = (int)21L;
+    /**
+     * {@snippet lang=c :
+     * #define CAP_SYS_ADMIN 21
+     * }
+     */
+    public static int CAP_SYS_ADMIN() {
+        return CAP_SYS_ADMIN;
+    }
+    private static final int PTRACE_TRACEME = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_request.PTRACE_TRACEME = 0
+     * }
+     */
+    public static int PTRACE_TRACEME() {
+        return PTRACE_TRACEME;
+    }
     private static final int PTRACE_PEEKDATA = (int)2L;
     /**
      * {@snippet lang=c :
@@ -265,6 +670,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int PTRACE_PEEKDATA() {
         return PTRACE_PEEKDATA;
+    }
+    private static final int PTRACE_PEEKUSER = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_request.PTRACE_PEEKUSER = 3
+     * }
+     */
+    public static int PTRACE_PEEKUSER() {
+        return PTRACE_PEEKUSER;
     }
     private static final int PTRACE_CONT = (int)7L;
     /**
@@ -302,6 +716,24 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int PTRACE_DETACH() {
         return PTRACE_DETACH;
     }
+    private static final int PTRACE_SETOPTIONS = (int)16896L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_request.PTRACE_SETOPTIONS = 16896
+     * }
+     */
+    public static int PTRACE_SETOPTIONS() {
+        return PTRACE_SETOPTIONS;
+    }
+    private static final int PTRACE_GETEVENTMSG = (int)16897L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_request.PTRACE_GETEVENTMSG = 16897
+     * }
+     */
+    public static int PTRACE_GETEVENTMSG() {
+        return PTRACE_GETEVENTMSG;
+    }
     private static final int PTRACE_GETSIGINFO = (int)16898L;
     /**
      * {@snippet lang=c :
@@ -310,6 +742,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int PTRACE_GETSIGINFO() {
         return PTRACE_GETSIGINFO;
+    }
+    private static final int PTRACE_GETREGSET = (int)16900L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_request.PTRACE_GETREGSET = 16900
+     * }
+     */
+    public static int PTRACE_GETREGSET() {
+        return PTRACE_GETREGSET;
     }
     private static final int PTRACE_SEIZE = (int)16902L;
     /**
@@ -328,6 +769,177 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int PTRACE_INTERRUPT() {
         return PTRACE_INTERRUPT;
+    }
+    private static final int PTRACE_LISTEN = (int)16904L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_request.PTRACE_LISTEN = 16904
+     * }
+     */
+    public static int PTRACE_LISTEN() {
+        return PTRACE_LISTEN;
+    }
+    private static final int PTRACE_O_TRACESYSGOOD = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACESYSGOOD = 1
+     * }
+     */
+    public static int PTRACE_O_TRACESYSGOOD() {
+        return PTRACE_O_TRACESYSGOOD;
+    }
+    private static final int PTRACE_O_TRACEFORK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACEFORK = 2
+     * }
+     */
+    public static int PTRACE_O_TRACEFORK() {
+        return PTRACE_O_TRACEFORK;
+    }
+    private static final int PTRACE_O_TRACEVFORK = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACEVFORK = 4
+     * }
+     */
+    public static int PTRACE_O_TRACEVFORK() {
+        return PTRACE_O_TRACEVFORK;
+    }
+    private static final int PTRACE_O_TRACECLONE = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACECLONE = 8
+     * }
+     */
+    public static int PTRACE_O_TRACECLONE() {
+        return PTRACE_O_TRACECLONE;
+    }
+    private static final int PTRACE_O_TRACEEXEC = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACEEXEC = 16
+     * }
+     */
+    public static int PTRACE_O_TRACEEXEC() {
+        return PTRACE_O_TRACEEXEC;
+    }
+    private static final int PTRACE_O_TRACEVFORKDONE = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACEVFORKDONE = 32
+     * }
+     */
+    public static int PTRACE_O_TRACEVFORKDONE() {
+        return PTRACE_O_TRACEVFORKDONE;
+    }
+    private static final int PTRACE_O_TRACEEXIT = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACEEXIT = 64
+     * }
+     */
+    public static int PTRACE_O_TRACEEXIT() {
+        return PTRACE_O_TRACEEXIT;
+    }
+    private static final int PTRACE_O_TRACESECCOMP = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_TRACESECCOMP = 128
+     * }
+     */
+    public static int PTRACE_O_TRACESECCOMP() {
+        return PTRACE_O_TRACESECCOMP;
+    }
+    private static final int PTRACE_O_EXITKILL = (int)1048576L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_EXITKILL = 1048576
+     * }
+     */
+    public static int PTRACE_O_EXITKILL() {
+        return PTRACE_O_EXITKILL;
+    }
+    private static final int PTRACE_O_SUSPEND_SECCOMP = (int)2097152L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_SUSPEND_SECCOMP = 2097152
+     * }
+     */
+    public static int PTRACE_O_SUSPEND_SECCOMP() {
+        return PTRACE_O_SUSPEND_SECCOMP;
+    }
+    private static final int PTRACE_O_MASK = (int)3145983L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_setoptions.PTRACE_O_MASK = 3145983
+     * }
+     */
+    public static int PTRACE_O_MASK() {
+        return PTRACE_O_MASK;
+    }
+    private static final int PTRACE_EVENT_FORK = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_FORK = 1
+     * }
+     */
+    public static int PTRACE_EVENT_FORK() {
+        return PTRACE_EVENT_FORK;
+    }
+    private static final int PTRACE_EVENT_VFORK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_VFORK = 2
+     * }
+     */
+    public static int PTRACE_EVENT_VFORK() {
+        return PTRACE_EVENT_VFORK;
+    }
+    private static final int PTRACE_EVENT_CLONE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_CLONE = 3
+     * }
+     */
+    public static int PTRACE_EVENT_CLONE() {
+        return PTRACE_EVENT_CLONE;
+    }
+    private static final int PTRACE_EVENT_EXEC = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_EXEC = 4
+     * }
+     */
+    public static int PTRACE_EVENT_EXEC() {
+        return PTRACE_EVENT_EXEC;
+    }
+    private static final int PTRACE_EVENT_VFORK_DONE = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_VFORK_DONE = 5
+     * }
+     */
+    public static int PTRACE_EVENT_VFORK_DONE() {
+        return PTRACE_EVENT_VFORK_DONE;
+    }
+    private static final int PTRACE_EVENT_EXIT = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_EXIT = 6
+     * }
+     */
+    public static int PTRACE_EVENT_EXIT() {
+        return PTRACE_EVENT_EXIT;
+    }
+    private static final int PTRACE_EVENT_SECCOMP = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum __ptrace_eventcodes.PTRACE_EVENT_SECCOMP = 7
+     * }
+     */
+    public static int PTRACE_EVENT_SECCOMP() {
+        return PTRACE_EVENT_SECCOMP;
     }
     private static final int PTRACE_EVENT_STOP = (int)128L;
     /**
@@ -521,6 +1133,238 @@ public class LinuxHeaders extends LinuxHeaders$shared {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getpid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getuid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxHeaders.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getuid").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __uid_t getuid(void)
+     * }
+     */
+    public static FunctionDescriptor getuid$descriptor() {
+        return getuid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __uid_t getuid(void)
+     * }
+     */
+    public static MethodHandle getuid$handle() {
+        return getuid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __uid_t getuid(void)
+     * }
+     */
+    public static MemorySegment getuid$address() {
+        return getuid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __uid_t getuid(void)
+     * }
+     */
+    public static int getuid() {
+        var mh$ = getuid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getuid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class geteuid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxHeaders.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("geteuid").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __uid_t geteuid(void)
+     * }
+     */
+    public static FunctionDescriptor geteuid$descriptor() {
+        return geteuid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __uid_t geteuid(void)
+     * }
+     */
+    public static MethodHandle geteuid$handle() {
+        return geteuid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __uid_t geteuid(void)
+     * }
+     */
+    public static MemorySegment geteuid$address() {
+        return geteuid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __uid_t geteuid(void)
+     * }
+     */
+    public static int geteuid() {
+        var mh$ = geteuid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("geteuid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getgid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxHeaders.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getgid").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __gid_t getgid(void)
+     * }
+     */
+    public static FunctionDescriptor getgid$descriptor() {
+        return getgid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __gid_t getgid(void)
+     * }
+     */
+    public static MethodHandle getgid$handle() {
+        return getgid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __gid_t getgid(void)
+     * }
+     */
+    public static MemorySegment getgid$address() {
+        return getgid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __gid_t getgid(void)
+     * }
+     */
+    public static int getgid() {
+        var mh$ = getgid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getgid");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getegid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxHeaders.C_INT    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getegid").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern __gid_t getegid(void)
+     * }
+     */
+    public static FunctionDescriptor getegid$descriptor() {
+        return getegid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern __gid_t getegid(void)
+     * }
+     */
+    public static MethodHandle getegid$handle() {
+        return getegid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern __gid_t getegid(void)
+     * }
+     */
+    public static MemorySegment getegid$address() {
+        return getegid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern __gid_t getegid(void)
+     * }
+     */
+    public static int getegid() {
+        var mh$ = getegid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getegid");
             }
             return (int)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
@@ -845,6 +1689,42 @@ public class LinuxHeaders extends LinuxHeaders$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int P_ALL = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum idtype_t.P_ALL = 0
+     * }
+     */
+    public static int P_ALL() {
+        return P_ALL;
+    }
+    private static final int P_PID = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum idtype_t.P_PID = 1
+     * }
+     */
+    public static int P_PID() {
+        return P_PID;
+    }
+    private static final int P_PGID = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum idtype_t.P_PGID = 2
+     * }
+     */
+    public static int P_PGID() {
+        return P_PGID;
+    }
+    private static final int P_PIDFD = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum idtype_t.P_PIDFD = 3
+     * }
+     */
+    public static int P_PIDFD() {
+        return P_PIDFD;
+    }
 
     private static class waitpid {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -901,6 +1781,69 @@ public class LinuxHeaders extends LinuxHeaders$shared {
                 traceDowncall("waitpid", __pid, __stat_loc, __options);
             }
             return (int)mh$.invokeExact(__pid, __stat_loc, __options);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class waitid {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            LinuxHeaders.C_INT,
+            LinuxHeaders.C_INT,
+            LinuxHeaders.C_INT,
+            LinuxHeaders.C_POINTER,
+            LinuxHeaders.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("waitid").orElseThrow();
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int waitid(idtype_t __idtype, __id_t __id, siginfo_t *__infop, int __options)
+     * }
+     */
+    public static FunctionDescriptor waitid$descriptor() {
+        return waitid.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int waitid(idtype_t __idtype, __id_t __id, siginfo_t *__infop, int __options)
+     * }
+     */
+    public static MethodHandle waitid$handle() {
+        return waitid.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int waitid(idtype_t __idtype, __id_t __id, siginfo_t *__infop, int __options)
+     * }
+     */
+    public static MemorySegment waitid$address() {
+        return waitid.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int waitid(idtype_t __idtype, __id_t __id, siginfo_t *__infop, int __options)
+     * }
+     */
+    public static int waitid(int __idtype, int __id, MemorySegment __infop, int __options) {
+        var mh$ = waitid.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("waitid", __idtype, __id, __infop, __options);
+            }
+            return (int)mh$.invokeExact(__idtype, __id, __infop, __options);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1044,6 +1987,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
             }
         }
     }
+    private static final long PR_SET_PTRACER_ANY = -1L;
+    /**
+     * {@snippet lang=c :
+     * #define PR_SET_PTRACER_ANY -1
+     * }
+     */
+    public static long PR_SET_PTRACER_ANY() {
+        return PR_SET_PTRACER_ANY;
+    }
     private static final int SYS_capget = (int)125L;
     /**
      * {@snippet lang=c :
@@ -1061,6 +2013,33 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int SYS_capset() {
         return SYS_capset;
+    }
+    private static final int SYS_getpid = (int)39L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getpid 39
+     * }
+     */
+    public static int SYS_getpid() {
+        return SYS_getpid;
+    }
+    private static final int SYS_gettid = (int)186L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_gettid 186
+     * }
+     */
+    public static int SYS_gettid() {
+        return SYS_gettid;
+    }
+    private static final int SYS_prctl = (int)157L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_prctl 157
+     * }
+     */
+    public static int SYS_prctl() {
+        return SYS_prctl;
     }
     private static final int SYS_process_vm_readv = (int)310L;
     /**
@@ -1089,6 +2068,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int SYS_seccomp() {
         return SYS_seccomp;
     }
+    private static final int SYS_tgkill = (int)234L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_tgkill 234
+     * }
+     */
+    public static int SYS_tgkill() {
+        return SYS_tgkill;
+    }
     private static final long SECCOMP_FILTER_FLAG_TSYNC = 1L;
     /**
      * {@snippet lang=c :
@@ -1097,6 +2085,33 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static long SECCOMP_FILTER_FLAG_TSYNC() {
         return SECCOMP_FILTER_FLAG_TSYNC;
+    }
+    private static final int SECCOMP_RET_KILL_PROCESS = (int)2147483648L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_RET_KILL_PROCESS 2147483648
+     * }
+     */
+    public static int SECCOMP_RET_KILL_PROCESS() {
+        return SECCOMP_RET_KILL_PROCESS;
+    }
+    private static final int SECCOMP_RET_KILL_THREAD = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_RET_KILL_THREAD 0
+     * }
+     */
+    public static int SECCOMP_RET_KILL_THREAD() {
+        return SECCOMP_RET_KILL_THREAD;
+    }
+    private static final int SECCOMP_RET_TRAP = (int)196608L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_RET_TRAP 196608
+     * }
+     */
+    public static int SECCOMP_RET_TRAP() {
+        return SECCOMP_RET_TRAP;
     }
     private static final int SECCOMP_RET_ERRNO = (int)327680L;
     /**
@@ -1107,6 +2122,24 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int SECCOMP_RET_ERRNO() {
         return SECCOMP_RET_ERRNO;
     }
+    private static final int SECCOMP_RET_TRACE = (int)2146435072L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_RET_TRACE 2146435072
+     * }
+     */
+    public static int SECCOMP_RET_TRACE() {
+        return SECCOMP_RET_TRACE;
+    }
+    private static final int SECCOMP_RET_LOG = (int)2147221504L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_RET_LOG 2147221504
+     * }
+     */
+    public static int SECCOMP_RET_LOG() {
+        return SECCOMP_RET_LOG;
+    }
     private static final int SECCOMP_RET_ALLOW = (int)2147418112L;
     /**
      * {@snippet lang=c :
@@ -1116,6 +2149,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int SECCOMP_RET_ALLOW() {
         return SECCOMP_RET_ALLOW;
     }
+    private static final int SECCOMP_RET_ACTION_FULL = (int)4294901760L;
+    /**
+     * {@snippet lang=c :
+     * #define SECCOMP_RET_ACTION_FULL 4294901760
+     * }
+     */
+    public static int SECCOMP_RET_ACTION_FULL() {
+        return SECCOMP_RET_ACTION_FULL;
+    }
     private static final int SECCOMP_RET_DATA = (int)65535L;
     /**
      * {@snippet lang=c :
@@ -1124,6 +2166,24 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int SECCOMP_RET_DATA() {
         return SECCOMP_RET_DATA;
+    }
+    private static final int CAP_LAST_CAP = (int)40L;
+    /**
+     * {@snippet lang=c :
+     * #define CAP_LAST_CAP 40
+     * }
+     */
+    public static int CAP_LAST_CAP() {
+        return CAP_LAST_CAP;
+    }
+    private static final int AUDIT_ARCH_AARCH64 = (int)3221225655L;
+    /**
+     * {@snippet lang=c :
+     * #define AUDIT_ARCH_AARCH64 3221225655
+     * }
+     */
+    public static int AUDIT_ARCH_AARCH64() {
+        return AUDIT_ARCH_AARCH64;
     }
     private static final int AUDIT_ARCH_X86_64 = (int)3221225534L;
     /**

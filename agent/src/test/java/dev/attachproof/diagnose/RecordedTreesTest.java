@@ -1,0 +1,143 @@
+package dev.attachproof.diagnose;
+
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The decision logic on /proc trees recorded from real systems (see
+ * containers/proc-recorder). Each tree's SCENARIO.txt says what the kernel answered when the
+ * recorder's credentials tried PTRACE_SEIZE on each target ({@code observed PID=… tryattach=…});
+ * the checks, reading only the tree, must predict the same, and name a cause for every refusal.
+ */
+class RecordedTreesTest {
+    private static final Pattern OBSERVED = Pattern.compile("^observed PID=(\\d+)(?: tracer=(\\S+))? tryattach=(\\S+)", Pattern.MULTILINE);
+
+    record Observation(Path tree, int pid, String outcome) {}
+
+    @TestFactory
+    Stream<DynamicTest> everyRecordedOutcomeIsPredicted() throws Exception {
+        List<Observation> all = new ArrayList<>();
+        try (Stream<Path> trees = Files.list(treesRoot())) {
+            for (Path tree : trees.sorted().toList()) {
+                Path scenario = tree.resolve("SCENARIO.txt");
+                if (!Files.exists(scenario)) {
+                    continue;
+                }
+                Matcher m = OBSERVED.matcher(Files.readString(scenario));
+                while (m.find()) {
+                    if (m.group(2) == null || m.group(2).equals("self")) {
+                        all.add(new Observation(tree, Integer.parseInt(m.group(1)), m.group(3)));
+                    }
+                }
+            }
+        }
+        assertFalse(all.isEmpty(), "no recorded observations found under " + treesRoot());
+        return all.stream().map(o -> DynamicTest.dynamicTest(o.tree().getFileName() + " pid " + o.pid() + " -> " + o.outcome(), () -> {
+            Diagnosis d = predict(o.tree(), o.pid());
+            Verdict expected = o.outcome().equals("ok") ? Verdict.ATTACHABLE : Verdict.NOT_ATTACHABLE;
+            assertEquals(expected, d.predicted(), () -> "findings: " + d.findings());
+            if (expected == Verdict.NOT_ATTACHABLE) {
+                assertFalse(d.failing().isEmpty(), "a refusal must be explained by a failing check");
+                for (Finding f : d.failing()) {
+                    if (f.evidence().containsKey("errno")) {
+                        assertEquals(o.outcome(), f.evidence().get("errno"), f.toString());
+                    }
+                }
+            }
+        }));
+    }
+
+    @Test
+    void hostRootDetailsAreRight() throws Exception {
+        Path host = treesRoot().resolve("host");
+        Map<String, Integer> pids = targets(host);
+        Diagnosis traced = predict(host, pids.get("traced"));
+        Finding t = finding(traced, "target.traced");
+        assertEquals(Status.FAIL, t.status());
+        assertEquals("strace", t.evidence().get("tracer"));
+
+        Diagnosis nonDumpable = predict(host, pids.get("non-dumpable"));
+        Finding dump = finding(nonDumpable, "target.dumpable");
+        assertEquals(Status.PASS, dump.status(), "root's CAP_SYS_PTRACE overrides: " + dump);
+        assertEquals("0:0", dump.evidence().get("owner"));
+        assertTrue(dump.summary().contains("not dumpable"), dump.summary());
+
+        Finding yama = finding(nonDumpable, "yama.ptrace_scope");
+        assertEquals(Status.PASS, yama.status());
+        assertEquals("absent", yama.evidence().get("ptrace_scope"));
+        assertEquals(Status.WARN, finding(nonDumpable, "lsm").status(), "securityfs is not mounted there");
+    }
+
+    @Test
+    void hostNobodyDetailsAreRight() throws Exception {
+        Path tree = treesRoot().resolve("host-nobody");
+        Map<String, Integer> pids = targets(tree);
+        Diagnosis rootTarget = predict(tree, pids.get("root"));
+        assertEquals(Status.FAIL, finding(rootTarget, "credentials.uid").status());
+        assertEquals(Status.FAIL, finding(rootTarget, "capability.sys_ptrace").status());
+        assertEquals("65534/65534/65534", finding(rootTarget, "credentials.uid").evidence().get("tracerUid"));
+
+        Diagnosis nonDumpable = predict(tree, pids.get("non-dumpable"));
+        assertEquals(Status.PASS, finding(nonDumpable, "credentials.uid").status());
+        assertEquals(Status.FAIL, finding(nonDumpable, "target.dumpable").status());
+        assertEquals(List.of("target.dumpable", "capability.sys_ptrace"),
+                nonDumpable.failing().stream().map(Finding::id).filter(id -> !id.startsWith("target.go")).sorted().toList().reversed());
+    }
+
+    /** Target pids by role, from the "target PID: …" lines of SCENARIO.txt. */
+    static Map<String, Integer> targets(Path tree) throws IOException {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(tree.resolve("SCENARIO.txt"))) {
+            Matcher m = Pattern.compile("^target (\\d+): (.*)$").matcher(line);
+            if (m.find()) {
+                int pid = Integer.parseInt(m.group(1));
+                String what = m.group(2);
+                if (what.contains("traced by")) {
+                    out.put("traced", pid);
+                } else if (what.contains("non-dumpable")) {
+                    out.put("non-dumpable", pid);
+                } else if (what.startsWith("uid 0")) {
+                    out.put("root", pid);
+                } else {
+                    out.put("user", pid);
+                }
+            }
+        }
+        return out;
+    }
+
+    static Diagnosis predict(Path tree, int pid) {
+        FactsReader facts = new FactsReader(ProcFs.at(tree), null);
+        Doctor doctor = new Doctor(facts, null, Doctor.standardChecks(null), StopMode.LEADER);
+        TracerFacts t = facts.tracer();
+        TargetFacts target = facts.target(pid, t.pid()).orElseThrow(() -> new AssertionError("pid " + pid + " not in " + tree));
+        return doctor.predict(t, target);
+    }
+
+    static Finding finding(Diagnosis d, String id) {
+        return d.findings().stream().filter(f -> f.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    /** Not test resources: Maven would follow the trees' symlinks when copying them. */
+    static Path treesRoot() {
+        return GoFixture.repo().resolve("agent/src/test/proc-trees");
+    }
+}
