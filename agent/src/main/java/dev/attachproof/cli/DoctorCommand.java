@@ -4,7 +4,6 @@ import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.Doctor;
 import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.diagnose.Finding;
-import dev.attachproof.diagnose.GoProcess;
 import dev.attachproof.diagnose.GoProcessScan;
 import dev.attachproof.diagnose.Status;
 import dev.attachproof.diagnose.TargetNotFoundException;
@@ -59,7 +58,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (pid == null) {
             TracerFacts tracer = doctor.tracerFacts();
             List<Finding> env = doctor.environment(tracer);
-            List<GoProcess> processes = new GoProcessScan(facts, doctor).scan(tracer);
+            GoProcessScan.Result processes = new GoProcessScan(facts, doctor).scan(tracer);
             out.print(json ? DoctorJson.writeEnvironment(env, processes) : DoctorText.writeEnvironment(env, processes, Style.forConsole()));
             return ExitCodes.ATTACHABLE;
         }

@@ -1,7 +1,6 @@
 package dev.attachproof.cli;
 
 import dev.attachproof.diagnose.FactsReader;
-import dev.attachproof.diagnose.GoProcess;
 import dev.attachproof.diagnose.GoProcessScan;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.PsJson;
@@ -10,7 +9,6 @@ import dev.attachproof.report.Style;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code ps}: the Go processes visible here, each with its predicted verdict. */
@@ -25,7 +23,7 @@ final class PsCommand implements Callable<Integer> {
     public Integer call() {
         FactsReader facts = Engine.facts();
         var doctor = Engine.doctor(facts, null, StopMode.LEADER);
-        List<GoProcess> processes = new GoProcessScan(facts, doctor).scan(doctor.tracerFacts());
+        GoProcessScan.Result processes = new GoProcessScan(facts, doctor).scan(doctor.tracerFacts());
         System.out.print(json ? PsJson.write(processes) : PsText.table(processes, Style.forConsole()));
         return ExitCodes.ATTACHABLE;
     }

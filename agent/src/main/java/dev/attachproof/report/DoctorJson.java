@@ -3,7 +3,7 @@ package dev.attachproof.report;
 import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.Proof;
-import dev.attachproof.diagnose.GoProcess;
+import dev.attachproof.diagnose.GoProcessScan;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,13 +28,14 @@ public final class DoctorJson {
     }
 
     /** The no-pid form: this side's checks and every visible Go process with its prediction. */
-    public static String writeEnvironment(List<Finding> findings, List<GoProcess> processes) {
+    public static String writeEnvironment(List<Finding> findings, GoProcessScan.Result scan) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("schema", SCHEMA);
         root.put("pid", null);
         root.put("verdict", "unknown");
         root.put("checks", findings.stream().map(DoctorJson::finding).toList());
-        root.put("processes", processes.stream().map(PsJson::process).toList());
+        root.put("processes", scan.processes().stream().map(PsJson::process).toList());
+        root.put("uninspected", scan.unreadable());
         return Json.write(root);
     }
 

@@ -2,7 +2,7 @@ package dev.attachproof.report;
 
 import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.Finding;
-import dev.attachproof.diagnose.GoProcess;
+import dev.attachproof.diagnose.GoProcessScan;
 import dev.attachproof.diagnose.Proof;
 import dev.attachproof.diagnose.Status;
 
@@ -54,7 +54,7 @@ public final class DoctorText {
         return sb.toString();
     }
 
-    public static String writeEnvironment(List<Finding> findings, List<GoProcess> processes, Style style) {
+    public static String writeEnvironment(List<Finding> findings, GoProcessScan.Result processes, Style style) {
         StringBuilder sb = new StringBuilder();
         sb.append(style.bold("this environment")).append(" (the tracer's side of every check)\n\n");
         findings(sb, findings.stream().filter(f -> f.status() != Status.SKIP).toList(), style);

@@ -1,19 +1,20 @@
 package dev.attachproof.report;
 
 import dev.attachproof.diagnose.GoProcess;
+import dev.attachproof.diagnose.GoProcessScan;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** {@code ps --json}: schema attachproof.ps/v1. */
 public final class PsJson {
     private PsJson() {}
 
-    public static String write(List<GoProcess> processes) {
+    public static String write(GoProcessScan.Result scan) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("schema", "attachproof.ps/v1");
-        root.put("processes", processes.stream().map(PsJson::process).toList());
+        root.put("processes", scan.processes().stream().map(PsJson::process).toList());
+        root.put("uninspected", scan.unreadable());
         return Json.write(root);
     }
 

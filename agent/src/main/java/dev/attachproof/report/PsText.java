@@ -1,6 +1,7 @@
 package dev.attachproof.report;
 
 import dev.attachproof.diagnose.GoProcess;
+import dev.attachproof.diagnose.GoProcessScan;
 
 import java.util.List;
 
@@ -8,7 +9,16 @@ import java.util.List;
 public final class PsText {
     private PsText() {}
 
-    public static String table(List<GoProcess> processes, Style style) {
+    public static String table(GoProcessScan.Result scan, Style style) {
+        StringBuilder sb = new StringBuilder(rows(scan.processes()));
+        if (scan.unreadable() > 0) {
+            sb.append(style.dim("  " + scan.unreadable() + " more processes could not be inspected: their executables are "
+                    + "unreadable from here (EACCES); run as root, or with CAP_SYS_PTRACE, to see them")).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String rows(List<GoProcess> processes) {
         if (processes.isEmpty()) {
             return "  (none)\n";
         }
