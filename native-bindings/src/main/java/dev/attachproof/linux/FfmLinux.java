@@ -231,19 +231,13 @@ public final class FfmLinux implements Linux {
     public CallResult<CapabilitySets> capget(int pid) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment header = arena.allocate(__user_cap_header_struct.layout());
-            __user_cap_header_struct.version(header, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
-            __user_cap_header_struct.pid(header, pid);
-            MemorySegment data = arena.allocate(__user_cap_data_struct.layout(), 2);
-            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPGET, header, data);
-            return result("capget", r, state).map(x -> {
-                MemorySegment lo = data.asSlice(0, __user_cap_data_struct.layout());
-                MemorySegment hi = data.asSlice(__user_cap_data_struct.sizeof(), __user_cap_data_struct.layout());
-                return new CapabilitySets(
-                        join(__user_cap_data_struct.effective(lo), __user_cap_data_struct.effective(hi)),
-                        join(__user_cap_data_struct.permitted(lo), __user_cap_data_struct.permitted(hi)),
-                        join(__user_cap_data_struct.inheritable(lo), __user_cap_data_struct.inheritable(hi)));
-            });
+            MemorySegment header = capHeader(arena, pid);
+            MemorySegment[] data = capData(arena);
+            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPGET, header, data[0]);
+            return result("capget", r, state).map(x -> new CapabilitySets(
+                    join(__user_cap_data_struct.effective(data[0]), __user_cap_data_struct.effective(data[1])),
+                    join(__user_cap_data_struct.permitted(data[0]), __user_cap_data_struct.permitted(data[1])),
+                    join(__user_cap_data_struct.inheritable(data[0]), __user_cap_data_struct.inheritable(data[1]))));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -253,23 +247,33 @@ public final class FfmLinux implements Linux {
     public CallResult<Long> capset(CapabilitySets sets) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment header = arena.allocate(__user_cap_header_struct.layout());
-            __user_cap_header_struct.version(header, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
-            __user_cap_header_struct.pid(header, 0);
-            MemorySegment data = arena.allocate(__user_cap_data_struct.layout(), 2);
-            MemorySegment lo = data.asSlice(0, __user_cap_data_struct.layout());
-            MemorySegment hi = data.asSlice(__user_cap_data_struct.sizeof(), __user_cap_data_struct.layout());
-            __user_cap_data_struct.effective(lo, (int) sets.effective());
-            __user_cap_data_struct.permitted(lo, (int) sets.permitted());
-            __user_cap_data_struct.inheritable(lo, (int) sets.inheritable());
-            __user_cap_data_struct.effective(hi, (int) (sets.effective() >>> 32));
-            __user_cap_data_struct.permitted(hi, (int) (sets.permitted() >>> 32));
-            __user_cap_data_struct.inheritable(hi, (int) (sets.inheritable() >>> 32));
-            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPSET, header, data);
+            MemorySegment header = capHeader(arena, 0);
+            MemorySegment[] data = capData(arena);
+            for (int word = 0; word < 2; word++) {
+                __user_cap_data_struct.effective(data[word], (int) (sets.effective() >>> (32 * word)));
+                __user_cap_data_struct.permitted(data[word], (int) (sets.permitted() >>> (32 * word)));
+                __user_cap_data_struct.inheritable(data[word], (int) (sets.inheritable() >>> (32 * word)));
+            }
+            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPSET, header, data[0]);
             return result("capset", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    /** A version-3 capability header for {@code pid} (0: the calling thread). */
+    private static MemorySegment capHeader(Arena arena, int pid) {
+        MemorySegment header = arena.allocate(__user_cap_header_struct.layout());
+        __user_cap_header_struct.version(header, LinuxConstants.LINUX_CAPABILITY_VERSION_3);
+        __user_cap_header_struct.pid(header, pid);
+        return header;
+    }
+
+    /** The two consecutive data structs of version 3: capabilities 0-31, then 32-63. */
+    private static MemorySegment[] capData(Arena arena) {
+        MemorySegment data = arena.allocate(__user_cap_data_struct.layout(), 2);
+        return new MemorySegment[] {data.asSlice(0, __user_cap_data_struct.layout()),
+            data.asSlice(__user_cap_data_struct.sizeof(), __user_cap_data_struct.layout())};
     }
 
     @Override
