@@ -29,9 +29,7 @@ public final class AgentCli {
 
     public static Result runAs(List<String> prefix, String... args) {
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", classpath(), "dev.attachproof.cli.Main"));
+        cmd.addAll(javaCommand("dev.attachproof.cli.Main"));
         cmd.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(cmd).start();
@@ -46,6 +44,13 @@ public final class AgentCli {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The command line of a child JVM running {@code mainClass} on the test classpath. */
+    public static List<String> javaCommand(String mainClass) {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", classpath(), mainClass);
     }
 
     private static String slurp(java.io.InputStream in) {
