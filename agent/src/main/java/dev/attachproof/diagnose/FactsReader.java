@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Gathers facts from a {@link ProcFs}; with a {@link Linux} binding, also runs the seccomp probes. */
+/**
+ * Gathers facts from a {@link ProcFs}; with a {@link Linux} binding, also runs the seccomp probes
+ * (without one, on a recorded tree, it uses the probes recorded with the tree, if any).
+ */
 public final class FactsReader {
     /** The runtime variables the proof reads. */
     public static final List<String> PROOF_SYMBOLS = List.of("runtime.buildVersion", "runtime.allglen");
@@ -47,7 +50,21 @@ public final class FactsReader {
         return new TracerFacts(self, status, procfs.yamaPtraceScope(), procfs.lsmList(), procfs.securityLabel(self),
                 text(procfs.namespace(self, "pid")), text(procfs.namespace(self, "user")),
                 text(procfs.namespace(self, "mnt")),
-                linux == null ? null : probePtrace(), linux == null ? null : probeProcessVmReadv());
+                linux == null ? recordedProbe("ptrace") : probePtrace(),
+                linux == null ? recordedProbe("process_vm_readv") : probeProcessVmReadv());
+    }
+
+    /**
+     * A probe made when the tree was recorded, under the recorder's seccomp filter (probes.txt
+     * beside proc/, "ptrace=ESRCH" and "process_vm_readv=ok"); null when the tree has none.
+     */
+    private SyscallProbe recordedProbe(String syscall) {
+        String call = syscall.equals("ptrace") ? "ptrace(PTRACE_GETSIGINFO, self)" : "process_vm_readv(self, 8 bytes)";
+        String expected = syscall.equals("ptrace") ? "ESRCH" : "ok";
+        return procfs.read("probes.txt").asText()
+                .flatMap(t -> t.lines().filter(l -> l.startsWith(syscall + "=")).findFirst())
+                .map(l -> new SyscallProbe(call + ", recorded", expected, l.substring(syscall.length() + 1).strip()))
+                .orElse(null);
     }
 
     /** The target's facts; empty when /proc/PID does not exist (or vanished while we read). */

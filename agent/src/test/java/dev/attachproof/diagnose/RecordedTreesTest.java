@@ -102,6 +102,39 @@ class RecordedTreesTest {
                 nonDumpable.failing().stream().map(Finding::id).filter(id -> !id.startsWith("target.go")).sorted().toList().reversed());
     }
 
+    @Test
+    void dockerDefaultLacksCapSysPtraceAndFiltersProcessVmReadv() throws Exception {
+        Path tree = treesRoot().resolve("docker-default");
+        Map<String, Integer> pids = targets(tree);
+        Diagnosis other = predict(tree, pids.get("user"));
+        assertEquals(Status.FAIL, finding(other, "capability.sys_ptrace").status());
+        assertEquals(Status.FAIL, finding(other, "credentials.uid").status());
+        // Docker's default profile allows process_vm_readv only to containers with CAP_SYS_PTRACE.
+        Finding vm = finding(other, "seccomp.process_vm_readv");
+        assertEquals(Status.WARN, vm.status());
+        assertEquals("EPERM", vm.evidence().get("observed"));
+        assertEquals(Status.PASS, finding(other, "seccomp.ptrace").status(), "ptrace itself is allowed (kernel >= 4.8)");
+        assertEquals(Status.PASS, finding(predict(tree, pids.get("root")), "credentials.uid").status());
+        assertTrue(finding(other, "namespace.pid").summary().contains("visible"), "containers have their own pid namespace");
+    }
+
+    @Test
+    void dockerWithCapSysPtraceAttachesToOtherUsers() throws Exception {
+        Path tree = treesRoot().resolve("docker-cap-sys-ptrace");
+        Diagnosis other = predict(tree, targets(tree).get("user"));
+        assertEquals(Status.PASS, finding(other, "capability.sys_ptrace").status());
+        assertEquals(Status.PASS, finding(other, "seccomp.process_vm_readv").status());
+        assertEquals(Verdict.ATTACHABLE, other.predicted());
+    }
+
+    @Test
+    void dockerSeccompProfileDenyingPtraceIsTheCause() throws Exception {
+        Path tree = treesRoot().resolve("docker-seccomp-deny-ptrace");
+        Diagnosis root = predict(tree, targets(tree).get("root"));
+        assertEquals(List.of("seccomp.ptrace"), root.failing().stream().map(Finding::id).toList());
+        assertEquals("EPERM", finding(root, "seccomp.ptrace").evidence().get("errno"));
+    }
+
     /** Target pids by role, from the "target PID: …" lines of SCENARIO.txt. */
     static Map<String, Integer> targets(Path tree) throws IOException {
         Map<String, Integer> out = new java.util.HashMap<>();
