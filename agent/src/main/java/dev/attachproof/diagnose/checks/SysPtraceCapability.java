@@ -11,7 +11,10 @@ import java.util.List;
 /**
  * capability.sys_ptrace: CAP_SYS_PTRACE in our effective set, and whether this attach needs it:
  * for another user's process, a non-dumpable one, under Yama scope 1 (non-descendant) or 2,
- * or for a target holding capabilities we lack (commoncap's permitted-subset rule).
+ * or for a target holding capabilities we lack (commoncap's permitted-subset rule). It fails
+ * only for that last rule, which no other check decides; for the others the capability is the
+ * remedy, and the failing check is the one that names the cause (credentials.uid,
+ * target.dumpable, yama.ptrace_scope), so that each EPERM is attributed to its real cause.
  */
 public final class SysPtraceCapability implements Check {
     public String id() {
@@ -43,17 +46,23 @@ public final class SysPtraceCapability implements Check {
                     ? "not held, and not needed for this target"
                     : "held (not needed for this target)");
         }
+        String grant = "grant CAP_SYS_PTRACE: run as root, or --cap-add=SYS_PTRACE for a container, or "
+                + "securityContext.capabilities.add: [SYS_PTRACE] in Kubernetes";
         return switch (scope) {
             case COUNTS -> f.pass("held, and it counts in the target's user namespace: it covers " + String.join(", ", needs));
             case UNKNOWN -> f.warn("held, but whether it counts in the target's user namespace cannot be seen from here",
                     "see namespace.user");
-            case DOES_NOT_COUNT -> f.evidence("errno", "EPERM").fail(
-                    "held only in our own user namespace, not in the target's, and needed: " + String.join(", ", needs),
-                    "run the debugger in the target's user namespace or an ancestor of it (e.g. on the host, or in a container without its own user namespace)");
-            case NOT_HELD -> f.evidence("errno", "EPERM").fail(
-                    "not held, and needed: " + String.join(", ", needs)
-                            + (missing.isEmpty() ? "" : " (the target holds " + String.join(", ", missing) + ")"),
-                    "grant CAP_SYS_PTRACE: run as root, or --cap-add=SYS_PTRACE for a container, or securityContext.capabilities.add: [SYS_PTRACE] in Kubernetes");
+            // Only the permitted-subset rule is decided by this check alone; for the other reasons
+            // the capability is the remedy, and the cause is the check that names the reason.
+            case DOES_NOT_COUNT -> missing.isEmpty()
+                    ? f.warn("held only in our own user namespace, where it cannot override: " + String.join(", ", needs),
+                        "see namespace.user")
+                    : f.evidence("errno", "EPERM").fail("the target holds " + String.join(", ", missing)
+                        + ", which we lack, and our CAP_SYS_PTRACE does not count in its user namespace", "see namespace.user");
+            case NOT_HELD -> missing.isEmpty()
+                    ? f.warn("not held: it would override " + String.join(", ", needs), grant)
+                    : f.evidence("errno", "EPERM").fail("the target holds capabilities we lack (" + String.join(", ", missing)
+                        + "), and only CAP_SYS_PTRACE overrides that", grant);
         };
     }
 }
