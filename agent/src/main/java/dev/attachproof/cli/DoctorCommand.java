@@ -66,10 +66,6 @@ final class DoctorCommand implements Callable<Integer> {
         Diagnosis d = diagnose(doctor, target, !noProof);
         String name = facts.procfs().comm(target).orElse("?");
         requireGo(d, target, name);
-        if (d.proof().attempted() && !d.proof().ok() && d.proof().errno() == null
-                && d.proof().notes().stream().anyMatch(n -> n.startsWith("the process exited"))) {
-            throw new BadInputException("pid " + target + " (" + name + ") exited during the check");
-        }
         out.print(json ? DoctorJson.write(d) : DoctorText.write(d, name, Style.forConsole()));
         return d.verdict() == Verdict.ATTACHABLE ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }
@@ -78,6 +74,9 @@ final class DoctorCommand implements Callable<Integer> {
         try {
             return doctor.diagnose(pid, prove);
         } catch (TargetNotFoundException e) {
+            if (e.duringCheck()) {
+                throw new BadInputException("pid " + pid + " exited during the check: nothing to attach to any more");
+            }
             throw new BadInputException("no process with pid " + pid + " is visible here: it does not exist, has exited, "
                     + "or runs in another PID namespace (to reach one: " + PidNamespace.notVisibleRemedy() + ")");
         }

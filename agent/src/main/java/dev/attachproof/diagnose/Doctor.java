@@ -82,10 +82,10 @@ public final class Doctor {
                 Proof.notAttempted("not attempted (--no-proof)"), null);
     }
 
-    /** Checks and, when {@code prove}, the live proof. */
+    /** Checks and, when {@code prove}, the live proof; a target that exits meanwhile is not found. */
     public Diagnosis diagnose(int pid, boolean prove) throws TargetNotFoundException {
         TracerFacts t = facts.tracer();
-        TargetFacts target = facts.target(pid, t.pid()).orElseThrow(() -> new TargetNotFoundException(pid));
+        TargetFacts target = facts.target(pid, t.pid()).orElseThrow(() -> new TargetNotFoundException(pid, false));
         Diagnosis prediction = predict(t, target);
         if (!prove) {
             return prediction;
@@ -95,6 +95,9 @@ public final class Doctor {
                     + "ptrace stops to this JVM's process reaper, which would then take it for exited "
                     + "(start it through a shell, e.g. sh -c 'prog & wait', so that it is a grandchild)")
                 : prove(target, prediction.findings());
+        if (proof.vanished()) {
+            throw new TargetNotFoundException(pid, true);
+        }
         if (!proof.attempted()) {
             return new Diagnosis(pid, prediction.predicted(), prediction.predicted(), prediction.findings(), proof, null);
         }
@@ -122,15 +125,15 @@ public final class Doctor {
         }
         if (r instanceof AttachResult.Denied d) {
             return new Proof(true, false, "seize", d.failure().errno().name(), d.failure().call(),
-                    -1, null, null, null, explaining(findings), List.of(d.failure().describe()));
+                    -1, null, null, null, explaining(findings), List.of(d.failure().describe()), false);
         }
         if (r instanceof AttachResult.StopTimedOut s) {
             return new Proof(true, false, "seize", null, null, s.waitedMicros(), null, null, null, List.of(),
-                    List.of("attached, but the target did not stop within " + s.waitedMicros() / 1000 + " ms (uninterruptible sleep?); detached"));
+                    List.of("attached, but the target did not stop within " + s.waitedMicros() / 1000 + " ms (uninterruptible sleep?); detached"), false);
         }
         AttachResult.NoSuchProcess n = (AttachResult.NoSuchProcess) r;
         return new Proof(true, false, "seize", null, null, -1, null, null, null,
-                List.of(), List.of("the process exited during the proof: " + n.detail()));
+                List.of(), List.of("the process exited during the proof: " + n.detail()), true);
     }
 
     private Proof readAndDetach(AttachResult.Attached a, TargetFacts target, List<String> notes) {
@@ -160,7 +163,7 @@ public final class Doctor {
         }
         notes.addAll(session.notes());
         return new Proof(true, true, a.method(), null, null, session.stoppedMicros(), goVersion, goroutines,
-                session.lastReadMethod(), List.of(), notes);
+                session.lastReadMethod(), List.of(), notes, false);
     }
 
     /**
