@@ -29,19 +29,43 @@ public final class GoFixture {
 
     /** {@code program} built by toolchain {@code goVersion} (e.g. "go1.22.0", via GOTOOLCHAIN), or PATH's go when null. */
     public static Path build(String program, String goVersion) {
+        return build(program, goVersion, List.of());
+    }
+
+    /** Debian's Go 1.19, which GOTOOLCHAIN cannot fetch (it starts at 1.21). */
+    public static final String DEBIAN_GO_1_19 = "debian-go1.19";
+    private static final Path DEBIAN_GO_1_19_BIN = Path.of("/usr/lib/go-1.19/bin/go");
+
+    /** Whether {@code toolchain} can be used here: Debian's 1.19 must be installed; others come through the proxy. */
+    public static boolean available(String toolchain) {
+        return !DEBIAN_GO_1_19.equals(toolchain) || Files.isExecutable(DEBIAN_GO_1_19_BIN);
+    }
+
+    /**
+     * {@code program} built by {@code goVersion} ("go1.22.0" through GOTOOLCHAIN, {@link
+     * #DEBIAN_GO_1_19}, or null for PATH's go) with extra build flags (e.g. "-ldflags=-s -w").
+     */
+    public static Path build(String program, String goVersion, List<String> flags) {
         Path module = repo().resolve("agent/go");
+        String variant = flags.isEmpty() ? "" : "-" + Integer.toHexString(String.join(" ", flags).hashCode());
         Path cache = Path.of(System.getProperty("attachproof.fixtureCache", "target/go-fixtures"))
-                .resolve(goVersion == null ? "default" : goVersion);
+                .resolve((goVersion == null ? "default" : goVersion) + variant);
         Path binary = cache.resolve(program).toAbsolutePath();
         try {
             if (Files.exists(binary) && !newerSources(module, Files.getLastModifiedTime(binary).toMillis())) {
                 return binary;
             }
             Files.createDirectories(cache);
-            List<String> cmd = new ArrayList<>(List.of("go", "build", "-o", binary.toString(), "./" + program));
+            boolean debian = DEBIAN_GO_1_19.equals(goVersion);
+            assumeTrue(available(goVersion), "Debian's golang-1.19-go is not installed");
+            List<String> cmd = new ArrayList<>(List.of(debian ? DEBIAN_GO_1_19_BIN.toString() : "go", "build", "-o", binary.toString()));
+            cmd.addAll(flags);
+            cmd.add("./" + program);
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(module.toFile()).redirectErrorStream(true);
             pb.environment().put("CGO_ENABLED", "0");
-            if (goVersion != null) {
+            if (debian) {
+                pb.environment().put("GOTOOLCHAIN", "local");
+            } else if (goVersion != null) {
                 pb.environment().put("GOTOOLCHAIN", goVersion);
             }
             Process p;

@@ -1,0 +1,86 @@
+package dev.attachproof.elf;
+
+import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The build-info reader against {@code go version -m}, Go's own reader, on binaries built by real
+ * toolchains: Debian's 1.19, 1.22 through GOTOOLCHAIN, and the go on PATH; with and without
+ * -ldflags=-s -w (build info survives stripping; DWARF and the symbol table do not).
+ */
+class GoBuildInfoTest {
+
+    static Stream<Arguments> builds() {
+        List<String> toolchains = List.of(GoFixture.DEBIAN_GO_1_19, "go1.22.0", "default");
+        return toolchains.stream().flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));
+    }
+
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @MethodSource("builds")
+    void readsWhatGoVersionDashMPrints(String toolchain, boolean stripped) throws Exception {
+        assumeTrue(GoFixture.available(toolchain), toolchain + " is not installed");
+        Path binary = GoFixture.build("target", toolchain.equals("default") ? null : toolchain,
+                stripped ? List.of("-ldflags=-s -w") : List.of());
+        ElfFile elf = ElfFile.open(binary);
+        GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow();
+        GoVersionM expected = goVersionM(binary);
+
+        assertEquals(expected.goVersion, info.goVersion());
+        assertEquals(expected.path, info.path());
+        assertEquals(expected.mod, info.mainModule());
+        assertEquals(expected.settings, info.settings());
+        assertEquals(!stripped, elf.hasDwarf(), "DWARF present unless -w");
+        assertEquals(!stripped, elf.section(".symtab").isPresent(), "symbol table present unless -s");
+        if (stripped) {
+            assertTrue(info.settings().get("-ldflags").contains("-s -w"), info.settings().toString());
+            assertTrue(elf.symbols(List.of("runtime.buildVersion")).isEmpty());
+        } else {
+            assertFalse(elf.symbols(List.of("runtime.buildVersion", "runtime.allglen")).isEmpty());
+        }
+        assertEquals("amd64", elf.arch());
+    }
+
+    /** The parts of `go version -m` output we compare. */
+    record GoVersionM(String goVersion, String path, String mod, Map<String, String> settings) {}
+
+    static GoVersionM goVersionM(Path binary) throws IOException, InterruptedException {
+        // Read with the go on PATH: any Go reads every older binary's build info.
+        Process p = new ProcessBuilder("go", "version", "-m", binary.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        String[] lines = out.split("\n");
+        String version = lines[0].substring(lines[0].lastIndexOf(' ') + 1).strip();
+        String path = "";
+        String mod = "";
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String line : lines) {
+            String[] f = line.strip().split("\t");
+            switch (f[0]) {
+                case "path" -> path = f[1];
+                case "mod" -> mod = f[1] + " " + f[2];
+                case "build" -> {
+                    int eq = f[1].indexOf('=');
+                    String v = f[1].substring(eq + 1);
+                    settings.put(f[1].substring(0, eq), v.startsWith("\"") ? v.substring(1, v.length() - 1) : v);
+                }
+                default -> { }
+            }
+        }
+        return new GoVersionM(version, path, mod, settings);
+    }
+}
