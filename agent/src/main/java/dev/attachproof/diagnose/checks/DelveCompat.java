@@ -1,20 +1,28 @@
 package dev.attachproof.diagnose.checks;
 
+import dev.attachproof.delve.Compat;
+import dev.attachproof.delve.DelveBinary;
+import dev.attachproof.delve.DelveTable;
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 
+import java.nio.file.Path;
+
 /**
- * delve.compat: whether the Delve named with --dlv supports the target's Go version. The Go range
- * of each Delve release is the `compat` command's knowledge, which is not built yet: until then
- * this check says so rather than guess.
+ * delve.compat: whether the Delve named with --dlv supports the target's Go version, by the
+ * range its own pkg/goversion/compat.go states. Delve checks this on launch and on core files but
+ * not on attach, so an unsupported Delve attaches and then misbehaves: a warning, since the
+ * attach itself is not refused.
  */
 public final class DelveCompat implements Check {
     private final String dlvPath;
+    private final DelveBinary.Result delve;
 
     public DelveCompat(String dlvPath) {
         this.dlvPath = dlvPath;
+        this.delve = dlvPath == null ? null : DelveBinary.identify(Path.of(dlvPath));
     }
 
     public String id() {
@@ -26,6 +34,27 @@ public final class DelveCompat implements Check {
         if (dlvPath == null) {
             return f.skip("no Delve named (--dlv PATH)");
         }
-        return f.evidence("dlv", dlvPath).skip("not checked: Delve's supported Go range comes with the `compat` command, not built yet");
+        f.evidence("dlv", dlvPath);
+        if (delve.delve() == null) {
+            return f.evidence("error", delve.problem()).warn("cannot tell which Delve this is: " + delve.problem(), null);
+        }
+        f.evidence("delveVersion", delve.delve().version()).evidence("versionFrom", delve.delve().source());
+        if (target == null || target.binary().buildInfo().isEmpty()) {
+            return f.skip("Delve " + delve.delve().version() + "; no target Go version to compare");
+        }
+        Compat c = Compat.evaluate(target.binary().buildInfo().get().goVersion(), delve, DelveTable.load(), null);
+        f.evidence("goVersion", c.goVersion());
+        if (c.delveRange() != null) {
+            f.evidence("delveRange", c.delveRange()[0] + ".." + c.delveRange()[1]);
+        }
+        if (c.supported() == null) {
+            return f.warn("Delve " + delve.delve().version() + "'s supported Go range is not known here", c.remedy());
+        }
+        if (!c.supported()) {
+            return f.evidence("delveError", c.delveError()).warn(
+                    "Delve " + delve.delve().version() + " does not support " + c.goVersion()
+                            + ": it attaches, then misbehaves (it checks only on launch: \"" + c.delveError() + "\")", c.remedy());
+        }
+        return f.pass("Delve " + delve.delve().version() + " supports " + c.goVersion());
     }
 }

@@ -1,0 +1,109 @@
+package dev.attachproof.cli;
+
+import dev.attachproof.delve.Compat;
+import dev.attachproof.delve.DelveBinary;
+import dev.attachproof.delve.DelveTable;
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.report.CompatJson;
+import dev.attachproof.report.Style;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/** {@code compat PID|BINARY}: does this Delve support the target's Go version? */
+@Command(name = "compat", mixinStandardHelpOptions = true,
+        description = {"The target's Go version against a Delve binary's supported Go range, and the local go toolchain.",
+            "Exit status: 0 supported, 1 not supported or unknown, 2 bad input."})
+final class CompatCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PID|BINARY", description = "A running Go process, or a Go executable.")
+    String target;
+
+    @Option(names = "--dlv", paramLabel = "PATH", description = "The Delve binary (default: dlv on PATH).")
+    String dlv;
+
+    @Option(names = "--json", description = "Print JSON (schema attachproof.compat/v1).")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Compat c = evaluate(target, dlv);
+        System.out.print(json ? CompatJson.write(c) : CompatJson.text(c, Style.forConsole()));
+        return Boolean.TRUE.equals(c.supported()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
+    }
+
+    static Compat evaluate(String target, String dlv) {
+        Path exe = executable(target);
+        GoBuildInfo info;
+        try {
+            info = GoBuildInfo.read(ElfFile.open(exe))
+                    .orElseThrow(() -> new BadInputException(target + " is not a Go program (no Go build info in " + exe + ")"));
+        } catch (NoSuchFileException e) {
+            throw new BadInputException("no such file: " + exe);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + exe + ": " + e.getMessage());
+        }
+        Path dlvPath = dlv != null ? Path.of(dlv) : onPath("dlv");
+        DelveBinary.Result delve = dlvPath == null ? new DelveBinary.Result(null, "no dlv on PATH")
+                : DelveBinary.identify(dlvPath);
+        if (dlv != null && delve.delve() == null) {
+            throw new BadInputException("--dlv " + dlv + ": " + delve.problem());
+        }
+        return Compat.evaluate(info.goVersion(), delve, DelveTable.load(), goToolchain());
+    }
+
+    /** A pid means its /proc/PID/exe; anything else is a path. */
+    private static Path executable(String target) {
+        if (target.chars().allMatch(Character::isDigit) && !target.isEmpty()) {
+            Path exe = Path.of("/proc", target, "exe");
+            if (!Files.exists(Path.of("/proc", target))) {
+                throw new BadInputException("no process with pid " + target + " is visible here");
+            }
+            return exe;
+        }
+        return Path.of(target);
+    }
+
+    private static Path onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path p = Path.of(dir, name);
+            if (!dir.isEmpty() && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** `go version` of the go on PATH, with a timeout; null when there is none. */
+    private static String goToolchain() {
+        Path go = onPath("go");
+        if (go == null) {
+            return null;
+        }
+        try {
+            Process p = new ProcessBuilder(go.toString(), "version").redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            String[] f = out.split(" ");
+            return f.length >= 3 ? f[2] : out;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.attachproof.delve;
+
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.GoBuildInfo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which Delve a dlv binary is. Its build info names the module version when it was built with
+ * `go install …@vX`; distributions' builds often leave "(devel)" or no module line, and then
+ * `dlv version` is asked, with a timeout.
+ */
+public record DelveBinary(Path path, String version, String source, String builtWith) {
+    private static final Pattern MODULE = Pattern.compile("^github\\.com/go-delve/delve v(\\d+\\.\\d+\\.\\d+)");
+    private static final Pattern VERSION_LINE = Pattern.compile("(?m)^Version: (\\d+\\.\\d+\\.\\d+)");
+
+    /** Identifies the dlv at {@code path}; empty with a reason when it cannot. */
+    public static Result identify(Path path) {
+        Optional<GoBuildInfo> info;
+        try {
+            info = GoBuildInfo.read(ElfFile.open(path));
+        } catch (IOException e) {
+            return new Result(null, "cannot read " + path + ": " + e.getMessage());
+        }
+        if (info.isEmpty()) {
+            return new Result(null, path + " is not a Go binary, so not Delve");
+        }
+        String builtWith = info.get().goVersion();
+        Matcher m = MODULE.matcher(info.get().mainModule());
+        if (m.find()) {
+            return new Result(new DelveBinary(path, m.group(1), "build info", builtWith), null);
+        }
+        if (!info.get().path().startsWith("github.com/go-delve/delve")) {
+            return new Result(null, path + " is not Delve (its main package is " + info.get().path() + ")");
+        }
+        return askDlvVersion(path, builtWith);
+    }
+
+    private static Result askDlvVersion(Path path, String builtWith) {
+        try {
+            Process p = new ProcessBuilder(path.toString(), "version").redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(null, "`" + path + " version` did not answer within 5 s");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            Matcher m = VERSION_LINE.matcher(out);
+            return m.find() ? new Result(new DelveBinary(path, m.group(1), "dlv version", builtWith), null)
+                    : new Result(null, "`" + path + " version` printed no version");
+        } catch (IOException e) {
+            return new Result(null, "cannot run " + path + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(null, "interrupted");
+        }
+    }
+
+    /** A Delve binary identified, or why not. */
+    public record Result(DelveBinary delve, String problem) {}
+}

@@ -1,0 +1,9 @@
+/**
+ * What Delve supports. Delve decides from the target's Go version whether it can debug it
+ * ({@code pkg/goversion/compat.go}), but only when it launches a program or opens a core: on
+ * attach it does not check, so a Delve too old for the target attaches and then misbehaves. This
+ * package knows each release's supported Go range (a table generated from Delve's own source at
+ * every release tag, {@code delve-go-ranges.tsv}), finds which Delve a binary is, and says
+ * whether it supports a target, with the exact error Delve would print and the releases that do.
+ */
+package dev.attachproof.delve;

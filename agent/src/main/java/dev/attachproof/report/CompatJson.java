@@ -1,0 +1,57 @@
+package dev.attachproof.report;
+
+import dev.attachproof.delve.Compat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code compat --json}: schema attachproof.compat/v1. */
+public final class CompatJson {
+    private CompatJson() {}
+
+    public static String write(Compat c) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("schema", "attachproof.compat/v1");
+        root.put("goVersion", c.goVersion());
+        root.put("delveVersion", c.delveVersion());
+        root.put("supported", c.supported());
+        if (c.delveRange() == null) {
+            root.put("delveRange", null);
+        } else {
+            Map<String, Object> range = new LinkedHashMap<>();
+            range.put("min", c.delveRange()[0]);
+            range.put("max", c.delveRange()[1]);
+            root.put("delveRange", range);
+        }
+        root.put("delveError", c.delveError());
+        root.put("goToolchain", c.goToolchain());
+        root.put("remedy", c.remedy());
+        root.put("notes", List.copyOf(c.notes()));
+        return Json.write(root);
+    }
+
+    public static String text(Compat c, Style style) {
+        StringBuilder sb = new StringBuilder();
+        String verdict = c.supported() == null ? style.bold("unknown")
+                : c.supported() ? style.green("supported") : style.red("NOT supported");
+        sb.append("target Go: ").append(c.goVersion()).append('\n');
+        sb.append("Delve:     ").append(c.delveVersion() == null ? "none named (--dlv PATH)" : c.delveVersion());
+        if (c.delveRange() != null) {
+            sb.append(" (supports Go ").append(c.delveRange()[0]).append(" to ").append(c.delveRange()[1]).append(')');
+        }
+        sb.append('\n');
+        sb.append("local go:  ").append(c.goToolchain() == null ? "none on PATH" : c.goToolchain()).append('\n');
+        sb.append("verdict:   ").append(verdict).append('\n');
+        if (c.delveError() != null) {
+            sb.append("Delve says: ").append(c.delveError()).append('\n');
+        }
+        if (c.remedy() != null) {
+            sb.append(style.dim("→ " + c.remedy())).append('\n');
+        }
+        for (String n : c.notes()) {
+            sb.append(style.dim("  " + n)).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.attachproof.delve;
+
+import dev.attachproof.testing.AgentCli;
+import dev.attachproof.testing.FixtureProcess;
+import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Delve's supported Go ranges, and the verdict checked against what a real Delve prints. */
+class CompatTest {
+    private static final DelveTable TABLE = DelveTable.load();
+    private static final Path DLV = Path.of("/usr/bin/dlv");
+
+    @Test
+    void theTableHoldsEveryReleaseFrom17WithItsSourceCommit() {
+        assertEquals("v1.7.0", TABLE.releases().getFirst().tag());
+        assertTrue(TABLE.releases().size() >= 30, "releases: " + TABLE.releases().size());
+        DelveRelease r = TABLE.release("1.20.2").orElseThrow();
+        assertEquals("1.18", r.min());
+        assertEquals("1.20", r.max());
+        assertEquals(40, r.commit().length());
+        // Delve 1.25.0 kept 1.24 as its maximum: the table says what the source said, not a pattern.
+        assertEquals("1.24", TABLE.release("v1.25.0").orElseThrow().max());
+    }
+
+    @Test
+    void verdictsAndMessages() {
+        DelveRelease r = TABLE.release("1.20.2").orElseThrow();
+        GoVersion go119 = GoVersion.parse("go1.19.8").orElseThrow();
+        GoVersion go126 = GoVersion.parse("go1.26.8").orElseThrow();
+        GoVersion go117 = GoVersion.parse("go1.17").orElseThrow();
+        assertTrue(r.supports(go119));
+        assertNull(r.errorFor(go119));
+        assertFalse(r.supports(go126));
+        assertEquals("Version of Delve is too old for Go version 1.26.8 (maximum supported version 1.20, "
+                + "suppress this error with --check-go-version=false)", r.errorFor(go126));
+        assertTrue(r.errorFor(go117).startsWith("Go version 1.17.0 is too old for this version of Delve (minimum supported version 1.18"));
+        assertTrue(TABLE.supporting(go126).stream().allMatch(x -> x.supports(go126)));
+        assertTrue(GoVersion.parse("devel go1.24-abcdef Tue Jan 1").isEmpty());
+        assertEquals(22, GoVersion.parse("go1.22rc1").orElseThrow().minor());
+    }
+
+    @Test
+    void thePredictedErrorIsWhatTheRealDelvePrints() throws Exception {
+        assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
+        Path binary = GoFixture.build("target");   // built by the go on PATH, newer than Delve 1.20
+        DelveBinary.Result delve = DelveBinary.identify(DLV);
+        Compat c = Compat.evaluate(goVersionOf(binary), delve, TABLE, null);
+        assumeTrue(Boolean.FALSE.equals(c.supported()), "this machine's go is supported by its dlv: nothing to compare");
+        Process p = new ProcessBuilder(DLV.toString(), "exec", binary.toString(), "--allow-non-terminal-interactive=true")
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "dlv exec ends by itself on an unsupported Go");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out.contains(c.delveError()), "dlv printed:\n" + out + "\nwe predicted:\n" + c.delveError());
+    }
+
+    @Test
+    void theCliAnswersWithExitCodesAndJson() {
+        assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
+        Path binary = GoFixture.build("target");
+        AgentCli.Result r = AgentCli.run("compat", binary.toString(), "--dlv", DLV.toString(), "--json");
+        assertTrue(r.stdout().contains("\"schema\": \"attachproof.compat/v1\""), r.stdout());
+        assertTrue(r.stdout().contains("\"delveVersion\": \"1.20.2\""), r.stdout());
+        assertEquals(r.stdout().contains("\"supported\": true") ? 0 : 1, r.exit(), r.stderr());
+        AgentCli.Result bad = AgentCli.run("compat", "/etc/hostname");
+        assertEquals(2, bad.exit());
+        assertEquals(1, bad.stderr().strip().lines().count(), bad.stderr());
+    }
+
+    @Test
+    void doctorWithDlvWarnsWhenDelveIsTooOldForTheTarget() throws Exception {
+        assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target"))) {
+            Compat c = Compat.evaluate(t.goVersion(), DelveBinary.identify(DLV), TABLE, null);
+            assumeTrue(Boolean.FALSE.equals(c.supported()), "this machine's go is supported by its dlv");
+            AgentCli.Result r = AgentCli.run("doctor", Integer.toString(t.pid()), "--dlv", DLV.toString(), "--json");
+            assertEquals(0, r.exit(), "an unsupported Delve does not make the target unattachable: " + r.stderr());
+            com.fasterxml.jackson.databind.JsonNode check = null;
+            for (var node : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout()).get("checks")) {
+                if (node.get("id").asText().equals("delve.compat")) {
+                    check = node;
+                }
+            }
+            assertEquals("warn", check.get("status").asText(), check.toString());
+            assertEquals(c.delveError(), check.get("evidence").get("delveError").asText());
+            assertTrue(check.get("remedy").asText().contains("go install github.com/go-delve/delve/cmd/dlv@"), check.toString());
+            t.assertRunningUntraced();
+        }
+    }
+
+    private static String goVersionOf(Path binary) throws Exception {
+        return dev.attachproof.elf.GoBuildInfo.read(dev.attachproof.elf.ElfFile.open(binary)).orElseThrow().goVersion();
+    }
+
+}
