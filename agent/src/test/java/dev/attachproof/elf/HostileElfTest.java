@@ -1,5 +1,6 @@
 package dev.attachproof.elf;
 
+import dev.attachproof.pclntab.Pclntab;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Truncated, corrupted and hostile copies of a real Go binary: the readers either answer or throw
+ * Truncated, corrupted and hostile copies of a real Go binary: the readers (ELF, build info,
+ * pclntab) either answer or throw
  * ElfFormatException with a reason, and nothing else (no IndexOutOfBounds, no OutOfMemoryError,
  * no hang). Seeded, so a failure is reproducible; the longer campaign is issue 3's fuzzing.
  */
@@ -50,16 +52,23 @@ class HostileElfTest {
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         int shoff = (int) b.getLong(40);
         int phoff = (int) b.getLong(32);
+        int pcln;
+        try {
+            pcln = (int) ElfFile.of(image).section(".gopclntab").orElseThrow().offset();
+        } catch (ElfFormatException e) {
+            throw new AssertionError(e);
+        }
         Random r = new Random(3);
         for (int round = 0; round < 2000; round++) {
             byte[] copy = image.clone();
             int flips = 1 + r.nextInt(6);
             for (int f = 0; f < flips; f++) {
-                // Aim where lengths and offsets live: the ELF header, program and section headers.
-                int region = r.nextInt(3);
+                // Aim where lengths and offsets live: the ELF header, program and section headers, pclntab.
+                int region = r.nextInt(4);
                 int at = switch (region) {
                     case 0 -> r.nextInt(64);
                     case 1 -> phoff + r.nextInt(56 * 8);
+                    case 2 -> pcln + r.nextInt(64 * 1024);   // pcHeader, function table, _func records
                     default -> shoff + r.nextInt(Math.max(1, image.length - shoff));
                 };
                 copy[Math.min(at, copy.length - 1)] = (byte) r.nextInt(256);
@@ -87,6 +96,10 @@ class HostileElfTest {
             GoBuildInfo.read(elf);
             elf.symbols(List.of("runtime.buildVersion", "runtime.allglen"));
             elf.hasDwarf();
+            Pclntab tab = Pclntab.of(elf);
+            for (long pc = tab.textStart(); pc < tab.textStart() + 4096; pc += 97) {
+                tab.lookup(pc);
+            }
             answered++;
         } catch (ElfFormatException expected) {
             refused++;   // a reason, as designed

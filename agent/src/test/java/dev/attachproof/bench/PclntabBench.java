@@ -1,0 +1,57 @@
+package dev.attachproof.bench;
+
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.pclntab.Pclntab;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * For agent/bench/pclntab-bench.sh: on each binary, the time from a cold open to build info and
+ * pclntab ready (first run in a fresh JVM, then warm medians), and the time for 100,000 random PC
+ * lookups (median of rounds).
+ */
+public final class PclntabBench {
+    private PclntabBench() {}
+
+    public static void main(String[] args) throws Exception {
+        for (String arg : args) {
+            Path p = Path.of(arg);
+            long[] ready = new long[11];
+            Pclntab tab = null;
+            for (int i = 0; i < ready.length; i++) {
+                long t0 = System.nanoTime();
+                ElfFile elf = ElfFile.open(p);
+                GoBuildInfo.read(elf).orElseThrow();
+                tab = Pclntab.of(elf);
+                tab.lookup(tab.entry(0));
+                ready[i] = System.nanoTime() - t0;
+            }
+            long first = ready[0];
+            long[] warm = Arrays.copyOfRange(ready, 1, ready.length);
+            Arrays.sort(warm);
+            Random r = new Random(1);
+            long lo = tab.entry(0);
+            long hi = tab.entry(tab.functionCount() - 1);
+            long[] rounds = new long[7];
+            int found = 0;
+            for (int k = 0; k < rounds.length; k++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 100_000; i++) {
+                    if (tab.lookup(lo + r.nextLong(hi - lo)).isPresent()) {
+                        found++;
+                    }
+                }
+                rounds[k] = System.nanoTime() - t0;
+            }
+            Arrays.sort(rounds);
+            System.out.printf("%s (%.1f MB, %d functions): ready first %.1f ms, warm median %.2f ms; "
+                            + "100,000 lookups median %.1f ms (min %.1f, max %.1f); %d found%n",
+                    p, Files.size(p) / 1e6, tab.functionCount(), first / 1e6, warm[warm.length / 2] / 1e6,
+                    rounds[rounds.length / 2] / 1e6, rounds[0] / 1e6, rounds[rounds.length - 1] / 1e6, found);
+        }
+    }
+}
