@@ -2,7 +2,6 @@ package dev.attachproof.elf;
 
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -11,12 +10,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The build-info reader against {@code go version -m}, Go's own reader, on binaries built by real
@@ -25,17 +22,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GoBuildInfoTest {
 
-    static Stream<Arguments> builds() {
-        List<String> toolchains = List.of(GoFixture.DEBIAN_GO_1_19, "go1.22.0", "default");
-        return toolchains.stream().flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));
-    }
-
     @ParameterizedTest(name = "{0} stripped={1}")
-    @MethodSource("builds")
+    @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
     void readsWhatGoVersionDashMPrints(String toolchain, boolean stripped) throws Exception {
-        assumeTrue(GoFixture.available(toolchain), toolchain + " is not installed");
-        Path binary = GoFixture.build("target", toolchain.equals("default") ? null : toolchain,
-                stripped ? List.of("-ldflags=-s -w") : List.of());
+        Path binary = GoFixture.build("target", toolchain, stripped);
         ElfFile elf = ElfFile.open(binary);
         GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow();
         GoVersionM expected = goVersionM(binary);

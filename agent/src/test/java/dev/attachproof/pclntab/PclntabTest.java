@@ -3,7 +3,6 @@ package dev.attachproof.pclntab;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
@@ -13,11 +12,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * PC lookups against `go tool addr2line` (Go's own reader of the same table) on binaries from
@@ -26,17 +23,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class PclntabTest {
 
-    static Stream<Arguments> builds() {
-        return Stream.of(GoFixture.DEBIAN_GO_1_19, "go1.22.0", "default")
-                .flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));
-    }
-
     @ParameterizedTest(name = "{0} stripped={1}")
-    @MethodSource("builds")
+    @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
     void agreesWithGoToolAddr2line(String toolchain, boolean stripped) throws Exception {
-        assumeTrue(GoFixture.available(toolchain), toolchain + " is not installed");
-        Path binary = GoFixture.build("target", toolchain.equals("default") ? null : toolchain,
-                stripped ? List.of("-ldflags=-s -w") : List.of());
+        Path binary = GoFixture.build("target", toolchain, stripped);
         Pclntab tab = Pclntab.of(ElfFile.open(binary));
         assertTrue(tab.functionCount() > 1000, "functions: " + tab.functionCount());
 

@@ -35,7 +35,7 @@ class PtraceSessionTest {
         try (FixtureProcess t = FixtureProcess.start(target)) {
             AttachResult.Attached a = assertInstanceOf(AttachResult.Attached.class,
                     tracer.attach(t.pid(), StopMode.LEADER, Duration.ofSeconds(2)));
-            try (PtraceSession s = a.session()) {
+            try (PtraceSession _ = a.session()) {
                 assertEquals('t', state(t.pid()), "stopped while the session is open");
                 tracer.linux().kill(t.pid(), LinuxConstants.SIGUSR1).orElseThrow();
             }

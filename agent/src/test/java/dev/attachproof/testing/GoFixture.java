@@ -32,6 +32,22 @@ public final class GoFixture {
         return build(program, goVersion, List.of());
     }
 
+    /**
+     * The toolchains the binary readers are checked on, each with and without -ldflags=-s -w:
+     * Debian's 1.19 (pcln format 0xfffffff0), 1.22.0 through GOTOOLCHAIN, and the go on PATH
+     * ("default"). Arguments (toolchain, stripped) for a parameterized test.
+     */
+    public static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> toolchainMatrix() {
+        return java.util.stream.Stream.of(DEBIAN_GO_1_19, "go1.22.0", "default").flatMap(t -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(t, false), org.junit.jupiter.params.provider.Arguments.of(t, true)));
+    }
+
+    /** {@code program} built for one row of {@link #toolchainMatrix()}, skipped visibly when that toolchain is missing. */
+    public static Path build(String program, String toolchain, boolean stripped) {
+        assumeTrue(available(toolchain), toolchain + " is not installed");
+        return build(program, toolchain.equals("default") ? null : toolchain, stripped ? List.of("-ldflags=-s -w") : List.of());
+    }
+
     /** Debian's Go 1.19, which GOTOOLCHAIN cannot fetch (it starts at 1.21). */
     public static final String DEBIAN_GO_1_19 = "debian-go1.19";
     private static final Path DEBIAN_GO_1_19_BIN = Path.of("/usr/lib/go-1.19/bin/go");
