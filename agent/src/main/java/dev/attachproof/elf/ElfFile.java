@@ -28,6 +28,11 @@ public final class ElfFile {
     public static final int PT_LOAD = 1;
     static final int SHT_SYMTAB = 2;
     static final int SHT_NOBITS = 8;
+    static final int SHT_NOTE = 7;
+    public static final int PT_TLS = 7;
+    static final long SHF_COMPRESSED = 0x800;
+    static final int ELFCOMPRESS_ZLIB = 1;
+    private static final long MAX_DEBUG_SECTION = 1L << 30;
     private static final int MAX_SECTIONS = 65_535;
     private static final int MAX_SEGMENTS = 4_096;
 
@@ -105,6 +110,109 @@ public final class ElfFile {
             return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
         }
         return data.slice((int) s.offset(), (int) s.size()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The bytes of debug section {@code name} (".debug_info", ...), decompressed: found as
+     * {@code name} (plain or SHF_COMPRESSED with zlib, as Go's linker writes since 1.12 on ELF) or
+     * as its ".zdebug_" twin (the GNU "ZLIB" framing). Empty when neither exists.
+     */
+    public Optional<ByteBuffer> debugSection(String name) throws ElfFormatException {
+        Optional<Section> plain = section(name);
+        if (plain.isPresent()) {
+            Section s = plain.get();
+            ByteBuffer raw = contents(s);
+            if ((s.flags() & SHF_COMPRESSED) == 0) {
+                return Optional.of(raw);
+            }
+            if (raw.limit() < 24) {
+                throw new ElfFormatException(name + ": compressed section shorter than its header");
+            }
+            int chType = raw.getInt(0);
+            if (chType != ELFCOMPRESS_ZLIB) {
+                throw new ElfFormatException(name + ": compression type " + chType + " is not supported (only zlib)");
+            }
+            return Optional.of(inflate(name, raw.slice(24, raw.limit() - 24), raw.getLong(8)));
+        }
+        Optional<Section> gnu = section(".zdebug_" + name.substring(name.startsWith(".debug_") ? 7 : 0));
+        if (gnu.isEmpty()) {
+            return Optional.empty();
+        }
+        ByteBuffer raw = contents(gnu.get());
+        if (raw.limit() < 12 || raw.getInt(0) != 0x42494c5a) {   // "ZLIB"
+            throw new ElfFormatException(gnu.get().name() + ": no ZLIB header");
+        }
+        long size = raw.order(ByteOrder.BIG_ENDIAN).getLong(4);
+        raw.order(ByteOrder.LITTLE_ENDIAN);
+        return Optional.of(inflate(gnu.get().name(), raw.slice(12, raw.limit() - 12), size));
+    }
+
+    private static ByteBuffer inflate(String name, ByteBuffer compressed, long declared) throws ElfFormatException {
+        // zlib cannot expand more than ~1032:1; anything claiming more is lying about its size.
+        if (declared < 0 || declared > MAX_DEBUG_SECTION || declared > (compressed.limit() + 64L) * 1032) {
+            throw new ElfFormatException(name + ": implausible uncompressed size " + declared);
+        }
+        byte[] out = new byte[(int) declared];
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        try {
+            inflater.setInput(compressed);
+            int n = 0;
+            while (n < out.length && !inflater.finished()) {
+                int k = inflater.inflate(out, n, out.length - n);
+                if (k == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                n += k;
+            }
+            if (n != out.length) {
+                throw new ElfFormatException(name + ": decompressed to " + n + " bytes, header says " + declared);
+            }
+        } catch (java.util.zip.DataFormatException e) {
+            throw new ElfFormatException(name + ": corrupt zlib data (" + e.getMessage() + ")");
+        } finally {
+            inflater.end();
+        }
+        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Every note in the file's SHT_NOTE sections (Go build id, GNU build id, ...), bounds-checked. */
+    public List<Note> notes() throws ElfFormatException {
+        List<Note> out = new ArrayList<>();
+        for (Section s : sections) {
+            if (s.type() != SHT_NOTE) {
+                continue;
+            }
+            ByteBuffer b = contents(s);
+            int off = 0;
+            while (off + 12 <= b.limit()) {
+                long namesz = Integer.toUnsignedLong(b.getInt(off));
+                long descsz = Integer.toUnsignedLong(b.getInt(off + 4));
+                int noteType = b.getInt(off + 8);
+                long nameEnd = off + 12L + namesz;
+                long descOff = off + 12L + align4(namesz);
+                long descEnd = descOff + descsz;
+                if (nameEnd > b.limit() || descEnd > b.limit()) {
+                    throw new ElfFormatException("note in " + s.name() + " runs past its section");
+                }
+                byte[] name = new byte[(int) Math.max(0, namesz - 1)];   // drop the NUL
+                b.get(off + 12, name);
+                byte[] desc = new byte[(int) descsz];
+                b.get((int) descOff, desc);
+                out.add(new Note(s.name(), new String(name, StandardCharsets.ISO_8859_1), noteType, desc));
+                off = (int) (descOff + align4(descsz));
+            }
+        }
+        return out;
+    }
+
+    private static long align4(long n) {
+        return (n + 3) & ~3L;
+    }
+
+    /** The Go build id ("Go" note of type 4), as {@code go tool buildid} prints it. */
+    public Optional<String> goBuildId() throws ElfFormatException {
+        return notes().stream().filter(n -> n.name().equals("Go") && n.type() == 4)
+                .map(n -> new String(n.desc(), StandardCharsets.UTF_8)).findFirst();
     }
 
     /** True when the file carries DWARF (plain or zlib-compressed .zdebug). */
@@ -249,4 +357,7 @@ public final class ElfFile {
     public record Segment(int type, int flags, long offset, long vaddr, long fileSize, long memSize) {}
 
     public record Symbol(String name, long value, long size) {}
+
+    /** An ELF note: owner name (without its NUL), type, and descriptor bytes. */
+    public record Note(String section, String name, int type, byte[] desc) {}
 }
