@@ -52,6 +52,30 @@ public final class GoFixture {
     public static final String DEBIAN_GO_1_19 = "debian-go1.19";
     private static final Path DEBIAN_GO_1_19_BIN = Path.of("/usr/lib/go-1.19/bin/go");
 
+    /** The GOROOT of {@code toolchain} (as for {@link #build(String, String, List)}): its runtime sources live there. */
+    public static Path goroot(String goVersion) {
+        if (DEBIAN_GO_1_19.equals(goVersion)) {
+            return DEBIAN_GO_1_19_BIN.getParent().getParent();
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder("go", "env", "GOROOT").directory(repo().resolve("agent/go").toFile());
+            if (goVersion != null) {
+                pb.environment().put("GOTOOLCHAIN", goVersion);
+            }
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0 || out.isEmpty()) {
+                throw new IllegalStateException("go env GOROOT failed for " + goVersion);
+            }
+            return Path.of(out);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Whether {@code toolchain} can be used here: Debian's 1.19 must be installed; others come through the proxy. */
     public static boolean available(String toolchain) {
         return !DEBIAN_GO_1_19.equals(toolchain) || Files.isExecutable(DEBIAN_GO_1_19_BIN);
@@ -62,8 +86,17 @@ public final class GoFixture {
      * #DEBIAN_GO_1_19}, or null for PATH's go) with extra build flags (e.g. "-ldflags=-s -w").
      */
     public static Path build(String program, String goVersion, List<String> flags) {
+        return build(program, goVersion, flags, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #build(String, String, List)}, with extra environment (e.g. GOARCH=arm64 for a
+     * cross build, which the readers read and nothing runs).
+     */
+    public static Path build(String program, String goVersion, List<String> flags, java.util.Map<String, String> env) {
         Path module = repo().resolve("agent/go");
-        String variant = flags.isEmpty() ? "" : "-" + Integer.toHexString(String.join(" ", flags).hashCode());
+        String key = String.join(" ", flags) + (env.isEmpty() ? "" : " " + new java.util.TreeMap<>(env));
+        String variant = key.isEmpty() ? "" : "-" + Integer.toHexString(key.hashCode());
         Path cache = Path.of(System.getProperty("attachproof.fixtureCache", "target/go-fixtures"))
                 .resolve((goVersion == null ? "default" : goVersion) + variant);
         Path binary = cache.resolve(program).toAbsolutePath();
@@ -79,6 +112,7 @@ public final class GoFixture {
             cmd.add("./" + program);
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(module.toFile()).redirectErrorStream(true);
             pb.environment().put("CGO_ENABLED", "0");
+            pb.environment().putAll(env);
             if (debian) {
                 pb.environment().put("GOTOOLCHAIN", "local");
             } else if (goVersion != null) {
