@@ -3,6 +3,9 @@ package dev.attachproof.cli;
 import dev.attachproof.delve.Compat;
 import dev.attachproof.delve.DelveBinary;
 import dev.attachproof.delve.DelveTable;
+import dev.attachproof.delve.GoVersion;
+import dev.attachproof.dwarf.Dwarf;
+import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.GoBuildInfo;
 import dev.attachproof.report.CompatJson;
@@ -36,29 +39,46 @@ final class CompatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Compat c = evaluate(target, dlv);
-        System.out.print(json ? CompatJson.write(c) : CompatJson.text(c, Style.forConsole()));
-        return Boolean.TRUE.equals(c.supported()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
-    }
-
-    static Compat evaluate(String target, String dlv) {
         Path exe = executable(target);
         GoBuildInfo info;
+        CompatJson.Target facts;
         try {
-            info = GoBuildInfo.read(ElfFile.open(exe))
+            ElfFile elf = ElfFile.open(exe);
+            info = GoBuildInfo.read(elf)
                     .orElseThrow(() -> new BadInputException(target + " is not a Go program (no Go build info in " + exe + ")"));
+            facts = targetFacts(elf, info);
         } catch (NoSuchFileException e) {
             throw new BadInputException("no such file: " + exe);
         } catch (IOException e) {
             throw new BadInputException("cannot read " + exe + ": " + e.getMessage());
         }
+        Compat c = evaluate(info, facts.dwarfVersion(), dlv);
+        System.out.print(json ? CompatJson.write(c, facts) : CompatJson.text(c, facts, Style.forConsole()));
+        return Boolean.TRUE.equals(c.supported()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
+    }
+
+    /** Module, DWARF version and runtime layout of the target binary. */
+    private static CompatJson.Target targetFacts(ElfFile elf, GoBuildInfo info) throws IOException {
+        int dwarfVersion = Dwarf.version(elf);
+        String layout = null;
+        java.util.List<String> layoutNotes = java.util.List.of();
+        java.util.Optional<GoVersion> v = GoVersion.parse(info.goVersion());
+        if (v.isPresent()) {
+            RuntimeLayouts.Resolution r = RuntimeLayouts.resolve(elf, v.get().major(), v.get().minor());
+            layout = r.source();
+            layoutNotes = r.layout().isPresent() ? r.disagreements() : java.util.List.of(r.problem());
+        }
+        return new CompatJson.Target(info.path(), info.mainModule(), elf.arch(), dwarfVersion, layout, layoutNotes);
+    }
+
+    static Compat evaluate(GoBuildInfo info, int dwarfVersion, String dlv) {
         Path dlvPath = dlv != null ? Path.of(dlv) : onPath("dlv");
         DelveBinary.Result delve = dlvPath == null ? new DelveBinary.Result(null, "no dlv on PATH")
                 : DelveBinary.identify(dlvPath);
         if (dlv != null && delve.delve() == null) {
             throw new BadInputException("--dlv " + dlv + ": " + delve.problem());
         }
-        return Compat.evaluate(info.goVersion(), delve, DelveTable.load(), goToolchain());
+        return Compat.evaluate(info.goVersion(), dwarfVersion, delve, DelveTable.load(), goToolchain());
     }
 
     /** A pid means its /proc/PID/exe; anything else is a path. */

@@ -6,6 +6,8 @@ import dev.attachproof.elf.GoBuildInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -16,15 +18,22 @@ import java.util.regex.Pattern;
  * `go install …@vX`; distributions' builds often leave "(devel)" or no module line, and then
  * `dlv version` is asked, with a timeout.
  */
-public record DelveBinary(Path path, String version, String source, String builtWith) {
+public record DelveBinary(Path path, String version, String source, String builtWith, String[] symbolRange) {
+    private static final String GOVERSION_PKG = "github.com/go-delve/delve/pkg/goversion.";
+    private static final List<String> RANGE_SYMBOLS = List.of(GOVERSION_PKG + "MinSupportedVersionOfGoMajor",
+            GOVERSION_PKG + "MinSupportedVersionOfGoMinor", GOVERSION_PKG + "MaxSupportedVersionOfGoMajor",
+            GOVERSION_PKG + "MaxSupportedVersionOfGoMinor");
     private static final Pattern MODULE = Pattern.compile("^github\\.com/go-delve/delve v(\\d+\\.\\d+\\.\\d+)");
     private static final Pattern VERSION_LINE = Pattern.compile("(?m)^Version: (\\d+\\.\\d+\\.\\d+)");
 
     /** Identifies the dlv at {@code path}; empty with a reason when it cannot. */
     public static Result identify(Path path) {
         Optional<GoBuildInfo> info;
+        String[] range;
         try {
-            info = GoBuildInfo.read(ElfFile.open(path));
+            ElfFile elf = ElfFile.open(path);
+            info = GoBuildInfo.read(elf);
+            range = symbolRange(elf);
         } catch (IOException e) {
             return new Result(null, "cannot read " + path + ": " + e.getMessage());
         }
@@ -34,15 +43,40 @@ public record DelveBinary(Path path, String version, String source, String built
         String builtWith = info.get().goVersion();
         Matcher m = MODULE.matcher(info.get().mainModule());
         if (m.find()) {
-            return new Result(new DelveBinary(path, m.group(1), "build info", builtWith), null);
+            return new Result(new DelveBinary(path, m.group(1), "build info", builtWith, range), null);
         }
         if (!info.get().path().startsWith("github.com/go-delve/delve")) {
             return new Result(null, path + " is not Delve (its main package is " + info.get().path() + ")");
         }
-        return askDlvVersion(path, builtWith);
+        return askDlvVersion(path, builtWith, range);
     }
 
-    private static Result askDlvVersion(Path path, String builtWith) {
+    /**
+     * The supported range compiled into this dlv: its goversion.Min/MaxSupportedVersionOfGo*
+     * variables, read from the file's data through .symtab ("1.22", "1.25"); null when the binary
+     * is stripped (Debian's is) or the values are not in the file.
+     */
+    static String[] symbolRange(ElfFile elf) throws IOException {
+        Map<String, ElfFile.Symbol> syms = elf.symbols(RANGE_SYMBOLS);
+        long[] v = new long[RANGE_SYMBOLS.size()];
+        for (int i = 0; i < v.length; i++) {
+            ElfFile.Symbol s = syms.get(RANGE_SYMBOLS.get(i));
+            if (s == null) {
+                return null;
+            }
+            Optional<java.nio.ByteBuffer> word = elf.readVirtual(s.value(), 8);
+            if (word.isEmpty()) {
+                return null;
+            }
+            v[i] = word.get().getLong(0);
+            if (v[i] < 0 || v[i] > 1000) {
+                return null;
+            }
+        }
+        return new String[] {v[0] + "." + v[1], v[2] + "." + v[3]};
+    }
+
+    private static Result askDlvVersion(Path path, String builtWith, String[] range) {
         try {
             Process p = new ProcessBuilder(path.toString(), "version").redirectErrorStream(true).start();
             p.getOutputStream().close();
@@ -52,7 +86,7 @@ public record DelveBinary(Path path, String version, String source, String built
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             Matcher m = VERSION_LINE.matcher(out);
-            return m.find() ? new Result(new DelveBinary(path, m.group(1), "dlv version", builtWith), null)
+            return m.find() ? new Result(new DelveBinary(path, m.group(1), "dlv version", builtWith, range), null)
                     : new Result(null, "`" + path + " version` printed no version");
         } catch (IOException e) {
             return new Result(null, "cannot run " + path + ": " + e.getMessage());

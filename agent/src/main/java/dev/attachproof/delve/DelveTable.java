@@ -34,7 +34,7 @@ public final class DelveTable {
                     continue;
                 }
                 String[] f = line.split("\t", -1);
-                rows.add(new DelveRelease(f[0], f[1], f[2], f[3], f[4], f[5]));
+                rows.add(new DelveRelease(f[0], f[1], f[2], f[3], f[4], f[5], f.length > 6 ? f[6] : "", f.length > 7 ? f[7] : ""));
             }
             return new DelveTable(rows);
         } catch (IOException e) {

@@ -14,15 +14,16 @@ import java.util.Optional;
  * @param readError   why the executable could not be read (e.g. "EACCES"), or null
  * @param pathState   what the same path is in our mount namespace: "same", "replaced",
  *                    "missing", "deleted", or "unknown" (another mount namespace)
+ * @param dwarfVersion the version of the first DWARF unit (what Delve's DWARF 5 check sees), 0 without DWARF
  * @param symbols     addresses of the runtime symbols the proof reads, from .symtab (link-time
  *                    addresses; {@code loadBias} turns them into run-time ones for a PIE)
  */
 public record BinaryFacts(String linkText, String readError, String pathState, String arch, int elfType,
-                          Optional<GoBuildInfo> buildInfo, boolean hasDwarf, boolean hasSymtab,
+                          Optional<GoBuildInfo> buildInfo, boolean hasDwarf, int dwarfVersion, boolean hasSymtab,
                           Map<String, Long> symbols, long loadBias) {
 
     public static BinaryFacts unreadable(String linkText, String reason) {
-        return new BinaryFacts(linkText, reason, "unknown", "", 0, Optional.empty(), false, false, Map.of(), 0);
+        return new BinaryFacts(linkText, reason, "unknown", "", 0, Optional.empty(), false, 0, false, Map.of(), 0);
     }
 
     public boolean readable() {

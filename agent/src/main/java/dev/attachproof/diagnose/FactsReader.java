@@ -1,5 +1,6 @@
 package dev.attachproof.diagnose;
 
+import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.elf.GoBuildInfo;
@@ -123,7 +124,7 @@ public final class FactsReader {
             elf = ElfFile.open(exe);
         } catch (ElfFormatException e) {
             return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), "", 0, Optional.empty(),
-                    false, false, Map.of(), 0);
+                    false, 0, false, Map.of(), 0);
         } catch (AccessDeniedException e) {
             return BinaryFacts.unreadable(linkText, "EACCES");
         } catch (NoSuchFileException e) {
@@ -134,16 +135,18 @@ public final class FactsReader {
         Optional<GoBuildInfo> info;
         Map<String, Long> symbols;
         boolean hasSymtab;
+        int dwarfVersion;
         try {
             info = GoBuildInfo.read(elf);
+            dwarfVersion = Dwarf.version(elf);
             hasSymtab = elf.section(".symtab").isPresent();
             symbols = info.isPresent() ? toAddresses(elf.symbols(PROOF_SYMBOLS)) : Map.of();
         } catch (ElfFormatException e) {
             return new BinaryFacts(linkText, "malformed ELF: " + e.getMessage(), "unknown", elf.arch(), elf.type(),
-                    Optional.empty(), false, false, Map.of(), 0);
+                    Optional.empty(), false, 0, false, Map.of(), 0);
         }
         return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), elf.arch(), elf.type(), info,
-                elf.hasDwarf(), hasSymtab, symbols, loadBias(elf, pid, linkText));
+                elf.hasDwarf(), dwarfVersion, hasSymtab, symbols, loadBias(elf, pid, linkText));
     }
 
     private static Map<String, Long> toAddresses(Map<String, ElfFile.Symbol> symbols) {

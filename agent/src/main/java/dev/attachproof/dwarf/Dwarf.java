@@ -54,6 +54,24 @@ public final class Dwarf {
                 orEmpty(elf, ".debug_str_offsets"), orEmpty(elf, ".debug_addr")));
     }
 
+    /**
+     * The DWARF version of the file's first unit, decompressing only its header; 0 when the file
+     * has no DWARF. Go's linker writes every unit with one version (4 up to Go 1.24, 5 from
+     * 1.25), so this is the version Delve's DWARF check looks at.
+     */
+    public static int version(ElfFile elf) throws ElfFormatException {
+        Optional<ByteBuffer> head = elf.debugSection(".debug_info", 16);
+        if (head.isEmpty()) {
+            return 0;
+        }
+        Cursor c = new Cursor(head.get(), ".debug_info", 0, head.get().limit());
+        long length = c.u32();
+        if (length == 0xffffffffL) {
+            c.u64();
+        }
+        return c.u16();
+    }
+
     private static ByteBuffer orEmpty(ElfFile elf, String name) throws ElfFormatException {
         return elf.debugSection(name).orElse(ByteBuffer.allocate(0));
     }

@@ -118,12 +118,20 @@ public final class ElfFile {
      * as its ".zdebug_" twin (the GNU "ZLIB" framing). Empty when neither exists.
      */
     public Optional<ByteBuffer> debugSection(String name) throws ElfFormatException {
+        return debugSection(name, Integer.MAX_VALUE);
+    }
+
+    /**
+     * At most the first {@code maxBytes} of debug section {@code name}, decompressing no more
+     * than that (a unit header costs microseconds even in a 50 MB binary).
+     */
+    public Optional<ByteBuffer> debugSection(String name, int maxBytes) throws ElfFormatException {
         Optional<Section> plain = section(name);
         if (plain.isPresent()) {
             Section s = plain.get();
             ByteBuffer raw = contents(s);
             if ((s.flags() & SHF_COMPRESSED) == 0) {
-                return Optional.of(raw);
+                return Optional.of(raw.limit() <= maxBytes ? raw : raw.slice(0, maxBytes).order(ByteOrder.LITTLE_ENDIAN));
             }
             if (raw.limit() < 24) {
                 throw new ElfFormatException(name + ": compressed section shorter than its header");
@@ -132,7 +140,7 @@ public final class ElfFile {
             if (chType != ELFCOMPRESS_ZLIB) {
                 throw new ElfFormatException(name + ": compression type " + chType + " is not supported (only zlib)");
             }
-            return Optional.of(inflate(name, raw.slice(24, raw.limit() - 24), raw.getLong(8)));
+            return Optional.of(inflate(name, raw.slice(24, raw.limit() - 24), raw.getLong(8), maxBytes));
         }
         Optional<Section> gnu = section(".zdebug_" + name.substring(name.startsWith(".debug_") ? 7 : 0));
         if (gnu.isEmpty()) {
@@ -144,15 +152,15 @@ public final class ElfFile {
         }
         long size = raw.order(ByteOrder.BIG_ENDIAN).getLong(4);
         raw.order(ByteOrder.LITTLE_ENDIAN);
-        return Optional.of(inflate(gnu.get().name(), raw.slice(12, raw.limit() - 12), size));
+        return Optional.of(inflate(gnu.get().name(), raw.slice(12, raw.limit() - 12), size, maxBytes));
     }
 
-    private static ByteBuffer inflate(String name, ByteBuffer compressed, long declared) throws ElfFormatException {
+    private static ByteBuffer inflate(String name, ByteBuffer compressed, long declared, int maxBytes) throws ElfFormatException {
         // zlib cannot expand more than ~1032:1; anything claiming more is lying about its size.
         if (declared < 0 || declared > MAX_DEBUG_SECTION || declared > (compressed.limit() + 64L) * 1032) {
             throw new ElfFormatException(name + ": implausible uncompressed size " + declared);
         }
-        byte[] out = new byte[(int) declared];
+        byte[] out = new byte[(int) Math.min(declared, maxBytes)];
         java.util.zip.Inflater inflater = new java.util.zip.Inflater();
         try {
             inflater.setInput(compressed);
@@ -166,6 +174,9 @@ public final class ElfFile {
             }
             if (n != out.length) {
                 throw new ElfFormatException(name + ": decompressed to " + n + " bytes, header says " + declared);
+            }
+            if (out.length == declared && !inflater.finished() && inflater.inflate(new byte[1]) > 0) {
+                throw new ElfFormatException(name + ": decompresses to more than the " + declared + " bytes its header says");
             }
         } catch (java.util.zip.DataFormatException e) {
             throw new ElfFormatException(name + ": corrupt zlib data (" + e.getMessage() + ")");
@@ -194,7 +205,11 @@ public final class ElfFile {
                 if (nameEnd > b.limit() || descEnd > b.limit()) {
                     throw new ElfFormatException("note in " + s.name() + " runs past its section");
                 }
-                byte[] name = new byte[(int) Math.max(0, namesz - 1)];   // drop the NUL
+                int nameLen = 0;   // up to the first NUL: Go pads its "Go" to namesz 4 ("Go\0\0")
+                while (nameLen < namesz && b.get(off + 12 + nameLen) != 0) {
+                    nameLen++;
+                }
+                byte[] name = new byte[nameLen];
                 b.get(off + 12, name);
                 byte[] desc = new byte[(int) descsz];
                 b.get((int) descOff, desc);

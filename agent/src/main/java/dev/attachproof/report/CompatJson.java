@@ -10,10 +10,23 @@ import java.util.Map;
 public final class CompatJson {
     private CompatJson() {}
 
-    public static String write(Compat c) {
+    /**
+     * What else the target binary says: its main package and module, arch, DWARF version (0:
+     * none), which runtime layout describes it ("dwarf", "table go1.22-amd64", "none") and where
+     * its DWARF and the table disagree (or why there is no layout).
+     */
+    public record Target(String path, String mainModule, String arch, int dwarfVersion, String layout, List<String> layoutNotes) {}
+
+    public static String write(Compat c, Target t) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("schema", "attachproof.compat/v1");
         root.put("goVersion", c.goVersion());
+        root.put("path", t.path());
+        root.put("mainModule", t.mainModule());
+        root.put("arch", t.arch());
+        root.put("dwarfVersion", t.dwarfVersion());
+        root.put("layout", t.layout());
+        root.put("layoutNotes", List.copyOf(t.layoutNotes()));
         root.put("delveVersion", c.delveVersion());
         root.put("supported", c.supported());
         if (c.delveRange() == null) {
@@ -31,11 +44,17 @@ public final class CompatJson {
         return Json.write(root);
     }
 
-    public static String text(Compat c, Style style) {
+    public static String text(Compat c, Target t, Style style) {
         StringBuilder sb = new StringBuilder();
         String verdict = c.supported() == null ? style.bold("unknown")
                 : c.supported() ? style.green("supported") : style.red("NOT supported");
-        sb.append("target Go: ").append(c.goVersion()).append('\n');
+        sb.append("target Go: ").append(c.goVersion()).append(" (").append(t.path())
+                .append(t.mainModule().isEmpty() ? "" : ", module " + t.mainModule()).append(", ").append(t.arch())
+                .append(t.dwarfVersion() == 0 ? ", no DWARF" : ", DWARF " + t.dwarfVersion()).append(")\n");
+        sb.append("layout:    ").append(t.layout() == null ? "unknown" : t.layout()).append('\n');
+        for (String n : t.layoutNotes()) {
+            sb.append(style.dim("  " + n)).append('\n');
+        }
         sb.append("Delve:     ").append(c.delveVersion() == null ? "none named (--dlv PATH)" : c.delveVersion());
         if (c.delveRange() != null) {
             sb.append(" (supports Go ").append(c.delveRange()[0]).append(" to ").append(c.delveRange()[1]).append(')');

@@ -55,7 +55,7 @@ class CompatTest {
         assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
         Path binary = GoFixture.build("target");   // built by the go on PATH, newer than Delve 1.20
         DelveBinary.Result delve = DelveBinary.identify(DLV);
-        Compat c = Compat.evaluate(goVersionOf(binary), delve, TABLE, null);
+        Compat c = Compat.evaluate(goVersionOf(binary), dwarfVersionOf(binary), delve, TABLE, null);
         assumeTrue(Boolean.FALSE.equals(c.supported()), "this machine's go is supported by its dlv: nothing to compare");
         Process p = new ProcessBuilder(DLV.toString(), "exec", binary.toString(), "--allow-non-terminal-interactive=true")
                 .redirectErrorStream(true).start();
@@ -82,7 +82,7 @@ class CompatTest {
     void doctorWithDlvWarnsWhenDelveIsTooOldForTheTarget() throws Exception {
         assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target"))) {
-            Compat c = Compat.evaluate(t.goVersion(), DelveBinary.identify(DLV), TABLE, null);
+            Compat c = Compat.evaluate(t.goVersion(), dwarfVersionOf(Path.of("/proc/" + t.pid() + "/exe")), DelveBinary.identify(DLV), TABLE, null);
             assumeTrue(Boolean.FALSE.equals(c.supported()), "this machine's go is supported by its dlv");
             AgentCli.Result r = AgentCli.run("doctor", Integer.toString(t.pid()), "--dlv", DLV.toString(), "--json");
             assertEquals(0, r.exit(), "an unsupported Delve does not make the target unattachable: " + r.stderr());
@@ -97,6 +97,10 @@ class CompatTest {
             assertTrue(check.get("remedy").asText().contains("go install github.com/go-delve/delve/cmd/dlv@"), check.toString());
             t.assertRunningUntraced();
         }
+    }
+
+    private static int dwarfVersionOf(Path binary) throws Exception {
+        return dev.attachproof.dwarf.Dwarf.version(dev.attachproof.elf.ElfFile.open(binary));
     }
 
     private static String goVersionOf(Path binary) throws Exception {

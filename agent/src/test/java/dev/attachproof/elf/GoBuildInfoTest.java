@@ -43,6 +43,29 @@ class GoBuildInfoTest {
             assertFalse(elf.symbols(List.of("runtime.buildVersion", "runtime.allglen")).isEmpty());
         }
         assertEquals("amd64", elf.arch());
+        assertEquals(goToolBuildid(binary), elf.goBuildId().orElseThrow(), "the Go build id note");
+    }
+
+    /** {@code go tool buildid FILE}: Go's own reader of the build id note. */
+    static String goToolBuildid(Path binary) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("go", "tool", "buildid", binary.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} arm64")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"go1.22.0", "go1.26.0"})
+    void readsArm64CrossBuilds(String toolchain) throws Exception {
+        Path binary = GoFixture.build("target", toolchain, List.of(), Map.of("GOARCH", "arm64"));
+        ElfFile elf = ElfFile.open(binary);
+        assertEquals("arm64", elf.arch());
+        GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow();
+        GoVersionM expected = goVersionM(binary);
+        assertEquals(expected.goVersion, info.goVersion());
+        assertEquals(expected.settings, info.settings());
+        assertEquals("arm64", info.settings().get("GOARCH"));
+        assertEquals(goToolBuildid(binary), elf.goBuildId().orElseThrow());
     }
 
     /** The parts of `go version -m` output we compare. */

@@ -42,7 +42,8 @@ public final class DelveCompat implements Check {
         if (target == null || target.binary().buildInfo().isEmpty()) {
             return f.skip("Delve " + delve.delve().version() + "; no target Go version to compare");
         }
-        Compat c = Compat.evaluate(target.binary().buildInfo().get().goVersion(), delve, DelveTable.load(), null);
+        Compat c = Compat.evaluate(target.binary().buildInfo().get().goVersion(), target.binary().dwarfVersion(), delve,
+                DelveTable.load(), null);
         f.evidence("goVersion", c.goVersion());
         if (c.delveRange() != null) {
             f.evidence("delveRange", c.delveRange()[0] + ".." + c.delveRange()[1]);
