@@ -46,6 +46,23 @@ class GoBuildInfoTest {
         assertEquals(goToolBuildid(binary), elf.goBuildId().orElseThrow(), "the Go build id note");
     }
 
+    /** Pre-1.18 build info (pointers to string headers) in real Go 1.16 and 1.17 binaries. */
+    @ParameterizedTest(name = "esbuild {0} ({1})")
+    @MethodSource("dev.attachproof.testing.OldGoBinaries#esbuilds")
+    void readsPre118BuildInfo(String esbuild, String go) throws Exception {
+        Path binary = dev.attachproof.testing.OldGoBinaries.esbuild(esbuild);
+        ElfFile elf = ElfFile.open(binary);
+        GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow();
+        GoVersionM expected = goVersionM(binary);
+        assertEquals(go, info.goVersion());
+        assertEquals(expected.goVersion, info.goVersion());
+        assertEquals(expected.path, info.path());
+        assertEquals(expected.mod, info.mainModule());
+        assertFalse(info.deps().isEmpty(), "esbuild depends on golang.org/x/sys");
+        assertTrue(info.deps().getFirst().startsWith("golang.org/x/sys v0.0.0-"), info.deps().toString());
+        assertEquals(goToolBuildid(binary), elf.goBuildId().orElseThrow());
+    }
+
     /** {@code go tool buildid FILE}: Go's own reader of the build id note. */
     static String goToolBuildid(Path binary) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("go", "tool", "buildid", binary.toString()).redirectErrorStream(true).start();
