@@ -2,28 +2,69 @@ package dev.attachproof.pclntab;
 
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.elf.GoBuildInfo;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A parsed pcHeader and its tables. {@link #lookup(long)} answers for a PC: the function that
- * holds it and the file and line the PC belongs to.
+ * holds it and the file and line the PC belongs to; {@link #frames(long)} expands the inlined
+ * calls at a PC into logical frames; {@link #funcInfo(long)} and {@link #spDelta(long)} give the
+ * function's runtime fields and its frame size at a PC.
  */
 public final class Pclntab {
+    /** Go 1.16 and 1.17: functab entries and _func.entry are absolute; funcdata are pointers. */
+    public static final int GO_1_16 = 0xfffffffa;
     public static final int GO_1_18 = 0xfffffff0;
     public static final int GO_1_20 = 0xfffffff1;
     private static final int MAX_FUNCS = 10_000_000;
     /** No function has more PC steps than the table has bytes; this bounds a corrupted one. */
     private static final int MAX_STEPS = 1 << 24;
+    /** Deeper than any inliner goes (Go's stops at a budget, not a depth); bounds a cyclic tree. */
+    private static final int MAX_INLINE_DEPTH = 1_000;
+    /** abi.PCDATA_InlTreeIndex and abi.FUNCDATA_InlTree (runtime/symtab.go in 1.19, internal/abi from 1.21). */
+    private static final int PCDATA_INL_TREE_INDEX = 2;
+    private static final int FUNCDATA_INL_TREE = 3;
+    /** moduledata's word holding gofunc: after pcHeader, six slices and 19 uintptrs; format 0xfffffff1 adds covctrs, ecovctrs. */
+    private static final int MODULEDATA_GOFUNC_1_18 = 38;
+    /** moduledata's word holding text (runtime.text), the same in 1.19 to 1.26 (their DWARF). */
+    private static final int MODULEDATA_TEXT = 22;
+    private static final int MODULEDATA_GOFUNC_1_20 = 40;
+
+    /**
+     * funcID names in enum order (the _func and inlinedCall byte is the index), as each release
+     * numbers them: runtime/symtab.go {@code funcID_*} in Go 1.19, internal/abi/symtab.go {@code
+     * FuncID*} from Go 1.21, both read from those releases' sources. 1.21 numbers as 1.19; 1.22
+     * inserted corostart; 1.25 replaced runfinq by runFinalizers and runCleanups (after
+     * runtime_main), and 1.26 numbers as 1.25. 1.18 and 1.20 are taken to number as 1.19 and 1.21.
+     */
+    private static final List<String> FUNC_IDS_1_18 = List.of("normal", "abort", "asmcgocall", "asyncPreempt",
+            "cgocallback", "debugCallV2", "gcBgMarkWorker", "goexit", "gogo", "gopanic", "handleAsyncEvent", "mcall",
+            "morestack", "mstart", "panicwrap", "rt0_go", "runfinq", "runtime_main", "sigpanic", "systemstack",
+            "systemstack_switch", "wrapper");
+    private static final List<String> FUNC_IDS_1_22 = List.of("normal", "abort", "asmcgocall", "asyncPreempt",
+            "cgocallback", "corostart", "debugCallV2", "gcBgMarkWorker", "goexit", "gogo", "gopanic", "handleAsyncEvent",
+            "mcall", "morestack", "mstart", "panicwrap", "rt0_go", "runfinq", "runtime_main", "sigpanic", "systemstack",
+            "systemstack_switch", "wrapper");
+    private static final List<String> FUNC_IDS_1_25 = List.of("normal", "abort", "asmcgocall", "asyncPreempt",
+            "cgocallback", "corostart", "debugCallV2", "gcBgMarkWorker", "goexit", "gogo", "gopanic", "handleAsyncEvent",
+            "mcall", "morestack", "mstart", "panicwrap", "rt0_go", "runtime_main", "runFinalizers", "runCleanups",
+            "sigpanic", "systemstack", "systemstack_switch", "wrapper");
+    private static final Pattern GO_MINOR = Pattern.compile("go1\\.(\\d+)");
 
     private final ByteBuffer tab;
     private final int magic;
     private final int minLC;
     private final int nfunc;
-    private final long textStart;
+    /** runtime.text, the base of 1.18+ entry offsets (not final: see {@link #of}). */
+    private long textStart;
     private final int funcnameOff;
     private final int cuOff;
     private final int filetabOff;
@@ -31,16 +72,32 @@ public final class Pclntab {
     private final int pclnOff;
     /** Byte size of the fixed part of _func: Go 1.20 added startLine. */
     private final int funcSize;
+    /** Bytes per functab entry: (entry, funcoff) as two uintptrs before 1.18, two uint32s after. */
+    private final int ftabEntry;
+    /** How much further into _func its fields after the entry lie: 4 when the entry is a uintptr (1.16, 1.17). */
+    private final int fieldShift;
     private final Func[] funcs;
+    /** The file the table came from: funcdata (go:func.*) and the build info are read from it. */
+    private final ElfFile elf;
+    /** Virtual address of .gopclntab, which moduledata.pcHeader holds. */
+    private final long tabAddress;
+    /** moduledata.gofunc, found on first use: -1 before, 0 when the file has none we can find. */
+    private long gofunc = -1;
+    /** moduledata's first words as the file holds them (empty: none found), found on first use. */
+    private ByteBuffer moduledata;
+    private static final int MODULEDATA_MIN_WORDS = 41;
+    private List<String> funcIds;
 
-    private Pclntab(ByteBuffer tab, long textFallback) throws ElfFormatException {
+    private Pclntab(ByteBuffer tab, long textFallback, ElfFile elf, long tabAddress) throws ElfFormatException {
+        this.elf = elf;
+        this.tabAddress = tabAddress;
         this.tab = tab.order(ByteOrder.LITTLE_ENDIAN);
         if (tab.limit() < 72) {
             throw new ElfFormatException(".gopclntab is too short for a header");
         }
         magic = tab.getInt(0);
-        if (magic != GO_1_18 && magic != GO_1_20) {
-            throw new ElfFormatException(String.format(".gopclntab magic 0x%08x is not a format read here (Go 1.18 and later)", magic));
+        if (magic != GO_1_16 && magic != GO_1_18 && magic != GO_1_20) {
+            throw new ElfFormatException(String.format(".gopclntab magic 0x%08x is not a format read here (Go 1.16 and later)", magic));
         }
         minLC = Byte.toUnsignedInt(tab.get(6));
         int ptrSize = Byte.toUnsignedInt(tab.get(7));
@@ -52,27 +109,56 @@ public final class Pclntab {
             throw new ElfFormatException(".gopclntab claims " + n + " functions");
         }
         nfunc = (int) n;
-        long ts = tab.getLong(24);
-        // Go 1.26 writes 0 here (moduledata moved to .go.module); the text section's start is the same base.
-        textStart = ts != 0 ? ts : textFallback;
-        funcnameOff = offset(32);
-        cuOff = offset(40);
-        filetabOff = offset(48);
-        pctabOff = offset(56);
-        pclnOff = offset(64);
-        funcSize = magic == GO_1_20 ? 44 : 40;
-        funcs = new Func[nfunc];
-        if (!fits(pclnOff, (nfunc + 1L) * 8 + 4)) {
+        // pcHeader: magic, pad, minLC, ptrSize, nfunc, nfiles, then (from 1.18) textStart, then the
+        // table offsets: funcname, cu, filetab, pctab, pcln (debug/gosym's go116/go118 readers).
+        int h = magic == GO_1_16 ? 24 : 32;
+        if (magic == GO_1_16) {
+            textStart = 0;   // entries are absolute
+        } else {
+            long ts = tab.getLong(24);
+            textStart = ts != 0 ? ts : textFallback;   // 0: found by of()
+        }
+        funcnameOff = offset(h);
+        cuOff = offset(h + 8);
+        filetabOff = offset(h + 16);
+        pctabOff = offset(h + 24);
+        pclnOff = offset(h + 32);
+        // _func: 1.16/1.17 start with an 8-byte entry (44 bytes in all), 1.18 a 4-byte entryoff
+        // (40), 1.20 adds startLine (44).
+        funcSize = magic == GO_1_18 ? 40 : 44;
+        ftabEntry = magic == GO_1_16 ? 16 : 8;
+        fieldShift = magic == GO_1_16 ? 4 : 0;
+        if (!fits(pclnOff, (nfunc + 1L) * ftabEntry + 4)) {
             throw new ElfFormatException(".gopclntab function table runs past the section");
         }
+        funcs = new Func[nfunc];   // after the check: a lying nfunc must not cost up to 40 MB
     }
 
-    /** The table of an ELF Go binary, from its .gopclntab section. */
+    /**
+     * The table of an ELF Go binary, from its .gopclntab section (.data.rel.ro.gopclntab in a
+     * position-independent build before Go 1.26).
+     * <p>
+     * Entry offsets (1.18+) count from runtime.text. pcHeader.textStart holds it, except where
+     * the file does not: Go 1.26 writes 0 there, and a PIE's copy is filled in by a dynamic
+     * relocation at load. Then it is moduledata.text (word 22 of moduledata in 1.19 to 1.26, per
+     * their DWARF), else the symbol runtime.text, else the start of .text. The order matters for
+     * cgo binaries linked by the system linker, whose .text starts with C code before Go's.
+     */
     public static Pclntab of(ElfFile elf) throws ElfFormatException {
-        ElfFile.Section s = elf.section(".gopclntab")
-                .orElseThrow(() -> new ElfFormatException("no .gopclntab section"));
+        ElfFile.Section s = elf.section(".gopclntab").or(() -> elf.section(".data.rel.ro.gopclntab"))
+                .orElseThrow(() -> new ElfFormatException("no .gopclntab section: not a Go binary, or one older than Go 1.16"));
         long text = elf.section(".text").map(ElfFile.Section::address).orElse(0L);
-        return new Pclntab(elf.contents(s), text);
+        Pclntab tab = new Pclntab(elf.contents(s), 0, elf, s.address());
+        if (tab.magic != GO_1_16 && tab.textStart == 0) {
+            long fromModule = tab.moduledataWord(MODULEDATA_TEXT);
+            if (fromModule != 0) {
+                tab.textStart = fromModule;
+            } else {
+                ElfFile.Symbol sym = elf.symbols(List.of("runtime.text")).get("runtime.text");
+                tab.textStart = sym != null ? sym.value() : text;
+            }
+        }
+        return tab;
     }
 
     public int functionCount() {
@@ -83,14 +169,15 @@ public final class Pclntab {
         return textStart;
     }
 
-    /** "go1.18" or "go1.20": the format family. */
+    /** "go1.16", "go1.18" or "go1.20": the format family. */
     public String format() {
-        return magic == GO_1_20 ? "go1.20" : "go1.18";
+        return magic == GO_1_20 ? "go1.20" : magic == GO_1_18 ? "go1.18" : "go1.16";
     }
 
-    /** Entry PC of function {@code i} (0 <= i < functionCount). */
+    /** Entry PC of function {@code i} (0 <= i <= functionCount; the last is the end of the text). */
     public long entry(int i) {
-        return textStart + Integer.toUnsignedLong(tab.getInt(pclnOff + i * 8));
+        return magic == GO_1_16 ? tab.getLong(pclnOff + i * 16)
+                : textStart + Integer.toUnsignedLong(tab.getInt(pclnOff + i * 8));
     }
 
     /** The function holding {@code pc} and its source position; empty outside the table. */
@@ -107,6 +194,249 @@ public final class Pclntab {
     }
 
     /**
+     * The logical frames at {@code pc}, innermost first, as Go's runtime expands a PC through the
+     * function's inline tree (runtime/symtabinl.go inlineUnwinder; gentraceback in 1.19): while
+     * pcdata InlTreeIndex at the PC names an entry of funcdata InlTree, that entry is an inlined
+     * call (its function's name), and its caller's position is at entry + parentPc; the last frame
+     * is the physical function. Each frame's file and line are those of its own PC, as in
+     * runtime.CallersFrames. A PC from a stack is a return address: ask about {@code pc - 1}, as
+     * the runtime does. Names are the linker's (a generic instantiation keeps its shape, which
+     * Go's tracebacks print as "[...]"); inlined wrappers are kept, with kind "wrapper". Empty
+     * outside the table.
+     */
+    public List<Frame> frames(long pc) throws ElfFormatException {
+        int i = find(pc);
+        if (i < 0) {
+            return List.of();
+        }
+        Func fn = func(i);
+        List<Frame> out = new ArrayList<>(4);
+        long at = pc;
+        for (int ix = inlineIndex(fn, at); ix >= 0; ix = inlineIndex(fn, at)) {
+            if (out.size() == MAX_INLINE_DEPTH) {
+                throw new ElfFormatException("inline tree of " + fn.name + " is deeper than " + MAX_INLINE_DEPTH + " (a cycle?)");
+            }
+            InlinedCall call = inlinedCall(fn, ix);
+            out.add(frame(fn, at, call.name, true, call.funcID));
+            at = fn.entry + call.parentPc;
+        }
+        out.add(frame(fn, at, fn.name, false, fn.funcID));
+        return List.copyOf(out);
+    }
+
+    /** The runtime's fields of the function holding {@code pc} (_func); empty outside the table. */
+    public Optional<FuncInfo> funcInfo(long pc) throws ElfFormatException {
+        int i = find(pc);
+        if (i < 0) {
+            return Optional.empty();
+        }
+        Func fn = func(i);
+        return Optional.of(new FuncInfo(fn.name, fn.entry, entry(i + 1), fn.funcID, funcIdName(fn.funcID), fn.flag,
+                fn.args, fn.deferreturn, fn.startLine));
+    }
+
+    /**
+     * The SP delta at {@code pc} from its function's pcsp table (runtime.funcspdelta): how many
+     * bytes the function has pushed below its entry SP there, i.e. its frame size at that PC
+     * (without the return address a CALL pushed on amd64). -1 outside the table, as Go answers.
+     */
+    public int spDelta(long pc) throws ElfFormatException {
+        int i = find(pc);
+        if (i < 0) {
+            return -1;
+        }
+        Func fn = func(i);
+        if (fn.sp == null) {
+            fn.sp = decode(tab.getInt(fn.off + fieldShift + 16), fn.entry);
+        }
+        return fn.sp.valueAt(pc);
+    }
+
+    /**
+     * The name the binary's Go release gives funcID {@code id} ("normal", "goexit", "wrapper",
+     * "asyncPreempt", ... without the funcID_ / FuncID prefix), or "funcID N" when that release has
+     * no such value. The release comes from the build info; without one, the newest numbering of
+     * the table's format family is used.
+     */
+    public String funcIdName(int id) {
+        if (funcIds == null) {
+            funcIds = funcIdsFor(goMinor(), magic);
+        }
+        return id >= 0 && id < funcIds.size() ? funcIds.get(id) : "funcID " + id;
+    }
+
+    private Frame frame(Func fn, long at, String name, boolean inlined, int funcID) throws ElfFormatException {
+        int fileIndex = fn.files.valueAt(at);
+        String file = fileIndex < 0 ? "" : fn.fileName(fileIndex);
+        return new Frame(name, file, fn.lines.valueAt(at), at, fn.entry, inlined, funcIdName(funcID));
+    }
+
+    /** The inline-tree index at pc (pcdata InlTreeIndex), -1 in the physical function's own code. */
+    private int inlineIndex(Func fn, long pc) throws ElfFormatException {
+        if (fn.inl == null) {
+            fn.inl = decode(pcdata(fn, PCDATA_INL_TREE_INDEX), fn.entry);
+        }
+        return fn.inl.valueAt(pc);
+    }
+
+    /**
+     * Entry {@code ix} of the function's funcdata InlTree, an inlinedCall (runtime/symtab.go in
+     * 1.19, runtime/symtabinl.go in 1.21-1.26). Format 0xfffffff0 (20 bytes): parent int16, funcID
+     * uint8, pad, file int32, line int32, func_ int32 (funcnametab offset), parentPc int32; the
+     * runtime uses only funcID, func_ and parentPc. Format 0xfffffff1 (16 bytes): funcID uint8, pad
+     * [3], nameOff int32, parentPc int32, startLine int32. (1.18 and 1.20, whose sources were not
+     * at hand, are taken to be laid out as 1.19 and 1.21: each shares its format's _func.)
+     */
+    private InlinedCall inlinedCall(Func fn, int ix) throws ElfFormatException {
+        long base = funcdata(fn, FUNCDATA_INL_TREE);
+        if (base == 0) {
+            throw new ElfFormatException(fn.name + " has inline-tree PC data but no inline tree");
+        }
+        int size = magic == GO_1_20 ? 16 : 20;
+        long at = base + (long) ix * size;
+        ByteBuffer b = elf.readVirtual(at, size).orElseThrow(() -> new ElfFormatException(
+                String.format("inline tree entry %d of %s at 0x%x lies outside the file", ix, fn.name, at)));
+        int funcID = Byte.toUnsignedInt(b.get(magic == GO_1_20 ? 0 : 2));
+        int nameOff = b.getInt(magic == GO_1_20 ? 4 : 12);
+        int parentPc = b.getInt(magic == GO_1_20 ? 8 : 16);
+        if (parentPc < 0 || parentPc >= fn.size) {
+            throw new ElfFormatException("inline tree entry " + ix + " of " + fn.name + ": parent PC offset " + parentPc
+                    + " outside the function");
+        }
+        return new InlinedCall(nameOff == 0 ? "" : funcName(nameOff), funcID, parentPc);
+    }
+
+    private record InlinedCall(String name, int funcID, int parentPc) {}
+
+    /** Offset into pctab of the function's pcdata table {@code table}; 0 (no table) past npcdata. */
+    private int pcdata(Func fn, int table) throws ElfFormatException {
+        if (Integer.compareUnsigned(table, fn.npcdata) >= 0) {
+            return 0;
+        }
+        long at = fn.off + funcSize + table * 4L;
+        if (!fits(at, 4)) {
+            throw new ElfFormatException("pcdata of " + fn.name + " runs past .gopclntab");
+        }
+        return tab.getInt((int) at);
+    }
+
+    /**
+     * Address of funcdata {@code i} of the function, 0 when it has none: a uint32 offset from
+     * moduledata.gofunc after the pcdata offsets, ^0 for none (runtime.funcdata).
+     */
+    private long funcdata(Func fn, int i) throws ElfFormatException {
+        if (i >= fn.nfuncdata) {
+            return 0;
+        }
+        if (magic == GO_1_16) {
+            // Pointers after the pcdata offsets, 8-aligned in memory (runtime.funcdata, Go 1.16/1.17).
+            long p = fn.off + funcSize + Integer.toUnsignedLong(fn.npcdata) * 4L;
+            if (((tabAddress + p) & 4) != 0) {
+                p += 4;
+            }
+            long at = p + i * 8L;
+            if (!fits(at, 8)) {
+                throw new ElfFormatException("funcdata of " + fn.name + " runs past .gopclntab");
+            }
+            return tab.getLong((int) at);
+        }
+        long at = fn.off + funcSize + (Integer.toUnsignedLong(fn.npcdata) + i) * 4L;
+        if (!fits(at, 4)) {
+            throw new ElfFormatException("funcdata of " + fn.name + " runs past .gopclntab");
+        }
+        int off = tab.getInt((int) at);
+        if (off == -1) {
+            return 0;
+        }
+        long base = gofunc();
+        if (base == 0) {
+            throw new ElfFormatException("no moduledata to take go:func.* from: cannot read funcdata of " + fn.name);
+        }
+        return base + Integer.toUnsignedLong(off);
+    }
+
+    /**
+     * moduledata.gofunc, the start of go:func.*, which funcdata offsets are relative to
+     * (runtime.funcdata); 0 when not found. Found without a symbol table, so also in binaries built
+     * with -ldflags=-s -w: the linker writes the module's moduledata (runtime.firstmoduledata) into
+     * .noptrdata, from Go 1.26 into a section of its own, .go.module; its first word is the
+     * pcHeader's address, that of .gopclntab, and the next slices' data pointers are the
+     * pcHeader's funcnametab, cutab and filetab. The first 8-aligned place in those sections
+     * (.data too) holding all four is moduledata, and gofunc is its word 38 in format 0xfffffff0
+     * and word 40 in 0xfffffff1, where covctrs and ecovctrs come before it (moduledata in
+     * runtime/symtab.go of 1.19 and of 1.21 to 1.26; checked against the symbol on each). The symbol go:func.* (go.func.* before 1.20) in .symtab is
+     * the fallback. (A position-independent binary may hold these words only as dynamic
+     * relocations, filled in at load: then the symbol is the only way, and a stripped PIE's
+     * funcdata cannot be read from the file.)
+     */
+    long gofunc() throws ElfFormatException {
+        if (gofunc >= 0) {
+            return gofunc;
+        }
+        long base = moduledataWord(magic == GO_1_20 ? MODULEDATA_GOFUNC_1_20 : MODULEDATA_GOFUNC_1_18);
+        if (base != 0) {
+            if (elf.readVirtual(base, 1).isEmpty()) {
+                throw new ElfFormatException(String.format("moduledata.gofunc 0x%x is outside the file", base));
+            }
+            gofunc = base;
+            return base;
+        }
+        var syms = elf.symbols(List.of("go:func.*", "go.func.*"));
+        ElfFile.Symbol sym = syms.getOrDefault("go:func.*", syms.get("go.func.*"));
+        gofunc = sym != null && elf.readVirtual(sym.value(), 1).isPresent() ? sym.value() : 0;
+        return gofunc;
+    }
+
+    /**
+     * Word {@code word} of the module's moduledata as the file holds it, 0 when no moduledata is
+     * found (see {@link #gofunc}: located by its first words, which point into this table).
+     */
+    private long moduledataWord(int word) {
+        if (moduledata == null) {
+            moduledata = ByteBuffer.allocate(0);
+            for (String name : List.of(".go.module", ".noptrdata", ".data")) {
+                Optional<ElfFile.Section> s = elf.section(name);
+                if (s.isEmpty()) {
+                    continue;
+                }
+                ByteBuffer data = elf.contents(s.get());
+                for (int at = 0; at + MODULEDATA_MIN_WORDS * 8L <= data.limit(); at += 8) {
+                    if (data.getLong(at) == tabAddress && data.getLong(at + 8) == tabAddress + funcnameOff
+                            && data.getLong(at + 32) == tabAddress + cuOff && data.getLong(at + 56) == tabAddress + filetabOff) {
+                        moduledata = data.slice(at, MODULEDATA_MIN_WORDS * 8).order(ByteOrder.LITTLE_ENDIAN);
+                        break;
+                    }
+                }
+                if (moduledata.limit() > 0) {
+                    break;
+                }
+            }
+        }
+        return word * 8 + 8 <= moduledata.limit() ? moduledata.getLong(word * 8) : 0;
+    }
+
+    /** The Go minor release from the build info (22 for go1.22.5, also in "devel go1.26-…"), -1 if none. */
+    private int goMinor() {
+        try {
+            Optional<GoBuildInfo> info = GoBuildInfo.read(elf);
+            Matcher m = GO_MINOR.matcher(info.map(GoBuildInfo::goVersion).orElse(""));
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (ElfFormatException | NumberFormatException e) {
+            return -1;   // build info is not the table: a damaged one costs only the release's names
+        }
+    }
+
+    private static List<String> funcIdsFor(int goMinor, int magic) {
+        if (magic == GO_1_16) {
+            return List.of();   // 1.16/1.17 numbering: their sources were not at hand to read it from
+        }
+        if (goMinor < 0) {
+            return magic == GO_1_20 ? FUNC_IDS_1_25 : FUNC_IDS_1_18;
+        }
+        return goMinor >= 25 ? FUNC_IDS_1_25 : goMinor >= 22 ? FUNC_IDS_1_22 : FUNC_IDS_1_18;
+    }
+
+    /**
      * A function's name and decoded line and file tables, made on first use and kept: a goroutine
      * dump asks about the same few functions again and again, and decoding is most of a lookup.
      */
@@ -114,9 +444,20 @@ public final class Pclntab {
         Func fn = funcs[i];
         if (fn == null) {
             int f = funcOffset(i);
-            long entry = textStart + Integer.toUnsignedLong(tab.getInt(f));
-            fn = new Func(this, cString(funcnameOff + tab.getInt(f + 4)), entry,
-                    decode(tab.getInt(f + 24), entry), decode(tab.getInt(f + 20), entry), tab.getInt(f + 32));
+            int x = f + fieldShift;
+            long entry = magic == GO_1_16 ? tab.getLong(f) : textStart + Integer.toUnsignedLong(tab.getInt(f));
+            fn = new Func(this, f, cString(funcnameOff + tab.getInt(x + 4)), entry, entry(i + 1) - entry,
+                    decode(tab.getInt(x + 24), entry), decode(tab.getInt(x + 20), entry), tab.getInt(x + 32));
+            // _func after the entry: nameoff, args, deferreturn, pcsp, pcfile, pcln, npcdata,
+            // cuOffset (4 bytes each); startLine from Go 1.20; then funcID, flag (from 1.17), a
+            // pad byte and nfuncdata end it (runtime/runtime2.go).
+            fn.args = tab.getInt(x + 8);
+            fn.deferreturn = Integer.toUnsignedLong(tab.getInt(x + 12));
+            fn.npcdata = tab.getInt(x + 28);
+            fn.startLine = magic == GO_1_20 ? tab.getInt(f + 36) : 0;
+            fn.funcID = Byte.toUnsignedInt(tab.get(f + funcSize - 4));
+            fn.flag = Byte.toUnsignedInt(tab.get(f + funcSize - 3));
+            fn.nfuncdata = Byte.toUnsignedInt(tab.get(f + funcSize - 1));
             funcs[i] = fn;
         }
         return fn;
@@ -124,30 +465,48 @@ public final class Pclntab {
 
     private static final class Func {
         final Pclntab owner;
+        /** Offset of the _func in the table. */
+        final int off;
         final String name;
         final long entry;
+        final long size;
         final PcTable lines;
         final PcTable files;
         final int cu;
         String[] fileNames;
+        int args;
+        long deferreturn;
+        int npcdata;
+        int startLine;
+        int funcID;
+        int flag;
+        int nfuncdata;
+        /** pcsp and pcdata InlTreeIndex, decoded on first use. */
+        PcTable sp;
+        PcTable inl;
 
-        Func(Pclntab owner, String name, long entry, PcTable lines, PcTable files, int cu) {
+        Func(Pclntab owner, int off, String name, long entry, long size, PcTable lines, PcTable files, int cu) {
             this.owner = owner;
+            this.off = off;
             this.name = name;
             this.entry = entry;
+            this.size = size;
             this.lines = lines;
             this.files = files;
             this.cu = cu;
         }
 
         String fileName(int index) throws ElfFormatException {
+            if (fileNames != null && index < fileNames.length && fileNames[index] != null) {
+                return fileNames[index];
+            }
+            // Read it first: that checks the index against the CU table before the cache grows to it.
+            String name = owner.fileName(cu, index);
             if (fileNames == null || index >= fileNames.length) {
                 fileNames = java.util.Arrays.copyOf(fileNames == null ? new String[0] : fileNames, index + 1);
             }
-            if (fileNames[index] == null) {
-                fileNames[index] = owner.fileName(cu, index);
-            }
-            return fileNames[index];
+            fileNames[index] = name;
+            return name;
         }
     }
 
@@ -164,7 +523,7 @@ public final class Pclntab {
 
     /** Binary search of the function table: the last function whose entry is <= pc. */
     private int find(long pc) {
-        if (nfunc == 0 || pc < entry(0) || pc >= textStart + Integer.toUnsignedLong(tab.getInt(pclnOff + nfunc * 8))) {
+        if (nfunc == 0 || pc < entry(0) || pc >= entry(nfunc)) {
             return -1;
         }
         int lo = 0;
@@ -181,7 +540,7 @@ public final class Pclntab {
     }
 
     private int funcOffset(int i) throws ElfFormatException {
-        long off = pclnOff + Integer.toUnsignedLong(tab.getInt(pclnOff + i * 8 + 4));
+        long off = pclnOff + (magic == GO_1_16 ? tab.getLong(pclnOff + i * 16 + 8) : Integer.toUnsignedLong(tab.getInt(pclnOff + i * 8 + 4)));
         if (!fits(off, funcSize)) {
             throw new ElfFormatException("_func " + i + " lies outside .gopclntab");
         }
@@ -225,6 +584,13 @@ public final class Pclntab {
             values[n] = val;
             n++;
         }
+    }
+
+    private String funcName(int nameOff) throws ElfFormatException {
+        if (nameOff < 0) {
+            throw new ElfFormatException("function name offset " + nameOff + " is negative");
+        }
+        return cString((long) funcnameOff + nameOff);
     }
 
     private String fileName(int cu, int fileIndex) throws ElfFormatException {
@@ -279,4 +645,58 @@ public final class Pclntab {
 
     /** Where a PC is: its function (name and entry) and source position. */
     public record SourceLine(String function, long entry, String file, int line) {}
+
+    /**
+     * One logical frame at a PC, as runtime.CallersFrames reports it.
+     *
+     * @param function the function's name: the inlined callee's, or the physical function's
+     * @param file     source file of {@code pc}; "" past the function's tables (as {@link #lookup}
+     *                 answers; Go's runtime says "?")
+     * @param line     source line of {@code pc}; -1 past the tables (Go's runtime: 0)
+     * @param pc       the PC this frame's position is of: the PC asked about for the innermost
+     *                 frame, the call site (entry + parentPc) for a frame that inlined the one
+     *                 before it (Go's Frame.PC)
+     * @param entry    entry of the physical function, the same for all frames of one PC
+     * @param inlined  true for an inlined call, false for the physical function (the last frame)
+     * @param kind     the funcID's name as that Go release numbers them ("normal", "wrapper", ...)
+     */
+    public record Frame(String function, String file, int line, long pc, long entry, boolean inlined, String kind) {}
+
+    /**
+     * A function's runtime fields (_func).
+     *
+     * @param end         entry of the next function: the function spans [entry, end)
+     * @param funcID      the raw funcID byte; its meaning depends on the Go release
+     * @param kind        its name in that release ({@link #funcIdName(int)})
+     * @param flags       abi.FuncFlag bits: {@link #TOPFRAME}, {@link #SPWRITE}, {@link #ASM}
+     * @param args        size of the in/out arguments, as the runtime records it
+     * @param deferreturn offset from entry of the call to runtime.deferreturn, 0 for none
+     * @param startLine   line of the func keyword or TEXT directive; 0 before Go 1.20
+     */
+    public record FuncInfo(String name, long entry, long end, int funcID, String kind, int flags, int args,
+                           long deferreturn, int startLine) {
+        /** FuncFlagTopFrame: the function is the top of a stack (goexit, mstart, rt0_go...). */
+        public static final int TOPFRAME = 1;
+        /** FuncFlagSPWrite: writes SP other than by a constant; unwinding stops there. */
+        public static final int SPWRITE = 2;
+        /** FuncFlagAsm: written in assembly. */
+        public static final int ASM = 4;
+
+        /** Whether the funcID is {@code kind} in this binary's numbering: is("goexit"), is("wrapper"), ... */
+        public boolean is(String kind) {
+            return this.kind.equals(kind);
+        }
+
+        public boolean topFrame() {
+            return (flags & TOPFRAME) != 0;
+        }
+
+        public boolean spWrite() {
+            return (flags & SPWRITE) != 0;
+        }
+
+        public boolean asm() {
+            return (flags & ASM) != 0;
+        }
+    }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * PC lookups against `go tool addr2line` (Go's own reader of the same table) on binaries from
@@ -26,7 +27,37 @@ class PclntabTest {
     @ParameterizedTest(name = "{0} stripped={1}")
     @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
     void agreesWithGoToolAddr2line(String toolchain, boolean stripped) throws Exception {
-        Path binary = GoFixture.build("target", toolchain, stripped);
+        compareWithAddr2line(GoFixture.build("target", toolchain, stripped));
+    }
+
+    /** Format 0xfffffffa: real Go 1.16 and 1.17 binaries, stripped (esbuild's npm releases). */
+    @ParameterizedTest(name = "esbuild {0} ({1})")
+    @MethodSource("dev.attachproof.testing.OldGoBinaries#esbuilds")
+    void readsGo116And117Tables(String esbuild, String go) throws Exception {
+        Pclntab tab = compareWithAddr2line(dev.attachproof.testing.OldGoBinaries.esbuild(esbuild));
+        assertEquals("go1.16", tab.format());
+    }
+
+    /** The variants a build can take: PIE (internal linking), cgo with the system linker, arm64. */
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "debian-go1.19, pie", "go1.22.0, pie", "default, pie",
+        "debian-go1.19, external", "go1.22.0, external", "default, external",
+        "go1.22.0, arm64", "default, arm64", "default, arm64-stripped"})
+    void readsPieCgoAndArm64Builds(String toolchain, String variant) throws Exception {
+        assumeTrue(GoFixture.available(toolchain), toolchain + " is not installed");
+        String go = toolchain.equals("default") ? null : toolchain;
+        Path binary = switch (variant) {
+            case "pie" -> GoFixture.build("target", go, List.of("-buildmode=pie"), java.util.Map.of("CGO_ENABLED", "1"));
+            case "external" -> GoFixture.build("target", go, List.of("-ldflags=-linkmode=external"), java.util.Map.of("CGO_ENABLED", "1"));
+            case "arm64" -> GoFixture.build("target", go, List.of(), java.util.Map.of("GOARCH", "arm64"));
+            default -> GoFixture.build("target", go, List.of("-ldflags=-s -w"), java.util.Map.of("GOARCH", "arm64"));
+        };
+        compareWithAddr2line(binary);
+    }
+
+    /** 400 PCs (entries and random ones inside functions) against `go tool addr2line`. */
+    static Pclntab compareWithAddr2line(Path binary) throws Exception {
         Pclntab tab = Pclntab.of(ElfFile.open(binary));
         assertTrue(tab.functionCount() > 1000, "functions: " + tab.functionCount());
 
@@ -53,6 +84,7 @@ class PclntabTest {
             checked++;
         }
         assertTrue(checked > 350, "compared " + checked + " PCs");
+        return tab;
     }
 
     /** function and file:line for each PC, as `go tool addr2line` prints them. */
