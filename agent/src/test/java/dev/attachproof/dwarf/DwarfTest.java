@@ -35,11 +35,47 @@ class DwarfTest {
     @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
     void agreesWithGoDebugDwarf(String toolchain, boolean stripped) throws Exception {
         Path binary = GoFixture.build("target", toolchain, stripped);
-        ElfFile elf = ElfFile.open(binary);
         if (stripped) {
-            assertFalse(Dwarf.of(elf).isPresent(), "-ldflags=-s -w leaves no DWARF");
+            assertFalse(Dwarf.of(ElfFile.open(binary)).isPresent(), "-ldflags=-s -w leaves no DWARF");
             return;
         }
+        compareWithDebugDwarf(binary);
+    }
+
+    /** PIE, cgo linked by the system linker (which keeps the sections compressed or not as Go left them), arm64. */
+    @ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"go1.22.0, pie", "default, pie", "go1.22.0, external", "default, external",
+        "go1.22.0, arm64", "default, arm64", "go1.22.0, uncompressed", "default, uncompressed", "go1.22.0, zdebug", "default, zdebug"})
+    void readsPieCgoAndArm64Builds(String toolchain, String variant) throws Exception {
+        String go = toolchain.equals("default") ? null : toolchain;
+        Path binary = switch (variant) {
+            case "pie" -> GoFixture.build("target", go, List.of("-buildmode=pie"), Map.of("CGO_ENABLED", "1"));
+            case "external" -> GoFixture.build("target", go, List.of("-ldflags=-linkmode=external"), Map.of("CGO_ENABLED", "1"));
+            case "arm64" -> GoFixture.build("target", go, List.of(), Map.of("GOARCH", "arm64"));
+            case "uncompressed" -> GoFixture.build("target", go, List.of("-ldflags=-compressdwarf=false"));
+            default -> gnuCompressed(GoFixture.build("target", go, List.of("-ldflags=-compressdwarf=false")));
+        };
+        ElfFile elf = ElfFile.open(binary);
+        String info = variant.equals("zdebug") ? ".zdebug_info" : ".debug_info";
+        ElfFile.Section section = elf.section(info).orElseThrow(() -> new AssertionError("no " + info));
+        assertEquals(variant.equals("uncompressed") || variant.equals("zdebug") ? 0 : 0x800, section.flags() & 0x800,
+                info + " compressed as Go or objcopy left it");
+        compareWithDebugDwarf(binary);
+    }
+
+    /** The binary with its debug sections recompressed the old GNU way (.zdebug_*), by binutils' objcopy. */
+    private static Path gnuCompressed(Path plain) throws Exception {
+        Path out = plain.resolveSibling("target-zdebug");
+        Process p = new ProcessBuilder("objcopy", "--compress-debug-sections=zlib-gnu", plain.toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.waitFor() == 0 || !log.contains("not found"), "objcopy: " + log);
+        assertEquals(0, p.exitValue(), log);
+        return out;
+    }
+
+    private static void compareWithDebugDwarf(Path binary) throws Exception {
+        ElfFile elf = ElfFile.open(binary);
         Dwarf dwarf = Dwarf.of(elf).orElseThrow();
         DwarfScan.Result got = DwarfScan.scan(dwarf, "runtime", Set.copyOf(STRUCTS), Set.copyOf(VARIABLES), CONSTANT_PREFIXES);
 
