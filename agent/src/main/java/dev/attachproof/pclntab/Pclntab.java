@@ -180,6 +180,23 @@ public final class Pclntab {
                 : textStart + Integer.toUnsignedLong(tab.getInt(pclnOff + i * 8));
     }
 
+    /**
+     * The function named {@code name} ("runtime.allgadd"): its index, for {@link #entry(int)}
+     * (entry(i), entry(i + 1)) is its extent. A scan of the name table, without symbols: stripped
+     * binaries keep it. Empty when no function has that name.
+     */
+    public java.util.OptionalInt function(String name) throws ElfFormatException {
+        byte[] want = name.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < nfunc; i++) {
+            long at = (long) funcnameOff + tab.getInt(funcOffset(i) + fieldShift + 4);
+            if (at >= 0 && at + want.length < tab.limit() && tab.get((int) at + want.length) == 0
+                    && equalsAt((int) at, want)) {
+                return java.util.OptionalInt.of(i);
+            }
+        }
+        return java.util.OptionalInt.empty();
+    }
+
     /** The function holding {@code pc} and its source position; empty outside the table. */
     public Optional<SourceLine> lookup(long pc) throws ElfFormatException {
         int i = find(pc);
@@ -584,6 +601,15 @@ public final class Pclntab {
             values[n] = val;
             n++;
         }
+    }
+
+    private boolean equalsAt(int at, byte[] want) {
+        for (int k = 0; k < want.length; k++) {
+            if (tab.get(at + k) != want[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String funcName(int nameOff) throws ElfFormatException {
