@@ -109,6 +109,16 @@ public final class Dwarf {
             return version;
         }
 
+        /** Where the unit starts in .debug_info (its header). */
+        public long offset() {
+            return offset;
+        }
+
+        /** Where the next unit starts. */
+        public long end() {
+            return end;
+        }
+
         public int addressSize() {
             return addressSize;
         }

@@ -241,9 +241,12 @@ public final class ElfFile {
      */
     public Optional<ByteBuffer> readVirtual(long vaddr, int length) {
         for (Segment seg : segments) {
-            if (seg.type() == PT_LOAD && vaddr >= seg.vaddr() && length >= 0
-                    && vaddr + length <= seg.vaddr() + seg.fileSize()) {
-                long off = seg.offset() + (vaddr - seg.vaddr());
+            // Addresses are unsigned, and vaddr + length must not wrap: compare the distance into the segment.
+            long delta = vaddr - seg.vaddr();
+            if (seg.type() == PT_LOAD && length >= 0 && length <= seg.fileSize()
+                    && Long.compareUnsigned(vaddr, seg.vaddr()) >= 0
+                    && Long.compareUnsigned(delta, seg.fileSize() - length) <= 0) {
+                long off = seg.offset() + delta;
                 return Optional.of(data.slice((int) off, length).order(ByteOrder.LITTLE_ENDIAN));
             }
         }
@@ -265,7 +268,7 @@ public final class ElfFile {
             return Map.of();
         }
         Section st = symtab.get();
-        if (st.link() >= sections.size()) {
+        if (st.link() < 0 || st.link() >= sections.size()) {   // sh_link is unsigned: >= 2^31 reads negative
             throw new ElfFormatException(".symtab links to a missing string table");
         }
         ByteBuffer strtab = contents(sections.get(st.link()));
@@ -286,7 +289,7 @@ public final class ElfFile {
     }
 
     private static boolean matchesAt(ByteBuffer strtab, int off, byte[] name) {
-        if (off < 0 || off + name.length >= strtab.limit()) {
+        if (off < 0 || (long) off + name.length >= strtab.limit()) {   // long: st_name near 2^31 must not wrap
             return false;
         }
         for (int i = 0; i < name.length; i++) {
@@ -345,6 +348,9 @@ public final class ElfFile {
         }
         long namesOff = raw[shstrndx][4];
         long namesSize = raw[shstrndx][5];
+        if (!fits(namesOff, namesSize)) {   // checked above only when not SHT_NOBITS
+            throw new ElfFormatException("section name table lies outside the file (truncated file?)");
+        }
         List<Section> out = new ArrayList<>(shnum);
         for (long[] r : raw) {
             String name = r[0] < namesSize ? cString(namesOff + r[0], namesOff + namesSize) : "";

@@ -75,7 +75,7 @@ public record GoBuildInfo(String goVersion, String path, String mainModule, List
         List<String> deps = new ArrayList<>();
         Map<String, String> settings = new LinkedHashMap<>();
         for (String line : modinfo.split("\n")) {
-            String[] f = line.split("\t");
+            String[] f = line.split("\t", -1);   // -1: never empty, even for a line of tabs
             switch (f[0]) {
                 case "path" -> path = f.length > 1 ? f[1] : "";
                 case "mod" -> main = f.length > 2 ? f[1] + " " + f[2] : (f.length > 1 ? f[1] : "");
@@ -143,7 +143,7 @@ public record GoBuildInfo(String goVersion, String path, String mainModule, List
             }
             shift += 7;
         }
-        if (len > MAX_STRING || len > b.remaining()) {
+        if (len < 0 || len > MAX_STRING || len > b.remaining()) {   // < 0: a tenth byte set bit 63
             throw new ElfFormatException("Go build info string of " + len + " bytes runs past its section");
         }
         byte[] s = new byte[(int) len];

@@ -1,7 +1,9 @@
 package dev.attachproof.bench;
 
+import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.pclntab.Pclntab;
 
 import java.nio.file.Files;
@@ -12,7 +14,7 @@ import java.util.Random;
 /**
  * For agent/bench/pclntab-bench.sh: on each binary, the time from a cold open to build info and
  * pclntab ready (first run in a fresh JVM, then warm medians), and the time for 100,000 random PC
- * lookups (median of rounds).
+ * lookups (median of rounds); and the time to the runtime layout from the binary's DWARF.
  */
 public final class PclntabBench {
     private PclntabBench() {}
@@ -48,6 +50,19 @@ public final class PclntabBench {
                 rounds[k] = System.nanoTime() - t0;
             }
             Arrays.sort(rounds);
+            long[] layout = new long[5];
+            String layoutFrom = "no DWARF";
+            for (int i = 0; i < layout.length; i++) {
+                long t0 = System.nanoTime();
+                ElfFile elf = ElfFile.open(p);
+                var l = RuntimeLayouts.fromDwarf(elf);
+                layout[i] = System.nanoTime() - t0;
+                layoutFrom = l.isPresent() ? "DWARF " + Dwarf.version(elf) : "no DWARF";
+            }
+            long layoutFirst = layout[0];
+            Arrays.sort(layout);
+            System.out.printf("%s: runtime layout from %s: first %.1f ms, median %.1f ms%n", p, layoutFrom,
+                    layoutFirst / 1e6, layout[layout.length / 2] / 1e6);
             System.out.printf("%s (%.1f MB, %d functions): ready first %.1f ms, warm median %.2f ms; "
                             + "100,000 lookups median %.1f ms (min %.1f, max %.1f); %d found%n",
                     p, Files.size(p) / 1e6, tab.functionCount(), first / 1e6, warm[warm.length / 2] / 1e6,
