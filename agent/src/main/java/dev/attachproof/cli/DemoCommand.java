@@ -4,7 +4,12 @@ import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.diagnose.Verdict;
 import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.ptrace.Tracer;
 import dev.attachproof.report.DoctorText;
+import dev.attachproof.report.GoroutinesText;
+import dev.attachproof.snapshot.GoroutineSnapshot;
+import dev.attachproof.snapshot.SnapshotException;
 import dev.attachproof.report.Style;
 import picocli.CommandLine.Command;
 
@@ -23,9 +28,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-/** {@code demo}: builds and starts the bundled Go program, runs the doctor on it, stops it. */
+/** {@code demo}: builds and starts the bundled Go program, runs the doctor and a goroutine snapshot on it, stops it. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Builds the bundled demo Go program (needs `go` on PATH), starts it, runs `doctor` on it, and stops it.")
+        description = "Builds the bundled demo Go program (needs `go` on PATH), starts it, runs `doctor` and `goroutines` on it, and stops it.")
 final class DemoCommand implements Callable<Integer> {
     private static final Pattern READY = Pattern.compile("READY pid=(\\d+) go=(\\S+)");
 
@@ -50,7 +55,21 @@ final class DemoCommand implements Callable<Integer> {
             FactsReader facts = Engine.facts();
             Diagnosis d = DoctorCommand.diagnose(Engine.doctor(facts, null, StopMode.LEADER), pid, true);
             System.out.print(DoctorText.write(d, facts.procfs().comm(pid).orElse("demo"), Style.forConsole()));
-            return d.verdict() == Verdict.ATTACHABLE ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
+            if (d.verdict() != Verdict.ATTACHABLE) {
+                return ExitCodes.NOT_ATTACHABLE;
+            }
+            System.out.println("\n$ attachproof goroutines " + pid + "\n");
+            try {
+                GoroutineSnapshot s = GoroutineSnapshot.take(pid, false, Tracer.shared(), facts.procfs(), Linux.system());
+                System.out.print(GoroutinesText.write(s, false));
+                System.out.printf("%n(%d goroutines read from outside the process; it was stopped for %.3f ms; "
+                        + "layout from %s, goroutine list found by %s)%n", s.goroutines().size(), s.stoppedMicros() / 1000.0,
+                        s.layoutSource(), s.listMethod());
+            } catch (SnapshotException e) {
+                System.out.println("goroutines: " + e.getMessage());
+                return ExitCodes.NOT_ATTACHABLE;
+            }
+            return ExitCodes.ATTACHABLE;
         } finally {
             if (pid > 0) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);

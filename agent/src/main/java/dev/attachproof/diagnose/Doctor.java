@@ -181,18 +181,6 @@ public final class Doctor {
         }
     }
 
-    /** Target memory through the session; a named class, so no lambda is bootstrapped while the target is stopped. */
-    private record SessionMemory(PtraceSession session) implements MemoryReader {
-        @Override
-        public void read(long address, ByteBuffer dst) throws MemoryReadException {
-            CallResult<Long> res = session.read(address, dst);
-            if (!(res instanceof CallResult.Ok<Long> ok) || ok.value() < dst.remaining()) {
-                throw new MemoryReadException(res instanceof CallResult.Failed<Long> f
-                        ? f.describe() : "short read at 0x" + Long.toHexString(address));
-            }
-        }
-    }
-
     private static List<String> explaining(List<Finding> findings) {
         return findings.stream().filter(f -> f.status() == Status.FAIL && DENYING.contains(f.id())).map(Finding::id).toList();
     }

@@ -156,16 +156,7 @@ public final class FactsReader {
 
     /** For a PIE (ET_DYN), where it was loaded relative to its link-time addresses. */
     private long loadBias(ElfFile elf, int pid, String linkText) {
-        if (elf.type() != ElfFile.ET_DYN) {
-            return 0;
-        }
-        String path = linkText.endsWith(" (deleted)") ? linkText.substring(0, linkText.length() - 10) : linkText;
-        for (Mapping m : procfs.maps(pid)) {
-            if (m.path().equals(path) || m.path().equals(linkText)) {
-                return m.start() - m.offset() - (elf.firstLoadAddress() & ~0xfffL);
-            }
-        }
-        return 0;
+        return elf.type() != ElfFile.ET_DYN ? 0 : dev.attachproof.golang.LoadBias.of(elf, procfs.maps(pid), linkText);
     }
 
     /**

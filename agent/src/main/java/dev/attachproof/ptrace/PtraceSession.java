@@ -105,6 +105,7 @@ public final class PtraceSession implements AutoCloseable {
         linux.ptraceInterrupt(pid);
         linux.ptraceDetach(pid, 0);
         linux.ptracePeekData(pid, 0);
+        linux.ptraceGetRegs(pid);
         linux.processVmReadv(pid, 0, ByteBuffer.allocate(0));
     }
 
@@ -204,6 +205,14 @@ public final class PtraceSession implements AutoCloseable {
             aligned += 8;
         }
         return new CallResult.Ok<>("ptrace(PTRACE_PEEKDATA)", read);
+    }
+
+    /**
+     * The general registers of stopped thread {@code tid} (struct user_regs_struct, as
+     * PTRACE_GETREGS fills it: on amd64 rip is word 16, rsp word 19, fs_base word 21).
+     */
+    public CallResult<long[]> registers(int tid) {
+        return tracer.isTracerThread() ? linux.ptraceGetRegs(tid) : tracer.call(() -> linux.ptraceGetRegs(tid));
     }
 
     /** Detaches every stopped thread, re-injecting held signals. Safe to call twice. */

@@ -1,0 +1,115 @@
+// Command stacks parks goroutines in known places (channel receive and send, select, mutex,
+// RWMutex, WaitGroup, Cond, sleep, deep recursion, a thread-locked goroutine, a generic function,
+// a read syscall on a pipe, a busy loop) and, on SIGUSR2, prints its own runtime.Stack(all)
+// between "STACKS BEGIN" and "STACKS END": what attachproof's snapshot is compared with. It says
+// "READY pid=… go=…" once every goroutine has reached its place, and exits when stdin closes.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var (
+	block   = make(chan struct{})
+	full    = make(chan int) // nobody receives: a send blocks for ever
+	mu      sync.Mutex
+	rw      sync.RWMutex
+	wg      sync.WaitGroup
+	cond    = sync.NewCond(&sync.Mutex{})
+	started sync.WaitGroup
+)
+
+func main() {
+	mu.Lock() // held for ever: lockers block
+	rw.Lock()
+	wg.Add(1) // never done: waiters block
+
+	spawn(func() { <-block })
+	spawn(func() { full <- 1 })
+	spawn(func() {
+		select {
+		case <-block:
+		case <-time.After(24 * time.Hour):
+		}
+	})
+	spawn(func() { mu.Lock() })
+	spawn(func() { rw.RLock() })
+	spawn(func() { wg.Wait() })
+	spawn(func() {
+		cond.L.Lock()
+		cond.Wait()
+	})
+	spawn(func() { time.Sleep(24 * time.Hour) })
+	spawn(func() { recurse(120) })
+	spawn(func() { recurse(3) })
+	spawn(func() {
+		runtime.LockOSThread()
+		<-block
+	})
+	spawn(func() { waitFor[string](make(chan string)) })
+	r, w, err := os.Pipe()
+	if err != nil {
+		panic(err)
+	}
+	defer w.Close()
+	spawn(func() {
+		var b [1]byte
+		syscall.Read(int(r.Fd()), b[:]) // a raw read: the goroutine stays in a syscall
+	})
+	go spin()
+	started.Wait()
+	time.Sleep(50 * time.Millisecond) // the last spawned goroutines reach their blocking call
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR2)
+	go func() {
+		for range sigs {
+			buf := make([]byte, 1<<22)
+			n := runtime.Stack(buf, true)
+			fmt.Printf("STACKS BEGIN\n%s\nSTACKS END\n", strings.TrimRight(string(buf[:n]), "\n"))
+			os.Stdout.Sync()
+		}
+	}()
+	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
+	os.Stdout.Sync()
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// spawn starts f on a new goroutine and counts it as started just before it blocks.
+func spawn(f func()) {
+	started.Add(1)
+	go func() {
+		started.Done()
+		f()
+	}()
+}
+
+//go:noinline
+func recurse(n int) int {
+	if n == 0 {
+		<-block
+		return 0
+	}
+	return recurse(n-1) + 1
+}
+
+//go:noinline
+func waitFor[T any](c chan T) T {
+	return <-c
+}
+
+var sink int
+
+func spin() {
+	for i := 0; ; i++ {
+		sink += i
+	}
+}

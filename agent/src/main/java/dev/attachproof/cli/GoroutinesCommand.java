@@ -1,0 +1,69 @@
+package dev.attachproof.cli;
+
+import dev.attachproof.linux.Linux;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.Tracer;
+import dev.attachproof.report.GoroutinesJson;
+import dev.attachproof.report.GoroutinesText;
+import dev.attachproof.snapshot.GoroutineSnapshot;
+import dev.attachproof.snapshot.SnapshotException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code goroutines PID}: every goroutine and its stack, read from outside the process. */
+@Command(name = "goroutines", mixinStandardHelpOptions = true,
+        description = {"A snapshot of every goroutine of a running Go process, in the shape of Go's own traceback.",
+            "Every thread is stopped for the read (the time is reported) unless --no-stop.",
+            "Exit status: 0 done, 2 bad input (no such pid, not Go, not attachable, unsupported Go)."})
+final class GoroutinesCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PID", description = "The Go process.")
+    String pid;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (Go's traceback shape) or json (schema attachproof.goroutines/v1).")
+    String format;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of standard output.")
+    Path output;
+
+    @Option(names = "--no-stop", description = "Read without stopping the target (may be inconsistent; says so).")
+    boolean noStop;
+
+    @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
+    boolean system;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new BadInputException("--format " + format + ": text or json");
+        }
+        int target = Pids.parse(pid);
+        GoroutineSnapshot s;
+        try {
+            s = GoroutineSnapshot.take(target, noStop, Tracer.shared(), ProcFs.live(), Linux.system());
+        } catch (SnapshotException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        String out = format.equals("json") ? GoroutinesJson.write(s) : GoroutinesText.write(s, system);
+        if (output != null) {
+            Files.writeString(output, out, StandardCharsets.UTF_8);
+        } else {
+            System.out.print(out);
+        }
+        if (format.equals("text")) {
+            System.err.println(s.stopped()
+                    ? String.format("attachproof: %d goroutines; target stopped %.3f ms; layout %s; allgs by %s",
+                            s.goroutines().size(), s.stoppedMicros() / 1000.0, s.layoutSource(), s.listMethod())
+                    : "attachproof: " + s.goroutines().size() + " goroutines; " + String.join("; ", s.notes()));
+        }
+        return ExitCodes.ATTACHABLE;
+    }
+}

@@ -1,0 +1,246 @@
+package dev.attachproof.golang;
+
+import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.pclntab.Pclntab;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A goroutine's stack as Go's own traceback prints it (runtime/traceback.go: unwinder,
+ * traceback2, showframe, printcreatedby), computed from outside: the same unwinding rule (frame
+ * size from pcsp, return address below the caller's SP, stop at a top frame), the same inline
+ * expansion, the same frames hidden (runtime internals, elided wrappers), the same "created by".
+ * amd64 only: its return address is on the stack; arm64 keeps it in LR and is not read live here.
+ */
+public final class Traceback {
+    /** Deeper than any real stack: a corrupt one must not loop for ever. */
+    private static final int MAX_PHYSICAL_FRAMES = 100_000;
+    /** Go 1.21+ prints the innermost 50 and the outermost 50 frames; earlier releases the first 100. */
+    public static final int INNER_FRAMES = 50;
+    static final int OUTER_FRAMES = 50;
+
+    private final MemoryReader mem;
+    private final Pclntab tab;
+    private final long bias;
+
+    /**
+     * @param bias the load bias of a PIE: run-time PCs are the table's plus this
+     */
+    public Traceback(MemoryReader mem, Pclntab tab, long bias) {
+        this.mem = mem;
+        this.tab = tab;
+        this.bias = bias;
+    }
+
+    /**
+     * One printed frame.
+     *
+     * @param function as Go prints it (generic shapes as "[...]", runtime.gopanic as "panic")
+     * @param pc       the physical frame's PC (run-time address); {@code offset} is pc - entry
+     * @param hasArgs  whether Go would print arguments between the parentheses
+     */
+    public record Frame(String function, String file, int line, long pc, long offset, boolean inlined, boolean hasArgs) {}
+
+    /** "created by F in goroutine N" and where: the go statement. */
+    public record CreatedBy(String function, String file, int line, long pc, long offset, long goroutineId) {}
+
+    /**
+     * The printed frames and, when the unwinding stopped on something it could not read, why
+     * ({@code stopped}, else null). {@code elided} frames were left out of the middle (Go 1.21+)
+     * or the end (older releases), as Go leaves them out.
+     */
+    public record Stack(List<Frame> frames, int elided, String stopped, String elisionLine, int elisionAt) {
+        public Stack(List<Frame> frames, int elided, String stopped) {
+            this(frames, elided, stopped, null, -1);
+        }
+    }
+
+    /** Before Go 1.21, gentraceback visited at most 100 physical frames, hidden ones included. */
+    static final int MAX_FRAMES_BEFORE_121 = 100;
+
+    /** The stack of a goroutine that is not running: from its syscall PC/SP when in a syscall, else its saved scheduler state. */
+    public Stack of(Goroutine g, boolean go121Elision) {
+        if (g.syscallSp() != 0) {
+            return unwind(g.syscallPc(), g.syscallSp(), go121Elision);
+        }
+        return unwind(g.schedPc(), g.schedSp(), go121Elision);
+    }
+
+    /** The stack from a PC and SP that are a saved pair (a return address and the SP it returns to). */
+    public Stack unwind(long pc0, long sp0, boolean go121Elision) {
+        return unwind(pc0, sp0, go121Elision, false);
+    }
+
+    /** The stack from a thread's registers: its PC is the next instruction, not a return address. */
+    public Stack unwindTrap(long pc0, long sp0, boolean go121Elision) {
+        return unwind(pc0, sp0, go121Elision, true);
+    }
+
+    private Stack unwind(long pc0, long sp0, boolean go121Elision, boolean trap) {
+        List<Frame> shown = new ArrayList<>();
+        int shownInFirst100 = -1;   // shown frames among the first 100 physical ones (the pre-1.21 limit)
+        String stopped = null;
+        long pc = pc0;
+        long sp = sp0;
+        String calleeKind = "normal";
+        try {
+            for (int depth = 0; depth < MAX_PHYSICAL_FRAMES; depth++) {
+                if (depth == MAX_FRAMES_BEFORE_121) {
+                    shownInFirst100 = shown.size();
+                }
+                long linkPc = pc - bias;
+                Optional<Pclntab.FuncInfo> fo = tab.funcInfo(linkPc);
+                if (fo.isEmpty()) {
+                    stopped = String.format("unknown pc 0x%x", pc);
+                    break;
+                }
+                Pclntab.FuncInfo f = fo.get();
+                int spDelta = tab.spDelta(linkPc);
+                if (spDelta < 0) {
+                    stopped = String.format("no frame size for %s at pc 0x%x", f.name(), pc);
+                    break;
+                }
+                long fp = sp + spDelta + 8;   // amd64: the CALL pushed the return address above the frame
+                // The PC of the CALL, for line numbers: a saved PC is a return address (Go's symPC),
+                // except after a sigpanic, where it is the faulting instruction.
+                long symPc = linkPc > f.entry() && !calleeKind.equals("sigpanic") && !(trap && depth == 0) ? linkPc - 1 : linkPc;
+                List<Pclntab.Frame> logical = tab.frames(symPc);
+                for (Pclntab.Frame lf : logical) {
+                    String callee = calleeKind;
+                    calleeKind = lf.kind();
+                    if (!showFrame(lf.function(), lf.kind(), shown.isEmpty(), callee)) {
+                        continue;
+                    }
+                    shown.add(new Frame(printName(lf.function()), lf.file(), lf.line(), pc, pc - (f.entry() + bias),
+                            lf.inlined(), !lf.inlined() && f.args() != 0));
+                }
+                if (f.topFrame()) {
+                    break;
+                }
+                if (f.spWrite() && depth > 0) {
+                    stopped = "stack switched in " + f.name() + " (SP written)";
+                    break;
+                }
+                long lr = word(fp - 8);
+                if (lr == 0) {
+                    break;
+                }
+                pc = lr;
+                sp = fp;
+            }
+        } catch (ElfFormatException e) {
+            stopped = e.getMessage();
+        } catch (MemoryReader.MemoryReadException e) {
+            stopped = "stack unreadable: " + e.getMessage();
+        }
+        return go121Elision ? elide121(shown, stopped) : elideBefore121(shown, shownInFirst100, stopped);
+    }
+
+    /**
+     * Go 1.21+ (traceback1): the innermost 50 and outermost 50 shown frames, with
+     * "...N frames elided..." between them.
+     */
+    private static Stack elide121(List<Frame> frames, String stopped) {
+        int max = INNER_FRAMES + OUTER_FRAMES;
+        if (frames.size() <= max) {
+            return new Stack(List.copyOf(frames), 0, stopped);
+        }
+        List<Frame> kept = new ArrayList<>(frames.subList(0, INNER_FRAMES));
+        kept.addAll(frames.subList(frames.size() - OUTER_FRAMES, frames.size()));
+        int elided = frames.size() - max;
+        return new Stack(List.copyOf(kept), elided, stopped, "..." + elided + " frames elided...", INNER_FRAMES);
+    }
+
+    /**
+     * Before 1.21: what the first 100 physical frames show (gentraceback's max counts hidden
+     * runtime frames too); "...additional frames elided..." only when exactly 100 were printed,
+     * since gentraceback returned the printed count and traceback1 compared it with 100.
+     */
+    private static Stack elideBefore121(List<Frame> frames, int shownInFirst100, String stopped) {
+        if (shownInFirst100 < 0) {
+            return new Stack(List.copyOf(frames), 0, stopped);
+        }
+        List<Frame> kept = List.copyOf(frames.subList(0, shownInFirst100));
+        String line = kept.size() == MAX_FRAMES_BEFORE_121 ? "...additional frames elided..." : null;
+        return new Stack(kept, frames.size() - kept.size(), stopped, line, kept.size());
+    }
+
+    /** What created {@code g}: empty for goroutine 1 and for creators Go would not show. */
+    public Optional<CreatedBy> createdBy(Goroutine g) throws ElfFormatException {
+        long pc = g.gopc();
+        long linkPc = pc - bias;
+        Optional<Pclntab.FuncInfo> f = tab.funcInfo(linkPc);
+        if (f.isEmpty() || g.id() == 1 || !showFrame(f.get().name(), f.get().kind(), false, "normal")) {
+            return Optional.empty();
+        }
+        long tracePc = linkPc > f.get().entry() ? linkPc - 1 : linkPc;
+        Optional<Pclntab.SourceLine> at = tab.lookup(tracePc);
+        return Optional.of(new CreatedBy(printName(f.get().name()), at.map(Pclntab.SourceLine::file).orElse("?"),
+                at.map(Pclntab.SourceLine::line).orElse(0), pc, linkPc - f.get().entry(), g.parentId()));
+    }
+
+    /**
+     * Go's isSystemGoroutine: its start function is in package runtime, except runtime.main and
+     * a few others; such goroutines are left out of Go's dumps. (The finalizer and cleanup
+     * goroutines are counted as system ones: whether Go shows them depends on whether they are
+     * running user code at that moment.)
+     */
+    public boolean isSystem(Goroutine g) throws ElfFormatException {
+        Optional<Pclntab.FuncInfo> f = tab.funcInfo(g.startPc() - bias);
+        if (f.isEmpty()) {
+            return false;
+        }
+        String kind = f.get().kind();
+        if (kind.equals("runtime_main") || kind.equals("corostart") || kind.equals("handleAsyncEvent")) {
+            return false;
+        }
+        return f.get().name().startsWith("runtime.");
+    }
+
+    /** Go's showfuncinfo at the default GOTRACEBACK level. */
+    static boolean showFrame(String name, String kind, boolean firstFrame, String calleeKind) {
+        if (kind.equals("wrapper") && !(calleeKind.equals("gopanic") || calleeKind.equals("sigpanic")
+                || calleeKind.equals("panicwrap"))) {
+            return false;
+        }
+        if (name.equals("runtime.gopanic") && !firstFrame) {
+            return true;
+        }
+        return name.indexOf('.') >= 0 && (!name.startsWith("runtime.") || isExportedRuntime(name));
+    }
+
+    static boolean isExportedRuntime(String name) {
+        String rest = name.substring("runtime.".length());
+        String rcvr = "";
+        int i = rest.lastIndexOf('.');
+        if (i >= 0) {
+            rcvr = rest.substring(0, i);
+            rest = rest.substring(i + 1);
+            if (rcvr.length() >= 3 && rcvr.startsWith("(*") && rcvr.endsWith(")")) {
+                rcvr = rcvr.substring(2, rcvr.length() - 1);
+            }
+        }
+        return !rest.isEmpty() && Character.isUpperCase(rest.charAt(0)) && rest.charAt(0) <= 'Z'
+                && (rcvr.isEmpty() || (rcvr.charAt(0) >= 'A' && rcvr.charAt(0) <= 'Z'));
+    }
+
+    /** Go's printFuncName: runtime.gopanic as "panic", a generic shape's brackets as "[...]". */
+    static String printName(String name) {
+        if (name.equals("runtime.gopanic")) {
+            return "panic";
+        }
+        int i = name.indexOf('[');
+        int j = name.lastIndexOf(']');
+        return i < 0 || j <= i ? name : name.substring(0, i) + "[...]" + name.substring(j + 1);
+    }
+
+    private long word(long address) throws MemoryReader.MemoryReadException {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        mem.read(address, b);
+        return b.getLong(0);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.attachproof.report;
+
+import dev.attachproof.golang.Goroutine;
+import dev.attachproof.golang.Traceback;
+import dev.attachproof.snapshot.GoroutineSnapshot;
+
+/**
+ * {@code goroutines --format text}: the shape of Go's own traceback (runtime/traceback.go
+ * goroutineheader, traceback2, printcreatedby), so people and tools that read Go tracebacks read
+ * it: "goroutine 18 [chan receive, 3 minutes]:", "pkg.fn(...)", a tab, file:line +0xoff, and
+ * "created by … in goroutine N". Arguments are not read: a frame with arguments prints "(...)",
+ * which Go itself prints for inlined calls. System goroutines are left out, as Go leaves them out
+ * unless GOTRACEBACK=system; {@code all} keeps them.
+ */
+public final class GoroutinesText {
+    private GoroutinesText() {}
+
+    public static String write(GoroutineSnapshot s, boolean all) {
+        StringBuilder b = new StringBuilder();
+        for (GoroutineSnapshot.Entry e : s.goroutines()) {
+            if (e.system() && !all) {
+                continue;
+            }
+            if (!b.isEmpty()) {
+                b.append('\n');
+            }
+            header(b, e.g(), s.takenNanos());
+            Traceback.Stack st = e.stack();
+            for (int i = 0; i < st.frames().size(); i++) {
+                if (i == st.elisionAt() && st.elisionLine() != null) {
+                    b.append(st.elisionLine()).append('\n');
+                }
+                Traceback.Frame f = st.frames().get(i);
+                b.append(f.function()).append(f.inlined() ? "(...)" : f.hasArgs() ? "(...)" : "()").append('\n');
+                b.append('\t').append(f.file()).append(':').append(f.line());
+                if (!f.inlined() && f.offset() > 0) {
+                    b.append(" +0x").append(Long.toHexString(f.offset()));
+                }
+                b.append('\n');
+            }
+            if (st.elisionLine() != null && st.elisionAt() == st.frames().size()) {
+                b.append(st.elisionLine()).append('\n');
+            }
+            if (st.stopped() != null) {
+                b.append('\t').append(st.stopped()).append('\n');
+            }
+            e.createdBy().ifPresent(c -> {
+                b.append("created by ").append(c.function());
+                if (c.goroutineId() != 0) {
+                    b.append(" in goroutine ").append(c.goroutineId());
+                }
+                b.append("\n\t").append(c.file()).append(':').append(c.line());
+                if (c.offset() > 0) {
+                    b.append(" +0x").append(Long.toHexString(c.offset()));
+                }
+                b.append('\n');
+            });
+        }
+        return b.toString();
+    }
+
+    /** goroutineheader: status (the wait reason when waiting), minutes waiting, locked to thread. */
+    static void header(StringBuilder b, Goroutine g, long nowNanos) {
+        b.append("goroutine ").append(g.id()).append(" [").append(status(g));
+        if ((g.status() & Goroutine.SCAN_BIT) != 0) {
+            b.append(" (scan)");
+        }
+        long minutes = waitMinutes(g, nowNanos);
+        if (minutes >= 1) {
+            b.append(", ").append(minutes).append(" minutes");
+        }
+        if (g.lockedM() != 0) {
+            b.append(", locked to thread");
+        }
+        b.append("]:\n");
+    }
+
+    /** The words Go prints in the brackets: the wait reason of a waiting goroutine, else its status. */
+    public static String status(Goroutine g) {
+        return g.waitReason().isEmpty() ? g.statusText() : g.waitReason();
+    }
+
+    /** Minutes waiting (or in a syscall), as Go computes them from waitsince. */
+    public static long waitMinutes(Goroutine g, long nowNanos) {
+        int st = g.baseStatus();
+        if ((st == Goroutine.G_WAITING || st == Goroutine.G_SYSCALL) && g.waitSince() != 0) {
+            return (nowNanos - g.waitSince()) / 60_000_000_000L;
+        }
+        return 0;
+    }
+}

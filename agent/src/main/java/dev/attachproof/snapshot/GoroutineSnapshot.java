@@ -1,0 +1,227 @@
+package dev.attachproof.snapshot;
+
+import dev.attachproof.delve.GoVersion;
+import dev.attachproof.diagnose.SessionMemory;
+import dev.attachproof.dwarf.StructType;
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.golang.Goroutine;
+import dev.attachproof.golang.GoroutineList;
+import dev.attachproof.golang.GoroutineReader;
+import dev.attachproof.golang.LoadBias;
+import dev.attachproof.golang.MemoryReader;
+import dev.attachproof.golang.RuntimeLayout;
+import dev.attachproof.golang.RuntimeLayouts;
+import dev.attachproof.golang.Traceback;
+import dev.attachproof.linux.CallResult;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.pclntab.Pclntab;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.AttachResult;
+import dev.attachproof.ptrace.PtraceSession;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.ptrace.Tracer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every goroutine of a Go process, with its stack, as Go's own traceback would print it.
+ *
+ * @param stopped       whether every thread was stopped for the read (false: --no-stop, may be inconsistent)
+ * @param stoppedMicros how long the target was stopped, -1 when it was not
+ * @param layoutSource  "dwarf" or "table go1.22-amd64"
+ * @param listMethod    how runtime.allgs was found: "symbols", "dwarf", "code of runtime.allgadd"
+ * @param takenNanos    System.nanoTime() (CLOCK_MONOTONIC, the clock of the target's nanotime) at the read
+ */
+public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
+                                String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
+                                List<String> notes) {
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+    /** amd64 user_regs_struct words. */
+    private static final int RIP = 16;
+    private static final int RSP = 19;
+
+    /**
+     * One goroutine: its g, whether Go counts it a system goroutine (hidden in Go's dumps), its
+     * stack, what created it, and the thread running it (null when none is).
+     */
+    public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
+                        Integer threadId) {}
+
+    /** What the binary says, read before the target is touched. */
+    private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
+                          GoroutineList list, long bias, boolean go121) {}
+
+    /**
+     * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches.
+     *
+     * @throws SnapshotException for a process that is not there, not Go, not readable, or a Go
+     *                           release neither the table nor the binary's DWARF describes
+     */
+    public static GoroutineSnapshot take(int pid, boolean noStop, Tracer tracer, ProcFs procfs, Linux linux)
+            throws SnapshotException {
+        Binary bin = readBinary(pid, procfs);
+        if (noStop) {
+            MemoryReader mem = new VmReader(linux, pid);
+            long t = System.nanoTime();
+            List<Entry> entries = read(bin, mem, null);
+            return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
+                    bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
+                    + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"));
+        }
+        try {
+            return tracer.call(() -> takeStopped(pid, bin, tracer));
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof SnapshotException se) {
+                throw se;
+            }
+            throw e;
+        }
+    }
+
+    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer) throws SnapshotException {
+        AttachResult r = tracer.attach(pid, StopMode.ALL_THREADS, STOP_TIMEOUT);
+        if (r instanceof AttachResult.Denied d) {
+            throw new SnapshotException("cannot attach to " + pid + ": " + d.failure().describe()
+                    + " (run `attachproof doctor " + pid + "` for why and what to change)");
+        }
+        if (r instanceof AttachResult.NoSuchProcess) {
+            throw new SnapshotException("process " + pid + " exited before it could be stopped");
+        }
+        if (r instanceof AttachResult.StopTimedOut s) {
+            throw new SnapshotException("process " + pid + " did not stop within " + s.waitedMicros() / 1000
+                    + " ms (uninterruptible sleep?); it was left running");
+        }
+        PtraceSession session = ((AttachResult.Attached) r).session();
+        List<Entry> entries;
+        long t;
+        List<String> notes = new ArrayList<>();
+        try {
+            t = System.nanoTime();
+            entries = read(bin, new SessionMemory(session), session);
+        } finally {
+            session.close();
+        }
+        notes.addAll(session.notes());
+        return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
+                bin.layoutSource(), bin.list().method(), t, entries, notes);
+    }
+
+    private static List<Entry> read(Binary bin, MemoryReader mem, PtraceSession session) throws SnapshotException {
+        GoroutineReader reader = new GoroutineReader(mem, bin.layout());
+        Traceback tb = new Traceback(mem, bin.tab(), bin.bias());
+        try {
+            GoroutineReader.AllGs all = reader.readList(bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
+            if (session != null && all.length() != all.allglen()) {
+                throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
+                        + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
+            }
+            List<Entry> out = new ArrayList<>();
+            for (Goroutine g : reader.readAll(all)) {
+                Integer tid = null;
+                Traceback.Stack stack;
+                if (g.baseStatus() == Goroutine.G_RUNNING) {
+                    tid = threadOf(g, mem, bin.layout());
+                    stack = session == null || tid == null ? new Traceback.Stack(List.of(), 0,
+                            "goroutine running on other thread; stack unavailable") : running(g, tid, session, tb, bin.go121());
+                } else {
+                    stack = tb.of(g, bin.go121());
+                }
+                out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid));
+            }
+            return out;
+        } catch (MemoryReader.MemoryReadException e) {
+            throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
+        } catch (ElfFormatException e) {
+            throw new SnapshotException("the binary's tables are damaged: " + e.getMessage());
+        }
+    }
+
+    /** The thread running {@code g}: g.m.procid. */
+    private static Integer threadOf(Goroutine g, MemoryReader mem, RuntimeLayout layout) throws MemoryReader.MemoryReadException {
+        Optional<StructType.Member> procid = layout.member("runtime.m", "procid");
+        if (g.m() == 0 || procid.isEmpty()) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        mem.read(g.m() + procid.get().offset(), b);
+        long tid = b.getLong(0);
+        return tid > 0 && tid < Integer.MAX_VALUE ? (int) tid : null;
+    }
+
+    /**
+     * A running goroutine's stack from its thread's registers. When the thread is on another
+     * stack (the g0 or signal stack: runtime code on the system stack, or cgo), the goroutine's
+     * own stack starts at its saved scheduler state.
+     */
+    private static Traceback.Stack running(Goroutine g, int tid, PtraceSession session, Traceback tb, boolean go121) {
+        CallResult<long[]> regs = session.registers(tid);
+        if (!(regs instanceof CallResult.Ok<long[]> ok)) {
+            return new Traceback.Stack(List.of(), 0, "registers of thread " + tid + " unreadable: "
+                    + ((CallResult.Failed<long[]>) regs).describe());
+        }
+        long sp = ok.value()[RSP];
+        if (Long.compareUnsigned(sp - g.stackLo(), g.stackHi() - g.stackLo()) < 0) {
+            return tb.unwindTrap(ok.value()[RIP], sp, go121);
+        }
+        return tb.of(g, go121);
+    }
+
+    private static Binary readBinary(int pid, ProcFs procfs) throws SnapshotException {
+        Path exe = procfs.pidDir(pid).resolve("exe");
+        if (!Files.exists(procfs.pidDir(pid))) {
+            throw new SnapshotException("no process with pid " + pid + " is visible here");
+        }
+        try {
+            String linkText = Files.readSymbolicLink(exe).toString();
+            ElfFile elf = ElfFile.open(exe);
+            GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow(() -> new SnapshotException(
+                    "process " + pid + " (" + linkText + ") is not a Go program: no Go build info"));
+            if (!elf.arch().equals("amd64")) {
+                throw new SnapshotException("goroutine stacks are read on amd64 only; process " + pid + " is " + elf.arch());
+            }
+            GoVersion v = GoVersion.parse(info.goVersion()).orElse(null);
+            Pclntab tab = Pclntab.of(elf);
+            RuntimeLayouts.Resolution res = v != null ? RuntimeLayouts.resolve(elf, v.major(), v.minor())
+                    : new RuntimeLayouts.Resolution(RuntimeLayouts.fromDwarf(elf), "dwarf", List.of(), "a development build of Go without DWARF");
+            RuntimeLayout layout = res.layout().orElseThrow(() -> new SnapshotException(
+                    info.goVersion() + " is not supported: " + res.problem() + "; build it without -ldflags=-w to keep its DWARF"));
+            GoroutineList list = GoroutineList.locate(elf, tab).orElseThrow(() -> new SnapshotException(
+                    "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
+            long bias = LoadBias.of(elf, procfs.maps(pid), linkText);
+            boolean go121 = v == null || v.major() > 1 || v.minor() >= 21;
+            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121);
+        } catch (NoSuchFileException e) {
+            throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
+        } catch (AccessDeniedException e) {
+            throw new SnapshotException("cannot read /proc/" + pid + "/exe: permission denied (run as the target's user or as root)");
+        } catch (ElfFormatException e) {
+            throw new SnapshotException("process " + pid + "'s executable is not a Go binary attachproof can read: " + e.getMessage());
+        } catch (IOException e) {
+            throw new SnapshotException("cannot read process " + pid + "'s executable: " + e.getMessage());
+        }
+    }
+
+    /** Memory without ptrace (--no-stop): process_vm_readv. */
+    private record VmReader(Linux linux, int pid) implements MemoryReader {
+        @Override
+        public void read(long address, ByteBuffer dst) throws MemoryReadException {
+            CallResult<Long> res = linux.processVmReadv(pid, address, dst);
+            if (!(res instanceof CallResult.Ok<Long> ok) || ok.value() < dst.remaining()) {
+                throw new MemoryReadException(res instanceof CallResult.Failed<Long> f
+                        ? f.describe() : String.format("short read at 0x%x", address));
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Goroutine snapshots of a live Go process from outside it: the binary's readers say where the
+ * goroutine list is and how to read it (pclntab, layout by Go release, the allgs locator); the
+ * tracer stops every thread, the goroutines and their stacks are read from memory and from the
+ * registers of the threads running them, and the target runs on. The formats live in
+ * {@code report}.
+ */
+package dev.attachproof.snapshot;

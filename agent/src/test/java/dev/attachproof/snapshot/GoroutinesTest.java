@@ -1,0 +1,132 @@
+package dev.attachproof.snapshot;
+
+import dev.attachproof.linux.Linux;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.Tracer;
+import dev.attachproof.report.GoroutinesText;
+import dev.attachproof.testing.AgentCli;
+import dev.attachproof.testing.FixtureProcess;
+import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The snapshot against Go's own runtime.Stack(all) of the same process: the stacks fixture parks
+ * goroutines in known places (channel, select, locks, WaitGroup, Cond, sleep, 120-deep recursion,
+ * a locked thread, a generic function, a read syscall) and prints its own dump on SIGUSR2. Taken
+ * one after the other, every goroutine that stays parked must read the same: id, status and wait
+ * reason, every frame's function, file:line and +0x offset, elided frames, "created by". Only the
+ * goroutine that prints the dump, the one spinning (running for us, runnable in Go's stopped
+ * world) and os/signal's loop, which the SIGUSR2 wakes, differ by nature. For Debian's Go 1.19, 1.22 and the go on PATH, stripped and not.
+ */
+class GoroutinesTest {
+    private static final Pattern HEADER = Pattern.compile("^goroutine (\\d+) \\[([^\\]]*)\\]:$");
+
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
+    void matchesGosOwnTraceback(String toolchain, boolean stripped) throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", toolchain, stripped))) {
+            GoroutineSnapshot s = GoroutineSnapshot.take(t.pid(), false, Tracer.shared(), ProcFs.live(), Linux.system());
+            t.assertRunningUntraced();
+            assertEquals(stripped ? "code of runtime.allgadd" : "symbols", s.listMethod());
+            assertEquals(stripped ? "table" : "dwarf", s.layoutSource().split(" ")[0]);
+            Map<String, String> ours = blocks(GoroutinesText.write(s, false));
+
+            new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
+            StringBuilder dump = new StringBuilder();
+            for (String line = t.nextLine(30); !"STACKS END".equals(line); line = t.nextLine(30)) {
+                assertTrue(line != null, "the fixture printed no dump");
+                if (!line.equals("STACKS BEGIN")) {
+                    dump.append(line).append('\n');
+                }
+            }
+            Map<String, String> theirs = blocks(dump.toString());
+
+            assertEquals(theirs.keySet(), ours.keySet(), "the same goroutines");
+            int compared = 0;
+            for (String id : theirs.keySet()) {
+                String go = theirs.get(id);
+                String mine = ours.get(id);
+                if (go.contains(" [running]:") || go.contains(" [runnable]:") || mine.contains(" [running]:")
+                        || go.contains("os/signal.")) {
+                    continue;   // the dumper, the spinner, and os/signal's loop (our SIGUSR2 wakes it)
+                }
+                assertEquals(go, mine, "goroutine " + id);
+                compared++;
+            }
+            assertTrue(compared >= 13, "compared " + compared + " goroutines");
+            assertTrue(s.goroutines().stream().anyMatch(e -> e.stack().elided() > 0), "the 120-deep recursion is cut as Go cuts it");
+        }
+    }
+
+    @Test
+    void badInputIsOneLineAndExit2() throws Exception {
+        AgentCli.Result notGo = AgentCli.run("goroutines", Long.toString(ProcessHandle.current().pid()));
+        assertEquals(2, notGo.exit(), notGo.stderr());
+        assertTrue(notGo.stderr().contains("not a Go program"), notGo.stderr());
+        assertEquals(1, notGo.stderr().strip().lines().count(), notGo.stderr());
+        AgentCli.Result gone = AgentCli.run("goroutines", "999999999");
+        assertEquals(2, gone.exit());
+        assertEquals(1, gone.stderr().strip().lines().count(), gone.stderr());
+    }
+
+    @Test
+    void theCliPrintsJsonAndLeavesTheTargetRunning() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks"))) {
+            AgentCli.Result r = AgentCli.run("goroutines", Integer.toString(t.pid()), "--format", "json");
+            assertEquals(0, r.exit(), r.stderr());
+            var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+            assertEquals("attachproof.goroutines/v1", root.get("schema").asText());
+            assertTrue(root.get("stopped").asBoolean());
+            assertTrue(root.get("stoppedMicros").asLong() > 0);
+            boolean sawChanReceive = false;
+            for (var g : root.get("goroutines")) {
+                if ("chan receive".equals(g.get("waitReason").asText(null))) {
+                    sawChanReceive = true;
+                    assertTrue(g.get("frames").size() > 0, g.toString());
+                }
+            }
+            assertTrue(sawChanReceive, r.stdout());
+            t.assertRunningUntraced();
+        }
+    }
+
+    /** Go traceback text split per goroutine, keyed by id; args normalised (we do not read them). */
+    static Map<String, String> blocks(String text) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String id = null;
+        StringBuilder b = new StringBuilder();
+        for (String line : (text + "\n").split("\n")) {
+            Matcher m = HEADER.matcher(line);
+            if (m.matches()) {
+                if (id != null) {
+                    out.put(id, b.toString().strip());
+                }
+                id = m.group(1);
+                b = new StringBuilder();
+            }
+            if (!line.isBlank()) {
+                b.append(line.startsWith("\t") || line.startsWith("goroutine ") || line.startsWith("created by ")
+                        || line.startsWith("...") ? line : line.replaceFirst("\\(.*\\)$", "(ARGS)")).append('\n');
+            }
+        }
+        if (id != null) {
+            out.put(id, b.toString().strip());
+        }
+        return out;
+    }
+
+    static List<String> ids(Map<String, String> blocks) {
+        return List.copyOf(blocks.keySet());
+    }
+}
