@@ -50,6 +50,21 @@ public final class PclntabBench {
                 rounds[k] = System.nanoTime() - t0;
             }
             Arrays.sort(rounds);
+            // The reference: Go's own reader (debug/gosym behind `go tool addr2line`), the same
+            // 100,000 PCs, whole process, once.
+            Random rr = new Random(1);
+            StringBuilder in = new StringBuilder();
+            for (int i = 0; i < 100_000; i++) {
+                in.append("0x").append(Long.toHexString(lo + rr.nextLong(hi - lo))).append('\n');
+            }
+            Process a2l = new ProcessBuilder("go", "tool", "addr2line", p.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+            long a0 = System.nanoTime();
+            try (var os = a2l.getOutputStream()) {
+                os.write(in.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            a2l.waitFor();
+            long addr2line = System.nanoTime() - a0;
             long[] layout = new long[5];
             String layoutFrom = "no DWARF";
             for (int i = 0; i < layout.length; i++) {
@@ -67,6 +82,8 @@ public final class PclntabBench {
                             + "100,000 lookups median %.1f ms (min %.1f, max %.1f); %d found%n",
                     p, Files.size(p) / 1e6, tab.functionCount(), first / 1e6, warm[warm.length / 2] / 1e6,
                     rounds[rounds.length / 2] / 1e6, rounds[0] / 1e6, rounds[rounds.length - 1] / 1e6, found);
+            System.out.printf("%s: go tool addr2line, the same 100,000 PCs: %.1f ms whole process (ratio addr2line/attachproof lookups %.1f)%n",
+                    p, addr2line / 1e6, (double) addr2line / rounds[rounds.length / 2]);
         }
     }
 }

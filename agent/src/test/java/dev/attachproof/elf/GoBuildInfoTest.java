@@ -46,10 +46,13 @@ class GoBuildInfoTest {
         assertEquals(goToolBuildid(binary), elf.goBuildId().orElseThrow(), "the Go build id note");
     }
 
-    /** Pre-1.18 build info (pointers to string headers) in real Go 1.16 and 1.17 binaries. */
+    /**
+     * Releases no toolchain here builds: pre-1.18 build info (pointers to string headers) in
+     * real Go 1.16 and 1.17 binaries, and the inline form of 1.18 and 1.20.
+     */
     @ParameterizedTest(name = "esbuild {0} ({1})")
     @MethodSource("dev.attachproof.testing.OldGoBinaries#esbuilds")
-    void readsPre118BuildInfo(String esbuild, String go) throws Exception {
+    void readsReleasesNoToolchainHereBuilds(String esbuild, String go) throws Exception {
         Path binary = dev.attachproof.testing.OldGoBinaries.esbuild(esbuild);
         ElfFile elf = ElfFile.open(binary);
         GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow();

@@ -30,12 +30,25 @@ class PclntabTest {
         compareWithAddr2line(GoFixture.build("target", toolchain, stripped));
     }
 
-    /** Format 0xfffffffa: real Go 1.16 and 1.17 binaries, stripped (esbuild's npm releases). */
+    /**
+     * Real binaries of releases no toolchain here builds, stripped (esbuild's npm releases):
+     * format 0xfffffffa from Go 1.16 and 1.17, 0xfffffff0 from 1.18, 0xfffffff1 from 1.20.
+     */
     @ParameterizedTest(name = "esbuild {0} ({1})")
     @MethodSource("dev.attachproof.testing.OldGoBinaries#esbuilds")
-    void readsGo116And117Tables(String esbuild, String go) throws Exception {
+    void readsReleasesNoToolchainHereBuilds(String esbuild, String go) throws Exception {
         Pclntab tab = compareWithAddr2line(dev.attachproof.testing.OldGoBinaries.esbuild(esbuild));
-        assertEquals("go1.16", tab.format());
+        assertEquals(go.startsWith("go1.16") || go.startsWith("go1.17") ? "go1.16" : go.startsWith("go1.18") ? "go1.18" : "go1.20",
+                tab.format());
+        if (!tab.format().equals("go1.16")) {
+            // The compiler gives these functions their funcID by name (cmd/internal/objabi), so
+            // they check the numbering taken for 1.18 (as 1.19's) and 1.20 (as 1.21's).
+            for (String kind : List.of("goexit", "mstart", "asyncPreempt", "gopanic", "systemstack", "morestack", "mcall")) {
+                java.util.OptionalInt fn = tab.function("runtime." + kind);
+                assertTrue(fn.isPresent(), "runtime." + kind);
+                assertEquals(kind, tab.funcInfo(tab.entry(fn.getAsInt())).orElseThrow().kind(), "funcID of runtime." + kind);
+            }
+        }
     }
 
     /** The variants a build can take: PIE (internal linking), cgo with the system linker, arm64. */

@@ -11,19 +11,22 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Real Go 1.16 and 1.17 binaries, which no toolchain here can build (GOTOOLCHAIN starts at 1.21,
- * Debian has 1.19): esbuild's Linux executables as published on the npm registry, built and
- * stripped by esbuild's release process. Fetched with `npm pack` into target/npm-fixtures once.
+ * Real Go 1.16, 1.17, 1.18 and 1.20 binaries, which no toolchain here can build (GOTOOLCHAIN
+ * starts at 1.21, Debian has 1.19): esbuild's Linux executables as published on the npm registry
+ * (esbuild-linux-64, later @esbuild/linux-x64), built and stripped by esbuild's release process.
+ * Fetched with `npm pack` into target/npm-fixtures once.
  */
 public final class OldGoBinaries {
     private OldGoBinaries() {}
 
-    /** esbuild-linux-64 versions and the Go that built them (as `go version FILE` says). */
+    /** esbuild versions and the Go that built them (as `go version FILE` says). */
     public static final List<String[]> ESBUILD = List.of(
             new String[] {"0.9.7", "go1.16.2"},
             new String[] {"0.11.23", "go1.16.3"},
             new String[] {"0.12.29", "go1.17.1"},
-            new String[] {"0.14.10", "go1.17.5"});
+            new String[] {"0.14.10", "go1.17.5"},
+            new String[] {"0.14.36", "go1.18"},
+            new String[] {"0.17.19", "go1.20.4"});
 
     /** Arguments (esbuild version, Go version) for a parameterized test. */
     public static Stream<org.junit.jupiter.params.provider.Arguments> esbuilds() {
@@ -40,11 +43,13 @@ public final class OldGoBinaries {
         }
         try {
             Files.createDirectories(dir);
-            run(dir, "npm", "pack", "--silent", "esbuild-linux-64@" + version);
-            run(dir, "tar", "xzf", "esbuild-linux-64-" + version + ".tgz");
+            // The package was renamed @esbuild/linux-x64 at 0.15.
+            boolean scoped = Integer.parseInt(version.split("\\.")[1]) >= 15;
+            run(dir, "npm", "pack", "--silent", (scoped ? "@esbuild/linux-x64@" : "esbuild-linux-64@") + version);
+            run(dir, "tar", "xzf", (scoped ? "esbuild-linux-x64-" : "esbuild-linux-64-") + version + ".tgz");
             return exe;
         } catch (IOException e) {
-            assumeTrue(false, "cannot fetch esbuild-linux-64@" + version + " from npm: " + e.getMessage());
+            assumeTrue(false, "cannot fetch esbuild " + version + " from npm: " + e.getMessage());
             throw new IllegalStateException(e);
         }
     }
