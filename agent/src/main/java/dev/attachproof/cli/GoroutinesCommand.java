@@ -52,11 +52,18 @@ final class GoroutinesCommand implements Callable<Integer> {
         } catch (SnapshotException e) {
             throw new BadInputException(e.getMessage());
         }
-        String out = format.equals("json") ? GoroutinesJson.write(s) : GoroutinesText.write(s, system);
-        if (output != null) {
-            Files.writeString(output, out, StandardCharsets.UTF_8);
-        } else {
-            System.out.print(out);
+        long f0 = System.nanoTime();
+        try (java.io.Writer w = output != null ? Files.newBufferedWriter(output, StandardCharsets.UTF_8)
+                : new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out),
+                        StandardCharsets.UTF_8), 1 << 16)) {
+            if (format.equals("json")) {
+                w.write(GoroutinesJson.write(s));
+            } else {
+                GoroutinesText.write(s, system, w);
+            }
+        }
+        if (Boolean.getBoolean("attachproof.timing")) {
+            System.err.printf("format+write: %.1f ms%n", (System.nanoTime() - f0) / 1e6);
         }
         if (format.equals("text")) {
             System.err.println(s.stopped()

@@ -19,4 +19,49 @@ public record SessionMemory(PtraceSession session) implements MemoryReader {
                     ? f.describe() : "short read at 0x" + Long.toHexString(address));
         }
     }
+
+    @Override
+    public boolean parallel() {
+        return true;
+    }
+
+    /**
+     * process_vm_readv over many ranges at once; range by range from where that stops, with the
+     * session's fallbacks, on the tracer thread only (a helper thread stops there instead: its
+     * caller reads the rest from the tracer thread).
+     */
+    @Override
+    public int readMany(long[] addresses, int[] lengths, ByteBuffer dst) {
+        boolean mayFallBack = session.onTracerThread();
+        int done = 0;
+        int pos = dst.position();
+        while (done < addresses.length) {
+            int n = Math.min(addresses.length - done, dev.attachproof.linux.Linux.IOV_MAX);
+            long[] a = java.util.Arrays.copyOfRange(addresses, done, done + n);
+            int[] l = java.util.Arrays.copyOfRange(lengths, done, done + n);
+            CallResult<Long> r = session.readScattered(a, l, dst.slice(pos, dst.limit() - pos));
+            long got = r instanceof CallResult.Ok<Long> ok ? ok.value() : 0;
+            int whole = 0;
+            for (long sum = 0; whole < n && sum + l[whole] <= got; whole++) {
+                sum += l[whole];
+                pos += l[whole];
+            }
+            done += whole;
+            if (whole < n && !mayFallBack) {
+                return done;
+            }
+            if (whole < n) {
+                // The range the kernel stopped at (or all of them, where process_vm_readv is
+                // refused): one read, with the session's fallbacks; a failure ends the batch.
+                try {
+                    read(addresses[done], dst.slice(pos, lengths[done]));
+                } catch (MemoryReadException e) {
+                    return done;
+                }
+                pos += lengths[done];
+                done++;
+            }
+        }
+        return done;
+    }
 }

@@ -24,6 +24,9 @@ public final class GoroutineReader {
     private final StructType g;
     private final Field goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m,
             schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi;
+    private final String[] statuses;
+    private final boolean[] waiting;
+    private final String[] reasons;
 
     public GoroutineReader(MemoryReader mem, RuntimeLayout layout) {
         this.mem = mem;
@@ -50,21 +53,26 @@ public final class GoroutineReader {
         syscallSp = field("syscallsp", 0);
         stackLo = sub("runtime.stack", "lo", stackOff);
         stackHi = sub("runtime.stack", "hi", stackOff);
+        statuses = statusWords(layout);
+        waiting = waitingStatuses(layout);
+        reasons = reasonWords(layout);
     }
 
     /** A member's offset and size within the g. */
     private record Field(long offset, long size) {
         static final Field NONE = new Field(-1, 0);
 
-        long read(ByteBuffer b) {
+        /** The field of the g that starts at {@code base} in {@code b}. */
+        long read(ByteBuffer b, int base) {
             if (offset < 0) {
                 return 0;
             }
+            int at = base + (int) offset;
             return switch ((int) size) {
-                case 1 -> Byte.toUnsignedLong(b.get((int) offset));
-                case 2 -> Short.toUnsignedLong(b.getShort((int) offset));
-                case 4 -> Integer.toUnsignedLong(b.getInt((int) offset));
-                default -> b.getLong((int) offset);
+                case 1 -> Byte.toUnsignedLong(b.get(at));
+                case 2 -> Short.toUnsignedLong(b.getShort(at));
+                case 4 -> Integer.toUnsignedLong(b.getInt(at));
+                default -> b.getLong(at);
             };
         }
     }
@@ -112,44 +120,133 @@ public final class GoroutineReader {
 
     /** Every live goroutine in {@code list}, in allgs order. */
     public List<Goroutine> readAll(AllGs list) throws MemoryReader.MemoryReadException {
+        return copyAll(list).decode();
+    }
+
+    /**
+     * Copies every g of {@code list} without decoding it: what a stopped window needs. {@link
+     * Copied#stackTop} and the other accessors read single fields; {@link Copied#decode} makes the
+     * records, after the target runs again.
+     */
+    public Copied copyAll(AllGs list) throws MemoryReader.MemoryReadException {
         long n = list.length();
         long[] pointers = new long[(int) n];
+        int live = 0;
         for (long done = 0; done < n; ) {
             int chunk = (int) Math.min(n - done, POINTER_CHUNK / 8);
             ByteBuffer b = ByteBuffer.allocate(chunk * 8).order(ByteOrder.LITTLE_ENDIAN);
             mem.read(list.array() + done * 8, b);
             for (int i = 0; i < chunk; i++) {
-                pointers[(int) done + i] = b.getLong(i * 8);
+                long p = b.getLong(i * 8);
+                if (p != 0) {
+                    pointers[live++] = p;
+                }
             }
             done += chunk;
         }
-        List<Goroutine> out = new ArrayList<>((int) n);
-        ByteBuffer buf = ByteBuffer.allocate((int) g.size()).order(ByteOrder.LITTLE_ENDIAN);
-        for (long p : pointers) {
-            if (p == 0) {
-                continue;
-            }
-            buf.clear();
-            mem.read(p, buf);
-            Goroutine gr = decode(p, buf);
-            if (gr.baseStatus() != Goroutine.G_DEAD) {
-                out.add(gr);
+        long[] addrs = java.util.Arrays.copyOf(pointers, live);
+        int size = (int) g.size();
+        int[] lengths = new int[live];
+        java.util.Arrays.fill(lengths, size);
+        CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths);
+        ByteBuffer[] views = new ByteBuffer[live];
+        for (int i = 0; i < live; i++) {
+            views[i] = copies.view(addrs[i], size);
+            if (views[i] == null) {
+                throw new MemoryReader.MemoryReadException(String.format(
+                        "goroutine at 0x%x (from runtime.allgs) is unreadable", addrs[i]));
             }
         }
+        return new Copied(addrs, views);
+    }
+
+    /** The g structs as copied, one view each, in allgs order. */
+    public final class Copied {
+        private final long[] addresses;
+        private final ByteBuffer[] views;
+
+        Copied(long[] addresses, ByteBuffer[] views) {
+            this.addresses = addresses;
+            this.views = views;
+        }
+
+        public int size() {
+            return addresses.length;
+        }
+
+        public long address(int i) {
+            return addresses[i];
+        }
+
+        public int baseStatus(int i) {
+            return (int) status.read(views[i], 0) & ~Goroutine.SCAN_BIT;
+        }
+
+        /** The m running goroutine i (0 for none). */
+        public long m(int i) {
+            return m.read(views[i], 0);
+        }
+
+        /** {pc, sp} where its stack starts: the syscall pair when in a syscall, else sched. */
+        public long[] pcSp(int i) {
+            long ssp = syscallSp.read(views[i], 0);
+            return ssp != 0 ? new long[] {syscallPc.read(views[i], 0), ssp}
+                    : new long[] {schedPc.read(views[i], 0), schedSp.read(views[i], 0)};
+        }
+
+        /** {stack.lo, stack.hi}. */
+        public long[] stack(int i) {
+            return new long[] {stackLo.read(views[i], 0), stackHi.read(views[i], 0)};
+        }
+
+        /** The goroutines, dead ones (freed, kept for reuse) left out as Go's traceback leaves them. */
+        public List<Goroutine> decode() {
+            List<Goroutine> out = new ArrayList<>(addresses.length);
+            for (int i = 0; i < addresses.length; i++) {
+                Goroutine gr = GoroutineReader.this.decode(addresses[i], views[i], 0);
+                if (gr.baseStatus() != Goroutine.G_DEAD) {
+                    out.add(gr);
+                }
+            }
+            return out;
+        }
+    }
+
+    private Goroutine decode(long address, ByteBuffer b, int base) {
+        int st = (int) status.read(b, base);
+        int baseStatus = st & ~Goroutine.SCAN_BIT;
+        String reason = "";
+        long wr = waitreason.read(b, base);
+        if (wr != 0 && baseStatus >= 0 && baseStatus < waiting.length && waiting[baseStatus]) {
+            reason = wr < reasons.length && reasons[(int) wr] != null ? reasons[(int) wr] : "waitReason " + wr;
+        }
+        String statusText = baseStatus >= 0 && baseStatus < statuses.length && statuses[baseStatus] != null
+                ? statuses[baseStatus] : "???";
+        return new Goroutine(address, goid.read(b, base), st, statusText, reason, waitsince.read(b, base),
+                gopc.read(b, base), startpc.read(b, base), parentGoid.read(b, base), lockedm.read(b, base), m.read(b, base),
+                schedPc.read(b, base), schedSp.read(b, base), schedLr.read(b, base), syscallPc.read(b, base),
+                syscallSp.read(b, base), stackLo.read(b, base), stackHi.read(b, base));
+    }
+
+    /** Status value to the word Go prints, and whether Go prints the wait reason instead (waiting, leaked). */
+    private static String[] statusWords(RuntimeLayout layout) {
+        int max = layout.gStatus().keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        String[] out = new String[max + 1];
+        layout.gStatus().forEach((v, n) -> out[v] = layout.statusText(v));
         return out;
     }
 
-    private Goroutine decode(long address, ByteBuffer b) {
-        int st = (int) status.read(b);
-        int base = st & ~Goroutine.SCAN_BIT;
-        String reason = "";
-        long wr = waitreason.read(b);
-        if (layout.gStatus().containsKey(base) && layout.gStatus().get(base).constant().matches("_G(waiting|leaked)") && wr != 0) {
-            reason = layout.waitReasonText((int) wr).orElse("waitReason " + wr);
-        }
-        return new Goroutine(address, goid.read(b), st, layout.statusText(st), reason, waitsince.read(b),
-                gopc.read(b), startpc.read(b), parentGoid.read(b), lockedm.read(b), m.read(b),
-                schedPc.read(b), schedSp.read(b), schedLr.read(b), syscallPc.read(b), syscallSp.read(b),
-                stackLo.read(b), stackHi.read(b));
+    private static boolean[] waitingStatuses(RuntimeLayout layout) {
+        int max = layout.gStatus().keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        boolean[] out = new boolean[max + 1];
+        layout.gStatus().forEach((v, n) -> out[v] = n.constant().equals("_Gwaiting") || n.constant().equals("_Gleaked"));
+        return out;
+    }
+
+    private static String[] reasonWords(RuntimeLayout layout) {
+        int max = layout.waitReasons().keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+        String[] out = new String[max + 1];
+        layout.waitReasons().forEach((v, n) -> out[v] = n.text());
+        return out;
     }
 }

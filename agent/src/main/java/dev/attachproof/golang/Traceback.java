@@ -45,8 +45,11 @@ public final class Traceback {
      */
     public record Frame(String function, String file, int line, long pc, long offset, boolean inlined, boolean hasArgs) {}
 
-    /** "created by F in goroutine N" and where: the go statement. */
-    public record CreatedBy(String function, String file, int line, long pc, long offset, long goroutineId) {}
+    /**
+     * "created by F" and where: the go statement; one object per site, shared by the goroutines
+     * it created (the "in goroutine N" is each goroutine's parentId).
+     */
+    public record CreatedBy(String function, String file, int line, long pc, long offset) {}
 
     /**
      * The printed frames and, when the unwinding stopped on something it could not read, why
@@ -93,13 +96,13 @@ public final class Traceback {
                     shownInFirst100 = shown.size();
                 }
                 long linkPc = pc - bias;
-                Optional<Pclntab.FuncInfo> fo = tab.funcInfo(linkPc);
-                if (fo.isEmpty()) {
+                PcInfo info = pcInfo(linkPc);
+                if (info == null) {
                     stopped = String.format("unknown pc 0x%x", pc);
                     break;
                 }
-                Pclntab.FuncInfo f = fo.get();
-                int spDelta = tab.spDelta(linkPc);
+                Pclntab.FuncInfo f = info.f();
+                int spDelta = info.spDelta();
                 if (spDelta < 0) {
                     stopped = String.format("no frame size for %s at pc 0x%x", f.name(), pc);
                     break;
@@ -107,16 +110,13 @@ public final class Traceback {
                 long fp = sp + spDelta + 8;   // amd64: the CALL pushed the return address above the frame
                 // The PC of the CALL, for line numbers: a saved PC is a return address (Go's symPC),
                 // except after a sigpanic, where it is the faulting instruction.
-                long symPc = linkPc > f.entry() && !calleeKind.equals("sigpanic") && !(trap && depth == 0) ? linkPc - 1 : linkPc;
-                List<Pclntab.Frame> logical = tab.frames(symPc);
-                for (Pclntab.Frame lf : logical) {
+                boolean back = linkPc > f.entry() && !calleeKind.equals("sigpanic") && !(trap && depth == 0);
+                for (Candidate c : candidates(info, linkPc, back)) {
                     String callee = calleeKind;
-                    calleeKind = lf.kind();
-                    if (!showFrame(lf.function(), lf.kind(), shown.isEmpty(), callee)) {
-                        continue;
+                    calleeKind = c.kind();
+                    if (c.shown(shown.isEmpty(), callee)) {
+                        shown.add(c.frame());
                     }
-                    shown.add(new Frame(printName(lf.function()), lf.file(), lf.line(), pc, pc - (f.entry() + bias),
-                            lf.inlined(), !lf.inlined() && f.args() != 0));
                 }
                 if (f.topFrame()) {
                     break;
@@ -144,6 +144,57 @@ public final class Traceback {
      * Go 1.21+ (traceback1): the innermost 50 and outermost 50 shown frames, with
      * "...N frames elided..." between them.
      */
+    /** What a PC's function says, once per PC: a dump of 100,000 goroutines asks about a few hundred. */
+    private record PcInfo(Pclntab.FuncInfo f, int spDelta, List<Candidate>[] frames) {}
+
+    /**
+     * A logical frame at a PC before Go's rules decide whether it is shown: {@link #showFrame}
+     * with what depends only on the frame worked out once.
+     */
+    private record Candidate(String name, String kind, Frame frame, boolean wrapper, boolean gopanic, boolean visible) {
+        Candidate(String name, String kind, Frame frame) {
+            this(name, kind, frame, kind.equals("wrapper"), name.equals("runtime.gopanic"),
+                    name.indexOf('.') >= 0 && (!name.startsWith("runtime.") || isExportedRuntime(name)));
+        }
+
+        boolean shown(boolean firstFrame, String calleeKind) {
+            if (wrapper && !(calleeKind.equals("gopanic") || calleeKind.equals("sigpanic") || calleeKind.equals("panicwrap"))) {
+                return false;
+            }
+            return (gopanic && !firstFrame) || visible;
+        }
+    }
+
+    private final java.util.HashMap<Long, PcInfo> pcInfos = new java.util.HashMap<>();
+
+    private PcInfo pcInfo(long linkPc) throws ElfFormatException {
+        PcInfo info = pcInfos.get(linkPc);
+        if (info == null && !pcInfos.containsKey(linkPc)) {
+            Optional<Pclntab.FuncInfo> f = tab.funcInfo(linkPc);
+            @SuppressWarnings("unchecked")
+            List<Candidate>[] frames = new List[2];
+            info = f.isEmpty() ? null : new PcInfo(f.get(), tab.spDelta(linkPc), frames);
+            pcInfos.put(linkPc, info);
+        }
+        return info;
+    }
+
+    /** The logical frames at a physical frame's PC, backed up to the CALL or not. */
+    private List<Candidate> candidates(PcInfo info, long linkPc, boolean back) throws ElfFormatException {
+        int k = back ? 1 : 0;
+        if (info.frames()[k] == null) {
+            long pc = linkPc + bias;
+            Pclntab.FuncInfo f = info.f();
+            List<Candidate> out = new ArrayList<>(2);
+            for (Pclntab.Frame lf : tab.frames(back ? linkPc - 1 : linkPc)) {
+                out.add(new Candidate(lf.function(), lf.kind(), new Frame(printName(lf.function()), lf.file(), lf.line(), pc,
+                        pc - (f.entry() + bias), lf.inlined(), !lf.inlined() && f.args() != 0)));
+            }
+            info.frames()[k] = List.copyOf(out);
+        }
+        return info.frames()[k];
+    }
+
     private static Stack elide121(List<Frame> frames, String stopped) {
         int max = INNER_FRAMES + OUTER_FRAMES;
         if (frames.size() <= max) {
@@ -171,16 +222,31 @@ public final class Traceback {
 
     /** What created {@code g}: empty for goroutine 1 and for creators Go would not show. */
     public Optional<CreatedBy> createdBy(Goroutine g) throws ElfFormatException {
-        long pc = g.gopc();
+        if (g.id() == 1) {
+            return Optional.empty();
+        }
+        Optional<CreatedBy> site = creators.get(g.gopc());
+        if (site == null) {
+            site = creationSite(g.gopc());
+            creators.put(g.gopc(), site);
+        }
+        return site;
+    }
+
+    private final java.util.HashMap<Long, Optional<CreatedBy>> creators = new java.util.HashMap<>();
+    private final java.util.HashMap<Long, Boolean> systemStarts = new java.util.HashMap<>();
+
+    private Optional<CreatedBy> creationSite(long gopc) throws ElfFormatException {
+        long pc = gopc;
         long linkPc = pc - bias;
         Optional<Pclntab.FuncInfo> f = tab.funcInfo(linkPc);
-        if (f.isEmpty() || g.id() == 1 || !showFrame(f.get().name(), f.get().kind(), false, "normal")) {
+        if (f.isEmpty() || !showFrame(f.get().name(), f.get().kind(), false, "normal")) {
             return Optional.empty();
         }
         long tracePc = linkPc > f.get().entry() ? linkPc - 1 : linkPc;
         Optional<Pclntab.SourceLine> at = tab.lookup(tracePc);
         return Optional.of(new CreatedBy(printName(f.get().name()), at.map(Pclntab.SourceLine::file).orElse("?"),
-                at.map(Pclntab.SourceLine::line).orElse(0), pc, linkPc - f.get().entry(), g.parentId()));
+                at.map(Pclntab.SourceLine::line).orElse(0), pc, linkPc - f.get().entry()));
     }
 
     /**
@@ -190,7 +256,16 @@ public final class Traceback {
      * running user code at that moment.)
      */
     public boolean isSystem(Goroutine g) throws ElfFormatException {
-        Optional<Pclntab.FuncInfo> f = tab.funcInfo(g.startPc() - bias);
+        Boolean known = systemStarts.get(g.startPc());
+        if (known == null) {
+            known = systemStart(g.startPc());
+            systemStarts.put(g.startPc(), known);
+        }
+        return known;
+    }
+
+    private boolean systemStart(long startPc) throws ElfFormatException {
+        Optional<Pclntab.FuncInfo> f = tab.funcInfo(startPc - bias);
         if (f.isEmpty()) {
             return false;
         }
@@ -239,6 +314,9 @@ public final class Traceback {
     }
 
     private long word(long address) throws MemoryReader.MemoryReadException {
+        if (mem instanceof CapturedMemory c) {
+            return c.word(address);
+        }
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         mem.read(address, b);
         return b.getLong(0);

@@ -123,6 +123,11 @@ public final class PtraceSession implements AutoCloseable {
         return Set.copyOf(seized);
     }
 
+    /** Whether the caller is this session's tracer thread (where every ptrace request must come from). */
+    public boolean onTracerThread() {
+        return tracer.isTracerThread();
+    }
+
     /** Things worth telling: threads that exited meanwhile, signals held for re-injection. */
     public List<String> notes() {
         return List.copyOf(notes);
@@ -146,6 +151,19 @@ public final class PtraceSession implements AutoCloseable {
     public CallResult<Long> read(long address, ByteBuffer dst) {
         // Directly when already on the tracer thread: no hand-off (nor lambda) while the target is stopped.
         return tracer.isTracerThread() ? readOnTracer(address, dst) : tracer.call(() -> readOnTracer(address, dst));
+    }
+
+    /**
+     * Reads up to {@link Linux#IOV_MAX} ranges in one process_vm_readv into {@code dst} (from its
+     * position); returns the bytes read, which stop at the first range the kernel could not read.
+     * Callers fall back to {@link #read} range by range where this fails (a seccomp filter that
+     * forbids process_vm_readv, a range that is not mapped).
+     */
+    public CallResult<Long> readScattered(long[] addresses, int[] lengths, ByteBuffer dst) {
+        // Any thread: process_vm_readv is not a ptrace request (the kernel checks only
+        // ptrace_may_access), so helpers may copy in parallel while the tracer thread waits.
+        requireOpen();
+        return linux.processVmReadv(pid, addresses, lengths, dst);
     }
 
     private CallResult<Long> readOnTracer(long address, ByteBuffer dst) {

@@ -52,7 +52,7 @@ public final class GoroutinesJson {
                 cb.put("function", c.function());
                 cb.put("file", c.file());
                 cb.put("line", c.line());
-                cb.put("goroutineId", c.goroutineId() == 0 ? null : c.goroutineId());
+                cb.put("goroutineId", e.g().parentId() == 0 ? null : e.g().parentId());
                 return (Object) cb;
             }).orElse(null));
             gs.add(g);

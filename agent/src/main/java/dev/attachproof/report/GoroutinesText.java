@@ -17,26 +17,39 @@ public final class GoroutinesText {
 
     public static String write(GoroutineSnapshot s, boolean all) {
         StringBuilder b = new StringBuilder();
+        try {
+            write(s, all, b);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // a StringBuilder does not throw
+        }
+        return b.toString();
+    }
+
+    /**
+     * Writes the dump to {@code out} as it goes. Frames repeat across goroutines (a server's
+     * 100,000 goroutines park in a few places), so each frame's two lines are formatted once.
+     */
+    public static void write(GoroutineSnapshot s, boolean all, Appendable out) throws java.io.IOException {
+        java.util.IdentityHashMap<Traceback.Frame, String> lines = new java.util.IdentityHashMap<>();
+        java.util.IdentityHashMap<Traceback.CreatedBy, String> sites = new java.util.IdentityHashMap<>();
+        StringBuilder b = new StringBuilder(512);
+        boolean first = true;
         for (GoroutineSnapshot.Entry e : s.goroutines()) {
             if (e.system() && !all) {
                 continue;
             }
-            if (!b.isEmpty()) {
+            b.setLength(0);
+            if (!first) {
                 b.append('\n');
             }
+            first = false;
             header(b, e.g(), s.takenNanos());
             Traceback.Stack st = e.stack();
             for (int i = 0; i < st.frames().size(); i++) {
                 if (i == st.elisionAt() && st.elisionLine() != null) {
                     b.append(st.elisionLine()).append('\n');
                 }
-                Traceback.Frame f = st.frames().get(i);
-                b.append(f.function()).append(f.inlined() ? "(...)" : f.hasArgs() ? "(...)" : "()").append('\n');
-                b.append('\t').append(f.file()).append(':').append(f.line());
-                if (!f.inlined() && f.offset() > 0) {
-                    b.append(" +0x").append(Long.toHexString(f.offset()));
-                }
-                b.append('\n');
+                b.append(lines.computeIfAbsent(st.frames().get(i), GoroutinesText::frame));
             }
             if (st.elisionLine() != null && st.elisionAt() == st.frames().size()) {
                 b.append(st.elisionLine()).append('\n');
@@ -44,19 +57,36 @@ public final class GoroutinesText {
             if (st.stopped() != null) {
                 b.append('\t').append(st.stopped()).append('\n');
             }
-            e.createdBy().ifPresent(c -> {
+            if (e.createdBy().isPresent()) {
+                Traceback.CreatedBy c = e.createdBy().get();
                 b.append("created by ").append(c.function());
-                if (c.goroutineId() != 0) {
-                    b.append(" in goroutine ").append(c.goroutineId());
+                if (e.g().parentId() != 0) {
+                    b.append(" in goroutine ").append(e.g().parentId());
                 }
-                b.append("\n\t").append(c.file()).append(':').append(c.line());
-                if (c.offset() > 0) {
-                    b.append(" +0x").append(Long.toHexString(c.offset()));
-                }
-                b.append('\n');
-            });
+                b.append(sites.computeIfAbsent(c, GoroutinesText::site));
+            }
+            out.append(b);
         }
-        return b.toString();
+    }
+
+    /** The rest of a "created by" line and the line after: where the go statement is. */
+    private static String site(Traceback.CreatedBy c) {
+        StringBuilder b = new StringBuilder(96).append("\n\t").append(c.file()).append(':').append(c.line());
+        if (c.offset() > 0) {
+            b.append(" +0x").append(Long.toHexString(c.offset()));
+        }
+        return b.append('\n').toString();
+    }
+
+    /** A frame's two lines: name(args), then tab, file:line and the +0x offset of a physical frame. */
+    private static String frame(Traceback.Frame f) {
+        StringBuilder b = new StringBuilder(96);
+        b.append(f.function()).append(f.inlined() || f.hasArgs() ? "(...)" : "()").append('\n');
+        b.append('\t').append(f.file()).append(':').append(f.line());
+        if (!f.inlined() && f.offset() > 0) {
+            b.append(" +0x").append(Long.toHexString(f.offset()));
+        }
+        return b.append('\n').toString();
     }
 
     /** goroutineheader: status (the wait reason when waiting), minutes waiting, locked to thread. */

@@ -6,6 +6,7 @@ import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.golang.CapturedMemory;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineList;
 import dev.attachproof.golang.GoroutineReader;
@@ -32,6 +33,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 
@@ -71,11 +74,20 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     public static GoroutineSnapshot take(int pid, boolean noStop, Tracer tracer, ProcFs procfs, Linux linux)
             throws SnapshotException {
+        long t0 = System.nanoTime();
         Binary bin = readBinary(pid, procfs);
+        if (Boolean.getBoolean("attachproof.timing")) {
+            System.err.printf("binary: %.1f ms%n", (System.nanoTime() - t0) / 1e6);
+        }
         if (noStop) {
             MemoryReader mem = new VmReader(linux, pid);
             long t = System.nanoTime();
-            List<Entry> entries = read(bin, mem, null);
+            List<Entry> entries;
+            try {
+                entries = unwind(bin, capture(bin, mem, null), false);
+            } catch (MemoryReader.MemoryReadException e) {
+                throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
+            }
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
                     bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
                     + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"));
@@ -104,78 +116,140 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     + " ms (uninterruptible sleep?); it was left running");
         }
         PtraceSession session = ((AttachResult.Attached) r).session();
-        List<Entry> entries;
+        Captured captured;
         long t;
         List<String> notes = new ArrayList<>();
         try {
             t = System.nanoTime();
-            entries = read(bin, new SessionMemory(session), session);
+            captured = capture(bin, new SessionMemory(session), session);
+        } catch (MemoryReader.MemoryReadException e) {
+            throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
         } finally {
             session.close();
+        }
+        long u0 = System.nanoTime();
+        List<Entry> entries = unwind(bin, captured, true);
+        if (Boolean.getBoolean("attachproof.timing")) {
+            System.err.printf("unwind: %.1f ms%n", (System.nanoTime() - u0) / 1e6);
         }
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes);
     }
 
-    private static List<Entry> read(Binary bin, MemoryReader mem, PtraceSession session) throws SnapshotException {
+    /** The most of one goroutine's stack copied: Go's stacks grow to 1 GB, tracebacks stop long before. */
+    private static final int MAX_STACK_COPY = 1 << 20;
+    /** Stacks are merged only when nearly touching: between two used parts lies an unused one. */
+    private static final int STACK_MERGE_GAP = 64;
+
+    /** What is read while the target is stopped: the goroutines, their threads and registers, their stacks. */
+    private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
+                            MemoryReader stacks) {}
+
+    /**
+     * Reads while the target is stopped (or, with --no-stop, while it runs): the goroutine list,
+     * every g in batches, the registers of threads running goroutines, and every goroutine's
+     * stack from its SP to the top, in batches. Nothing is unwound here.
+     */
+    private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session)
+            throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = new GoroutineReader(mem, bin.layout());
-        Traceback tb = new Traceback(mem, bin.tab(), bin.bias());
-        try {
-            GoroutineReader.AllGs all = reader.readList(bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
-            if (session != null && all.length() != all.allglen()) {
-                throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
-                        + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
+        GoroutineReader.AllGs all = reader.readList(bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
+        if (session != null && all.length() != all.allglen()) {
+            throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
+                    + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
+        }
+        long tA = System.nanoTime();
+        GoroutineReader.Copied gs = reader.copyAll(all);
+        long tB = System.nanoTime();
+        Map<Long, Integer> threads = new HashMap<>();
+        int n = gs.size();
+        long[] pcs = new long[n];
+        long[] sps = new long[n];
+        long[] rangeStarts = new long[n];
+        int[] rangeLengths = new int[n];
+        int ranges = 0;
+        for (int i = 0; i < n; i++) {
+            int status = gs.baseStatus(i);
+            if (status == Goroutine.G_DEAD) {
+                continue;
             }
-            List<Entry> out = new ArrayList<>();
-            for (Goroutine g : reader.readAll(all)) {
-                Integer tid = null;
+            long[] pcSp = gs.pcSp(i);
+            long[] stack = gs.stack(i);
+            long pc = pcSp[0];
+            long sp = pcSp[1];
+            if (status == Goroutine.G_RUNNING) {
+                Integer tid = threadOf(gs.m(i), mem, bin.layout());
+                if (tid != null) {
+                    threads.put(gs.address(i), tid);
+                    if (session != null && session.registers(tid) instanceof CallResult.Ok<long[]> regs) {
+                        long rsp = regs.value()[RSP];
+                        // On its own stack, the thread's registers are where it is; on another
+                        // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
+                        if (Long.compareUnsigned(rsp - stack[0], stack[1] - stack[0]) < 0) {
+                            pc = regs.value()[RIP];
+                            sp = rsp;
+                        }
+                    }
+                }
+            }
+            pcs[i] = pc;
+            sps[i] = sp;
+            if (Long.compareUnsigned(sp - stack[0], stack[1] - stack[0]) < 0) {
+                rangeStarts[ranges] = sp;
+                rangeLengths[ranges] = (int) Math.min(stack[1] - sp, MAX_STACK_COPY);
+                ranges++;
+            }
+        }
+        long tC = System.nanoTime();
+        MemoryReader stacks = CapturedMemory.copy(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
+                java.util.Arrays.copyOf(rangeLengths, ranges), STACK_MERGE_GAP);
+        long tD = System.nanoTime();
+        if (Boolean.getBoolean("attachproof.timing")) {
+            System.err.printf("capture: goroutines %.1f ms, registers+ranges %.1f ms, stacks %.1f ms%n", (tB - tA) / 1e6, (tC - tB) / 1e6, (tD - tC) / 1e6);
+        }
+        return new Captured(gs, threads, pcs, sps, stacks);
+    }
+
+    /** Unwinds every captured goroutine, after the target runs again. */
+    private static List<Entry> unwind(Binary bin, Captured c, boolean stopped) throws SnapshotException {
+        Traceback tb = new Traceback(c.stacks(), bin.tab(), bin.bias());
+        try {
+            List<Entry> out = new ArrayList<>(c.goroutines().size());
+            List<Goroutine> all = c.goroutines().decode();
+            int i = -1;
+            for (Goroutine g : all) {
+                do {
+                    i++;
+                } while (c.goroutines().address(i) != g.address());
+                Integer tid = c.threads().get(g.address());
+                long[] pcSp = {c.pcs()[i], c.sps()[i]};
                 Traceback.Stack stack;
-                if (g.baseStatus() == Goroutine.G_RUNNING) {
-                    tid = threadOf(g, mem, bin.layout());
-                    stack = session == null || tid == null ? new Traceback.Stack(List.of(), 0,
-                            "goroutine running on other thread; stack unavailable") : running(g, tid, session, tb, bin.go121());
+                if (g.baseStatus() == Goroutine.G_RUNNING && !stopped) {
+                    stack = new Traceback.Stack(List.of(), 0, "goroutine running on other thread; stack unavailable");
+                } else if (g.baseStatus() == Goroutine.G_RUNNING && pcSp[0] != g.schedPc()) {
+                    stack = tb.unwindTrap(pcSp[0], pcSp[1], bin.go121());
                 } else {
-                    stack = tb.of(g, bin.go121());
+                    stack = tb.unwind(pcSp[0], pcSp[1], bin.go121());
                 }
                 out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid));
             }
             return out;
-        } catch (MemoryReader.MemoryReadException e) {
-            throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
         } catch (ElfFormatException e) {
             throw new SnapshotException("the binary's tables are damaged: " + e.getMessage());
         }
     }
 
-    /** The thread running {@code g}: g.m.procid. */
-    private static Integer threadOf(Goroutine g, MemoryReader mem, RuntimeLayout layout) throws MemoryReader.MemoryReadException {
+    /** The thread running a goroutine, from its m: m.procid. */
+    private static Integer threadOf(long m, MemoryReader mem, RuntimeLayout layout) throws MemoryReader.MemoryReadException {
         Optional<StructType.Member> procid = layout.member("runtime.m", "procid");
-        if (g.m() == 0 || procid.isEmpty()) {
+        if (m == 0 || procid.isEmpty()) {
             return null;
         }
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        mem.read(g.m() + procid.get().offset(), b);
+        mem.read(m + procid.get().offset(), b);
         long tid = b.getLong(0);
         return tid > 0 && tid < Integer.MAX_VALUE ? (int) tid : null;
-    }
-
-    /**
-     * A running goroutine's stack from its thread's registers. When the thread is on another
-     * stack (the g0 or signal stack: runtime code on the system stack, or cgo), the goroutine's
-     * own stack starts at its saved scheduler state.
-     */
-    private static Traceback.Stack running(Goroutine g, int tid, PtraceSession session, Traceback tb, boolean go121) {
-        CallResult<long[]> regs = session.registers(tid);
-        if (!(regs instanceof CallResult.Ok<long[]> ok)) {
-            return new Traceback.Stack(List.of(), 0, "registers of thread " + tid + " unreadable: "
-                    + ((CallResult.Failed<long[]>) regs).describe());
-        }
-        long sp = ok.value()[RSP];
-        if (Long.compareUnsigned(sp - g.stackLo(), g.stackHi() - g.stackLo()) < 0) {
-            return tb.unwindTrap(ok.value()[RIP], sp, go121);
-        }
-        return tb.of(g, go121);
     }
 
     private static Binary readBinary(int pid, ProcFs procfs) throws SnapshotException {

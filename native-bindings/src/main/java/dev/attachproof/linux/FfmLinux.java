@@ -217,6 +217,43 @@ public final class FfmLinux implements Linux {
     }
 
     @Override
+    public CallResult<Long> processVmReadv(int pid, long[] addresses, int[] lengths, ByteBuffer destination) {
+        int n = addresses.length;
+        if (n != lengths.length || n > IOV_MAX) {
+            throw new IllegalArgumentException(n + " ranges (at most " + IOV_MAX + ", one length each)");
+        }
+        long total = 0;
+        for (int len : lengths) {
+            total += len;
+        }
+        if (total > destination.remaining()) {
+            throw new IllegalArgumentException(total + " bytes into a buffer of " + destination.remaining());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment local = destination.isDirect()
+                    ? MemorySegment.ofBuffer(destination) : arena.allocate(Math.max(total, 1));
+            MemorySegment localIov = arena.allocate(iovec.layout());
+            iovec.iov_base(localIov, local);
+            iovec.iov_len(localIov, total);
+            MemorySegment remote = arena.allocate(iovec.layout(), Math.max(n, 1));
+            for (int i = 0; i < n; i++) {
+                MemorySegment iov = remote.asSlice(i * iovec.sizeof(), iovec.layout());
+                iovec.iov_base(iov, MemorySegment.ofAddress(addresses[i]));
+                iovec.iov_len(iov, lengths[i]);
+            }
+            long r = (long) PROCESS_VM_READV.invokeExact(state, pid, localIov, 1L, remote, (long) n, 0L);
+            CallResult<Long> res = result("process_vm_readv", r, state);
+            if (res.ok() && r > 0 && !destination.isDirect()) {
+                destination.duplicate().put(local.asSlice(0, r).asByteBuffer());
+            }
+            return res;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
     public CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);

@@ -149,6 +149,36 @@ public final class JnaLinux implements Linux {
     }
 
     @Override
+    public CallResult<Long> processVmReadv(int pid, long[] addresses, int[] lengths, ByteBuffer destination) {
+        int n = addresses.length;
+        if (n != lengths.length || n > IOV_MAX) {
+            throw new IllegalArgumentException(n + " ranges (at most " + IOV_MAX + ", one length each)");
+        }
+        long total = 0;
+        for (int len : lengths) {
+            total += len;
+        }
+        if (total > destination.remaining()) {
+            throw new IllegalArgumentException(total + " bytes into a buffer of " + destination.remaining());
+        }
+        Memory local = new Memory(Math.max(total, 1));
+        Memory localIov = new Memory(16);
+        localIov.setPointer(0, local);
+        localIov.setLong(8, total);
+        Memory remote = new Memory(16L * Math.max(n, 1));
+        for (int i = 0; i < n; i++) {
+            remote.setPointer(16L * i, new Pointer(addresses[i]));
+            remote.setLong(16L * i + 8, lengths[i]);
+        }
+        long r = c.process_vm_readv(pid, localIov, 1, remote, n, 0);
+        CallResult<Long> res = result("process_vm_readv", r);
+        if (res.ok() && r > 0) {
+            destination.duplicate().put(local.getByteArray(0, (int) r));
+        }
+        return res;
+    }
+
+    @Override
     public CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5) {
         return result("prctl", c.prctl(option, arg2, arg3, arg4, arg5));
     }

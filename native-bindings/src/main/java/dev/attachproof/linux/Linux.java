@@ -66,6 +66,17 @@ public interface Linux {
      */
     CallResult<Long> processVmReadv(int pid, long address, ByteBuffer destination);
 
+    /** IOV_MAX: the most remote ranges one process_vm_readv takes. */
+    int IOV_MAX = 1024;
+
+    /**
+     * process_vm_readv(2) of up to {@link #IOV_MAX} remote ranges ({@code addresses[i]},
+     * {@code lengths[i]} bytes) one after the other into {@code destination} (from its position,
+     * which is not moved). The kernel stops at the first range it cannot read: the count says how
+     * far it got.
+     */
+    CallResult<Long> processVmReadv(int pid, long[] addresses, int[] lengths, ByteBuffer destination);
+
     /** prctl(2) with all five arguments. */
     CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5);
 

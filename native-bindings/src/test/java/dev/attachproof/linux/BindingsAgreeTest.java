@@ -55,6 +55,30 @@ class BindingsAgreeTest {
     }
 
     @Test
+    void scatteredProcessVmReadvReadsEachRangeInOrderAndStopsAtAHole() {
+        ByteBuffer src = ByteBuffer.allocateDirect(256);
+        for (int i = 0; i < 256; i++) {
+            src.put(i, (byte) (i * 13 + 1));
+        }
+        long a = NativeBuffers.address(src);
+        long[] addrs = {a + 200, a + 8, a + 100};
+        int[] lens = {16, 8, 40};
+        ByteBuffer viaFfm = ByteBuffer.allocate(64);
+        ByteBuffer viaJna = ByteBuffer.allocate(64);
+        assertEquals(64L, ffm.processVmReadv(ffm.getpid(), addrs, lens, viaFfm).orElseThrow());
+        assertEquals(64L, jna.processVmReadv(jna.getpid(), addrs, lens, viaJna).orElseThrow());
+        ByteBuffer expected = ByteBuffer.allocate(64);
+        expected.put(src.slice(200, 16)).put(src.slice(8, 8)).put(src.slice(100, 40)).flip();
+        assertEquals(expected, viaFfm);
+        assertEquals(viaFfm, viaJna);
+        // An unmapped range stops the read there: the count says how far it got.
+        long[] withHole = {a, 8, a + 32};
+        int[] holeLens = {16, 8, 8};
+        assertEquals(16L, ffm.processVmReadv(ffm.getpid(), withHole, holeLens, ByteBuffer.allocate(32)).orElseThrow());
+        assertEquals(16L, jna.processVmReadv(jna.getpid(), withHole, holeLens, ByteBuffer.allocate(32)).orElseThrow());
+    }
+
+    @Test
     void processVmReadvOfAnUnmappedAddressIsEfaultInBoth() {
         assertEquals(Errno.EFAULT, ffm.processVmReadv(ffm.getpid(), 8, ByteBuffer.allocate(8)).errno());
         assertEquals(Errno.EFAULT, jna.processVmReadv(jna.getpid(), 8, ByteBuffer.allocate(8)).errno());

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark of `attachproof goroutines PID` against Delve's `dlv attach PID` + `goroutines` +
+# detach, on the same target in the same run: a Go program with many parked goroutines, built
+# with Debian's Go 1.19 when installed (Delve 1.20's range), else with `go`.
+#
+#   agent/bench/goroutines-bench.sh [RUNS] [GOROUTINES] [--no-delve]   (defaults: 5 runs, 100000)
+#
+# Prints, for each tool, the median/min/max whole-command wall time; for attachproof, the time
+# the target was stopped (stoppedMicros, from the first PTRACE_INTERRUPT to the last detach) and
+# the peak RSS of the whole command (ru_maxrss of the JVM, from GNU time when installed, else
+# from the kernel's accounting via /proc); then the ratio of the wall medians.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+RUNS="${1:-5}"
+GOROUTINES="${2:-100000}"
+DELVE=1; [ "${3:-}" = "--no-delve" ] && DELVE=0
+OUT="$ROOT/agent/target/bench"
+mkdir -p "$OUT"
+
+GO=go
+[ -x /usr/lib/go-1.19/bin/go ] && GO=/usr/lib/go-1.19/bin/go
+(cd "$ROOT/agent/go" && CGO_ENABLED=0 GOTOOLCHAIN=local "$GO" build -o "$OUT/target" ./target)
+"$ROOT/attachproof" --version >/dev/null   # builds the agent and its AOT cache if needed
+
+"$OUT/target" -hold forever -goroutines "$GOROUTINES" > "$OUT/target.out" &
+TARGET=$!
+trap 'kill $TARGET 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do grep -q READY "$OUT/target.out" 2>/dev/null && break; sleep 0.1; done
+grep -q READY "$OUT/target.out" || { echo "bench: the target did not start" >&2; exit 1; }
+echo "target: pid $TARGET, $(cat "$OUT/target.out")"
+
+now() { date +%s%N; }
+stats() { # reads numbers, prints "median min max"
+  sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s\n", m, a[1], a[NR]}'
+}
+have_dlv=0; [ $DELVE = 1 ] && command -v dlv >/dev/null 2>&1 && have_dlv=1
+
+: > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/ap.rss"; : > "$OUT/dlv.wall"
+dlv_failed=0
+for i in $(seq 1 "$RUNS"); do
+  t0=$(now)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%M" -o "$OUT/ap.time" "$ROOT/attachproof" goroutines "$TARGET" --format json -o "$OUT/ap.json"
+    cat "$OUT/ap.time" >> "$OUT/ap.rss"
+  else
+    "$ROOT/attachproof" goroutines "$TARGET" --format json -o "$OUT/ap.json"
+  fi
+  t1=$(now)
+  echo $(( (t1 - t0) / 1000000 )) >> "$OUT/ap.wall"
+  sed -n 's/.*"stoppedMicros": \([0-9]*\).*/\1/p' "$OUT/ap.json" | head -1 >> "$OUT/ap.stopped"
+  if [ $have_dlv = 1 ]; then
+    # Delve's terminal: "goroutines" lists them all, "exit" then "n" (do not kill) detaches.
+    t0=$(now)
+    if timeout -s KILL 600 sh -c 'printf "goroutines\nexit\nn\n" | dlv attach "$1" --allow-non-terminal-interactive=true > "$2" 2>&1' sh "$TARGET" "$OUT/dlv.out"; then
+      t1=$(now)
+      echo $(( (t1 - t0) / 1000000 )) >> "$OUT/dlv.wall"
+    else
+      dlv_failed=$((dlv_failed + 1))
+    fi
+  fi
+done
+
+n=$(grep -o '"id":' "$OUT/ap.json" | wc -l)
+read -r apm apmin apmax < <(stats < "$OUT/ap.wall")
+read -r stm stmin stmax < <(stats < "$OUT/ap.stopped")
+echo "attachproof goroutines: $n goroutines; wall median ${apm} ms (min ${apmin}, max ${apmax}) over $RUNS runs"
+echo "attachproof goroutines: target stopped median $((stm / 1000)) ms (min $((stmin / 1000)), max $((stmax / 1000)))"
+if [ -s "$OUT/ap.rss" ]; then
+  read -r rm rmin rmax < <(stats < "$OUT/ap.rss")
+  echo "attachproof goroutines: peak RSS median $((rm / 1024)) MiB (max $((rmax / 1024)))"
+fi
+if [ $have_dlv = 1 ]; then
+  echo "dlv attach + goroutines + detach ($(dlv version | sed -n 's/^Version: //p')): $dlv_failed of $RUNS runs failed or hung"
+  echo "dlv listed $(grep -c '^  Goroutine\|^\* Goroutine' "$OUT/dlv.out" || true) goroutines in its last run"
+  if [ -s "$OUT/dlv.wall" ]; then
+    read -r dm dmin dmax < <(stats < "$OUT/dlv.wall")
+    echo "dlv attach + goroutines + detach: wall median ${dm} ms (min ${dmin}, max ${dmax})"
+    awk -v a="$apm" -v d="$dm" 'BEGIN {printf "ratio dlv/attachproof (wall medians): %.1f\n", d / a}'
+  fi
+fi
+state=$(sed -n 's/^State:\t//p' /proc/$TARGET/status); tracer=$(sed -n 's/^TracerPid:\t//p' /proc/$TARGET/status)
+echo "target afterwards: State $state, TracerPid $tracer"
+[ "$tracer" = 0 ] && [ "${state:0:1}" != t ] && [ "${state:0:1}" != T ]
