@@ -12,25 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-15}"
 GOROUTINES="${2:-10000}"
-OUT="$ROOT/agent/target/bench"
-mkdir -p "$OUT"
-
-GO=go
-[ -x /usr/lib/go-1.19/bin/go ] && GO=/usr/lib/go-1.19/bin/go
-(cd "$ROOT/agent/go" && CGO_ENABLED=0 GOTOOLCHAIN=local "$GO" build -o "$OUT/target" ./target)
-"$ROOT/attachproof" --version >/dev/null   # builds the agent and its AOT cache if needed
-
-"$OUT/target" -hold forever -goroutines "$GOROUTINES" > "$OUT/target.out" &
-TARGET=$!
-trap 'kill $TARGET 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do grep -q READY "$OUT/target.out" 2>/dev/null && break; sleep 0.1; done
-grep -q READY "$OUT/target.out" || { echo "bench: the target did not start" >&2; exit 1; }
-echo "target: pid $TARGET, $(cat "$OUT/target.out")"
-
-now() { date +%s%N; }
-stats() { # reads numbers, prints "median min max"
-  sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s\n", m, a[1], a[NR]}'
-}
+. "$ROOT/agent/bench/target.sh"
 
 : > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/dlv.wall"
 dlv_failed=0

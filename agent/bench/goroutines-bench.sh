@@ -1,38 +1,21 @@
 #!/usr/bin/env bash
-# Benchmark of `attachproof goroutines PID` against Delve's `dlv attach PID` + `goroutines` +
-# detach, on the same target in the same run: a Go program with many parked goroutines, built
+# Benchmark of `attachproof goroutines PID` (the text dump, every goroutine with its whole stack)
+# against Delve's `dlv attach PID` + `goroutines` (one line per goroutine) + detach, on the same
+# target in the same run: a Go program with many parked goroutines, built
 # with Debian's Go 1.19 when installed (Delve 1.20's range), else with `go`.
 #
 #   agent/bench/goroutines-bench.sh [RUNS] [GOROUTINES] [--no-delve]   (defaults: 5 runs, 100000)
 #
 # Prints, for each tool, the median/min/max whole-command wall time; for attachproof, the time
 # the target was stopped (stoppedMicros, from the first PTRACE_INTERRUPT to the last detach) and
-# the peak RSS of the whole command (ru_maxrss of the JVM, from GNU time when installed, else
-# from the kernel's accounting via /proc); then the ratio of the wall medians.
+# the peak RSS of the whole command (GNU time's maximum resident set size, when /usr/bin/time is
+# installed); then the ratio of the wall medians.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-5}"
 GOROUTINES="${2:-100000}"
 DELVE=1; [ "${3:-}" = "--no-delve" ] && DELVE=0
-OUT="$ROOT/agent/target/bench"
-mkdir -p "$OUT"
-
-GO=go
-[ -x /usr/lib/go-1.19/bin/go ] && GO=/usr/lib/go-1.19/bin/go
-(cd "$ROOT/agent/go" && CGO_ENABLED=0 GOTOOLCHAIN=local "$GO" build -o "$OUT/target" ./target)
-"$ROOT/attachproof" --version >/dev/null   # builds the agent and its AOT cache if needed
-
-"$OUT/target" -hold forever -goroutines "$GOROUTINES" > "$OUT/target.out" &
-TARGET=$!
-trap 'kill $TARGET 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do grep -q READY "$OUT/target.out" 2>/dev/null && break; sleep 0.1; done
-grep -q READY "$OUT/target.out" || { echo "bench: the target did not start" >&2; exit 1; }
-echo "target: pid $TARGET, $(cat "$OUT/target.out")"
-
-now() { date +%s%N; }
-stats() { # reads numbers, prints "median min max"
-  sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%s %s %s\n", m, a[1], a[NR]}'
-}
+. "$ROOT/agent/bench/target.sh"
 have_dlv=0; [ $DELVE = 1 ] && command -v dlv >/dev/null 2>&1 && have_dlv=1
 
 : > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/ap.rss"; : > "$OUT/dlv.wall"
@@ -40,14 +23,15 @@ dlv_failed=0
 for i in $(seq 1 "$RUNS"); do
   t0=$(now)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f "%M" -o "$OUT/ap.time" "$ROOT/attachproof" goroutines "$TARGET" --format json -o "$OUT/ap.json"
+    /usr/bin/time -f "%M" -o "$OUT/ap.time" "$ROOT/attachproof" goroutines "$TARGET" -o "$OUT/ap.txt" 2> "$OUT/ap.err"
     cat "$OUT/ap.time" >> "$OUT/ap.rss"
   else
-    "$ROOT/attachproof" goroutines "$TARGET" --format json -o "$OUT/ap.json"
+    "$ROOT/attachproof" goroutines "$TARGET" -o "$OUT/ap.txt" 2> "$OUT/ap.err"
   fi
   t1=$(now)
   echo $(( (t1 - t0) / 1000000 )) >> "$OUT/ap.wall"
-  sed -n 's/.*"stoppedMicros": \([0-9]*\).*/\1/p' "$OUT/ap.json" | head -1 >> "$OUT/ap.stopped"
+  # "attachproof: N goroutines; target stopped 215.304 ms; ..." -> microseconds
+  sed -n 's/.*target stopped \([0-9]*\)\.\([0-9]*\) ms.*/\1\2/p' "$OUT/ap.err" >> "$OUT/ap.stopped"
   if [ $have_dlv = 1 ]; then
     # Delve's terminal: "goroutines" lists them all, "exit" then "n" (do not kill) detaches.
     t0=$(now)
@@ -60,7 +44,7 @@ for i in $(seq 1 "$RUNS"); do
   fi
 done
 
-n=$(grep -o '"id":' "$OUT/ap.json" | wc -l)
+n=$(grep -c '^goroutine ' "$OUT/ap.txt")
 read -r apm apmin apmax < <(stats < "$OUT/ap.wall")
 read -r stm stmin stmax < <(stats < "$OUT/ap.stopped")
 echo "attachproof goroutines: $n goroutines; wall median ${apm} ms (min ${apmin}, max ${apmax}) over $RUNS runs"

@@ -53,14 +53,18 @@ final class GoroutinesCommand implements Callable<Integer> {
             throw new BadInputException(e.getMessage());
         }
         long f0 = System.nanoTime();
-        try (java.io.Writer w = output != null ? Files.newBufferedWriter(output, StandardCharsets.UTF_8)
-                : new java.io.BufferedWriter(new java.io.OutputStreamWriter(new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                        StandardCharsets.UTF_8), 1 << 16)) {
+        try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
+                : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
             if (format.equals("json")) {
-                w.write(GoroutinesJson.write(s));
+                w.write(GoroutinesJson.write(s).getBytes(StandardCharsets.UTF_8));
             } else {
                 GoroutinesText.write(s, system, w);
             }
+        } catch (IOException e) {
+            if (output == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
+                return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
+            }
+            throw e;
         }
         if (Boolean.getBoolean("attachproof.timing")) {
             System.err.printf("format+write: %.1f ms%n", (System.nanoTime() - f0) / 1e6);

@@ -11,7 +11,7 @@ import java.util.List;
  * snapshot copies goroutines and their stacks in a few batched reads, detaches, and unwinds from
  * the copies, so the target is stopped only for the copying. A read outside the copies fails.
  * Built for 100,000s of ranges read in a stopped window: primitive arrays, one sort, no object
- * per range.
+ * per range. Lookups remember the last range found, so one reader per thread.
  */
 public final class CapturedMemory implements MemoryReader {
     /** Ranges closer than this are read as one: the bytes between cost less than another range. */
@@ -275,7 +275,15 @@ public final class CapturedMemory implements MemoryReader {
         throw new MemoryReadException(String.format("0x%x was not copied while the target was stopped", address));
     }
 
+    /** The range the last lookup found: a stack's frames are read one after the other from one range. */
+    private int last;
+
     private int floor(long address) {
+        int l = last;
+        if (l < starts.length && Long.compareUnsigned(starts[l], address) <= 0
+                && (l + 1 == starts.length || Long.compareUnsigned(address, starts[l + 1]) < 0)) {
+            return l;
+        }
         int lo = 0;
         int hi = starts.length - 1;
         int found = -1;
@@ -287,6 +295,9 @@ public final class CapturedMemory implements MemoryReader {
             } else {
                 hi = mid - 1;
             }
+        }
+        if (found >= 0) {
+            last = found;
         }
         return found;
     }

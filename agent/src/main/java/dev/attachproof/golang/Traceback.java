@@ -165,7 +165,7 @@ public final class Traceback {
         }
     }
 
-    private final java.util.HashMap<Long, PcInfo> pcInfos = new java.util.HashMap<>();
+    private final LongMap<PcInfo> pcInfos = new LongMap<>();
 
     private PcInfo pcInfo(long linkPc) throws ElfFormatException {
         PcInfo info = pcInfos.get(linkPc);
@@ -233,8 +233,8 @@ public final class Traceback {
         return site;
     }
 
-    private final java.util.HashMap<Long, Optional<CreatedBy>> creators = new java.util.HashMap<>();
-    private final java.util.HashMap<Long, Boolean> systemStarts = new java.util.HashMap<>();
+    private final LongMap<Optional<CreatedBy>> creators = new LongMap<>();
+    private final LongMap<Boolean> systemStarts = new LongMap<>();
 
     private Optional<CreatedBy> creationSite(long gopc) throws ElfFormatException {
         long pc = gopc;

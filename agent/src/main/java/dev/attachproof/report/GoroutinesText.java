@@ -30,9 +30,17 @@ public final class GoroutinesText {
      * 100,000 goroutines park in a few places), so each frame's two lines are formatted once.
      */
     public static void write(GoroutineSnapshot s, boolean all, Appendable out) throws java.io.IOException {
-        java.util.IdentityHashMap<Traceback.Frame, String> lines = new java.util.IdentityHashMap<>();
-        java.util.IdentityHashMap<Traceback.CreatedBy, String> sites = new java.util.IdentityHashMap<>();
-        StringBuilder b = new StringBuilder(512);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        write(s, all, bytes);
+        out.append(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** As {@link #write(GoroutineSnapshot, boolean, Appendable)}, as UTF-8 bytes: the fast path for files and pipes. */
+    public static void write(GoroutineSnapshot s, boolean all, java.io.OutputStream out) throws java.io.IOException {
+        java.util.IdentityHashMap<Traceback.Frame, byte[]> lines = new java.util.IdentityHashMap<>();
+        java.util.IdentityHashMap<Traceback.CreatedBy, byte[]> sites = new java.util.IdentityHashMap<>();
+        java.util.HashMap<String, byte[]> words = new java.util.HashMap<>();
+        StringBuilder b = new StringBuilder(128);
         boolean first = true;
         for (GoroutineSnapshot.Entry e : s.goroutines()) {
             if (e.system() && !all) {
@@ -44,29 +52,39 @@ public final class GoroutinesText {
             }
             first = false;
             header(b, e.g(), s.takenNanos());
+            out.write(ascii(b));
             Traceback.Stack st = e.stack();
             for (int i = 0; i < st.frames().size(); i++) {
                 if (i == st.elisionAt() && st.elisionLine() != null) {
-                    b.append(st.elisionLine()).append('\n');
+                    out.write(utf8(st.elisionLine() + "\n"));
                 }
-                b.append(lines.computeIfAbsent(st.frames().get(i), GoroutinesText::frame));
+                out.write(lines.computeIfAbsent(st.frames().get(i), f -> utf8(frame(f))));
             }
             if (st.elisionLine() != null && st.elisionAt() == st.frames().size()) {
-                b.append(st.elisionLine()).append('\n');
+                out.write(utf8(st.elisionLine() + "\n"));
             }
             if (st.stopped() != null) {
-                b.append('\t').append(st.stopped()).append('\n');
+                out.write(utf8("\t" + st.stopped() + "\n"));
             }
             if (e.createdBy().isPresent()) {
                 Traceback.CreatedBy c = e.createdBy().get();
-                b.append("created by ").append(c.function());
+                out.write(words.computeIfAbsent(c.function(), f -> utf8("created by " + f)));
                 if (e.g().parentId() != 0) {
-                    b.append(" in goroutine ").append(e.g().parentId());
+                    b.setLength(0);
+                    out.write(ascii(b.append(" in goroutine ").append(e.g().parentId())));
                 }
-                b.append(sites.computeIfAbsent(c, GoroutinesText::site));
+                out.write(sites.computeIfAbsent(c, x -> utf8(site(x))));
             }
-            out.append(b);
         }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A header: ASCII but for the wait reason, which is Go's own English. */
+    private static byte[] ascii(CharSequence s) {
+        return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The rest of a "created by" line and the line after: where the go statement is. */

@@ -193,42 +193,13 @@ public final class FfmLinux implements Linux {
 
     @Override
     public CallResult<Long> processVmReadv(int pid, long address, ByteBuffer destination) {
-        int len = destination.remaining();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
-            MemorySegment local = destination.isDirect()
-                    ? MemorySegment.ofBuffer(destination) : arena.allocate(Math.max(len, 1));
-            MemorySegment iovs = arena.allocate(iovec.layout(), 2);
-            MemorySegment localIov = iovs.asSlice(0, iovec.layout());
-            MemorySegment remoteIov = iovs.asSlice(iovec.sizeof(), iovec.layout());
-            iovec.iov_base(localIov, local);
-            iovec.iov_len(localIov, len);
-            iovec.iov_base(remoteIov, MemorySegment.ofAddress(address));
-            iovec.iov_len(remoteIov, len);
-            long r = (long) PROCESS_VM_READV.invokeExact(state, pid, localIov, 1L, remoteIov, 1L, 0L);
-            CallResult<Long> res = result("process_vm_readv", r, state);
-            if (res.ok() && r > 0 && !destination.isDirect()) {
-                destination.duplicate().put(local.asSlice(0, r).asByteBuffer());
-            }
-            return res;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return processVmReadv(pid, new long[] {address}, new int[] {destination.remaining()}, destination);
     }
 
     @Override
     public CallResult<Long> processVmReadv(int pid, long[] addresses, int[] lengths, ByteBuffer destination) {
         int n = addresses.length;
-        if (n != lengths.length || n > IOV_MAX) {
-            throw new IllegalArgumentException(n + " ranges (at most " + IOV_MAX + ", one length each)");
-        }
-        long total = 0;
-        for (int len : lengths) {
-            total += len;
-        }
-        if (total > destination.remaining()) {
-            throw new IllegalArgumentException(total + " bytes into a buffer of " + destination.remaining());
-        }
+        long total = Scatter.total(addresses, lengths, destination);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment local = destination.isDirect()

@@ -132,35 +132,13 @@ public final class JnaLinux implements Linux {
 
     @Override
     public CallResult<Long> processVmReadv(int pid, long address, ByteBuffer destination) {
-        int len = destination.remaining();
-        Memory local = new Memory(Math.max(len, 1));
-        Memory iov = new Memory(32);
-        iov.setPointer(0, local);
-        iov.setLong(8, len);
-        iov.setPointer(16, new Pointer(address));
-        iov.setLong(24, len);
-        long r = c.process_vm_readv(pid, iov, 1, iov.share(16), 1, 0);
-        CallResult<Long> res = result("process_vm_readv", r);
-        if (res.ok() && r > 0) {
-            byte[] bytes = local.getByteArray(0, (int) r);
-            destination.duplicate().put(bytes);
-        }
-        return res;
+        return processVmReadv(pid, new long[] {address}, new int[] {destination.remaining()}, destination);
     }
 
     @Override
     public CallResult<Long> processVmReadv(int pid, long[] addresses, int[] lengths, ByteBuffer destination) {
         int n = addresses.length;
-        if (n != lengths.length || n > IOV_MAX) {
-            throw new IllegalArgumentException(n + " ranges (at most " + IOV_MAX + ", one length each)");
-        }
-        long total = 0;
-        for (int len : lengths) {
-            total += len;
-        }
-        if (total > destination.remaining()) {
-            throw new IllegalArgumentException(total + " bytes into a buffer of " + destination.remaining());
-        }
+        long total = Scatter.total(addresses, lengths, destination);
         Memory local = new Memory(Math.max(total, 1));
         Memory localIov = new Memory(16);
         localIov.setPointer(0, local);
