@@ -83,7 +83,9 @@ public final class AgentCli {
                 Path p = Path.of(entry);
                 if (Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
                     Path copy = dir.resolve(p.getFileName());
-                    if (!Files.exists(copy)) {
+                    // Copied again when the jar changed (a module rebuilt in this reactor): never a stale copy.
+                    if (!Files.exists(copy) || Files.size(copy) != Files.size(p)
+                            || Files.getLastModifiedTime(copy).compareTo(Files.getLastModifiedTime(p)) < 0) {
                         Files.copy(p, copy, StandardCopyOption.REPLACE_EXISTING);
                         copy.toFile().setReadable(true, false);
                     }
