@@ -3,7 +3,9 @@ package dev.attachproof.cli;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.Tracer;
+import dev.attachproof.report.GoroutinesGrouped;
 import dev.attachproof.report.GoroutinesJson;
+import dev.attachproof.report.GoroutinesPprof;
 import dev.attachproof.report.GoroutinesText;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 import dev.attachproof.snapshot.SnapshotException;
@@ -28,7 +30,7 @@ final class GoroutinesCommand implements Callable<Integer> {
     String pid;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
-            description = "text (Go's traceback shape) or json (schema attachproof.goroutines/v1).")
+            description = "text (Go's traceback shape), json (schema attachproof.goroutines/v1) or pprof (a goroutine profile for go tool pprof).")
     String format;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of standard output.")
@@ -37,13 +39,19 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--no-stop", description = "Read without stopping the target (may be inconsistent; says so).")
     boolean noStop;
 
+    @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids, biggest first.")
+    boolean group;
+
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
     boolean system;
 
     @Override
     public Integer call() throws IOException {
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new BadInputException("--format " + format + ": text or json");
+        if (!format.equals("text") && !format.equals("json") && !format.equals("pprof")) {
+            throw new BadInputException("--format " + format + ": text, json or pprof");
+        }
+        if (format.equals("pprof") && output == null && System.console() != null) {
+            throw new BadInputException("--format pprof writes a gzipped profile: give -o FILE, or redirect standard output");
         }
         int target = Pids.parse(pid);
         GoroutineSnapshot s;
@@ -57,6 +65,10 @@ final class GoroutinesCommand implements Callable<Integer> {
                 : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
             if (format.equals("json")) {
                 w.write(GoroutinesJson.write(s).getBytes(StandardCharsets.UTF_8));
+            } else if (format.equals("pprof")) {
+                GoroutinesPprof.write(s, w);
+            } else if (group) {
+                GoroutinesGrouped.write(s, system, w);
             } else {
                 GoroutinesText.write(s, system, w);
             }

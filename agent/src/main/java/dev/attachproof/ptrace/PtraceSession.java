@@ -107,6 +107,7 @@ public final class PtraceSession implements AutoCloseable {
         linux.ptracePeekData(pid, 0);
         linux.ptraceGetRegs(pid);
         linux.processVmReadv(pid, 0, ByteBuffer.allocate(0));
+        linux.processVmReadv(pid, new long[] {0}, new int[] {0}, ByteBuffer.allocateDirect(0));
     }
 
     public int pid() {

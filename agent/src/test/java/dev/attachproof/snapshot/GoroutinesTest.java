@@ -101,6 +101,30 @@ class GoroutinesTest {
         }
     }
 
+    @Test
+    void pprofOpensInGoToolPprofAndGroupCountsEveryGoroutine() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks"))) {
+            java.nio.file.Path profile = java.nio.file.Files.createTempFile("goroutines", ".pb.gz");
+            AgentCli.Result r = AgentCli.run("goroutines", Integer.toString(t.pid()), "--format", "pprof", "-o", profile.toString());
+            assertEquals(0, r.exit(), r.stderr());
+            Process p = new ProcessBuilder("go", "tool", "pprof", "-top", profile.toString()).redirectErrorStream(true).start();
+            String top = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), top);
+            AgentCli.Result text = AgentCli.run("goroutines", Integer.toString(t.pid()));
+            long goroutines = text.stdout().lines().filter(l -> l.startsWith("goroutine ")).count();
+            assertTrue(top.contains("Type: goroutine"), top);
+            assertTrue(top.contains("of " + goroutines + " total"), "every goroutine the text shows is a sample:\n" + top);
+            assertTrue(top.contains("main.recurse") && top.contains("main.waitFor[...]"), top);
+
+            AgentCli.Result grouped = AgentCli.run("goroutines", Integer.toString(t.pid()), "--group");
+            assertEquals(0, grouped.exit(), grouped.stderr());
+            long counted = grouped.stdout().lines().filter(l -> l.matches("^\\d+ goroutines? \\[.*"))
+                    .mapToLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))).sum();
+            assertEquals(goroutines, counted, grouped.stdout());
+            t.assertRunningUntraced();
+        }
+    }
+
     /** Go traceback text split per goroutine, keyed by id; args normalised (we do not read them). */
     static Map<String, String> blocks(String text) {
         Map<String, String> out = new LinkedHashMap<>();
