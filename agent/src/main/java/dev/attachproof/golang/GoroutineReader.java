@@ -28,6 +28,39 @@ public final class GoroutineReader {
     private final boolean[] waiting;
     private final String[] reasons;
 
+    /**
+     * The same reader over other memory, sharing everything worked out from the layout: made
+     * before a target stops, used while it is.
+     */
+    public GoroutineReader reading(MemoryReader other) {
+        return new GoroutineReader(other, this);
+    }
+
+    private GoroutineReader(MemoryReader mem, GoroutineReader t) {
+        this.mem = mem;
+        this.layout = t.layout;
+        this.g = t.g;
+        goid = t.goid;
+        status = t.status;
+        waitreason = t.waitreason;
+        waitsince = t.waitsince;
+        gopc = t.gopc;
+        startpc = t.startpc;
+        parentGoid = t.parentGoid;
+        lockedm = t.lockedm;
+        m = t.m;
+        schedPc = t.schedPc;
+        schedSp = t.schedSp;
+        schedLr = t.schedLr;
+        syscallPc = t.syscallPc;
+        syscallSp = t.syscallSp;
+        stackLo = t.stackLo;
+        stackHi = t.stackHi;
+        statuses = t.statuses;
+        waiting = t.waiting;
+        reasons = t.reasons;
+    }
+
     public GoroutineReader(MemoryReader mem, RuntimeLayout layout) {
         this.mem = mem;
         this.layout = layout;

@@ -64,7 +64,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
-                          GoroutineList list, long bias, boolean go121) {}
+                          GoroutineList list, long bias, boolean go121, GoroutineReader reader) {}
 
     /**
      * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches.
@@ -154,7 +154,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session)
             throws SnapshotException, MemoryReader.MemoryReadException {
-        GoroutineReader reader = new GoroutineReader(mem, bin.layout());
+        GoroutineReader reader = bin.reader().reading(mem);
         GoroutineReader.AllGs all = reader.readList(bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
         if (session != null && all.length() != all.allglen()) {
             throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
@@ -294,7 +294,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
             long bias = LoadBias.of(elf, procfs.maps(pid), linkText);
             boolean go121 = v == null || v.major() > 1 || v.minor() >= 21;
-            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121);
+            GoroutineReader reader = new GoroutineReader((address, dst) -> {
+                throw new MemoryReader.MemoryReadException("no memory yet");
+            }, layout);
+            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader);
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {
