@@ -90,6 +90,7 @@ public final class Traceback {
         long pc = pc0;
         long sp = sp0;
         String calleeKind = "normal";
+        boolean trapPc = trap;
         try {
             for (int depth = 0; depth < MAX_PHYSICAL_FRAMES; depth++) {
                 if (depth == MAX_FRAMES_BEFORE_121) {
@@ -108,9 +109,10 @@ public final class Traceback {
                     break;
                 }
                 long fp = sp + spDelta + 8;   // amd64: the CALL pushed the return address above the frame
-                // The PC of the CALL, for line numbers: a saved PC is a return address (Go's symPC),
-                // except after a sigpanic, where it is the faulting instruction.
-                boolean back = linkPc > f.entry() && !calleeKind.equals("sigpanic") && !(trap && depth == 0);
+                // A saved PC is a return address: back up into the CALL for its line (Go's symPC),
+                // unless it is where a trap stopped: the thread's own PC, or the frame an injected
+                // call (sigpanic, asyncPreempt, debugCallV2) interrupted.
+                boolean back = linkPc > f.entry() && !trapPc;
                 for (Candidate c : candidates(info, linkPc, back)) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
@@ -118,6 +120,7 @@ public final class Traceback {
                         shown.add(c.frame());
                     }
                 }
+                trapPc = f.is("sigpanic") || f.is("asyncPreempt") || f.is("debugCallV2");
                 if (f.topFrame()) {
                     break;
                 }
@@ -248,6 +251,18 @@ public final class Traceback {
         return Optional.of(new CreatedBy(printName(f.get().name()), at.map(Pclntab.SourceLine::file).orElse("?"),
                 at.map(Pclntab.SourceLine::line).orElse(0), pc, linkPc - f.get().entry()));
     }
+
+    /** The function the goroutine started in (its startpc), as Go prints names; "" when unknown. */
+    public String startFunction(Goroutine g) throws ElfFormatException {
+        String name = startNames.get(g.startPc());
+        if (name == null) {
+            name = tab.funcInfo(g.startPc() - bias).map(f -> printName(f.name())).orElse("");
+            startNames.put(g.startPc(), name);
+        }
+        return name;
+    }
+
+    private final LongMap<String> startNames = new LongMap<>();
 
     /**
      * Go's isSystemGoroutine: its start function is in package runtime, except runtime.main and

@@ -31,6 +31,7 @@ public final class GoroutinesJson {
             g.put("waitReason", e.g().waitReason().isEmpty() ? null : e.g().waitReason());
             g.put("waitMinutes", GoroutinesText.waitMinutes(e.g(), s.takenNanos()));
             g.put("system", e.system());
+            g.put("startFunction", e.startFunction());
             g.put("threadId", e.threadId());
             g.put("lockedToThread", e.g().lockedM() != 0);
             g.put("labels", Map.of());

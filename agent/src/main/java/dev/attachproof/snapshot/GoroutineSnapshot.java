@@ -60,7 +60,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * stack, what created it, and the thread running it (null when none is).
      */
     public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
-                        Integer threadId) {}
+                        Integer threadId, String startFunction) {}
 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
@@ -233,7 +233,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 } else {
                     stack = tb.unwind(pcSp[0], pcSp[1], bin.go121());
                 }
-                out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid));
+                out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g)));
             }
             return out;
         } catch (ElfFormatException e) {

@@ -32,8 +32,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GoroutinesTest {
     private static final Pattern HEADER = Pattern.compile("^goroutine (\\d+) \\[([^\\]]*)\\]:$");
 
+    /** Every toolchain the layout table is made from (Debian's 1.19, 1.21 to 1.26), stripped and not. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyRelease() {
+        return dev.attachproof.golang.LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(t, false), org.junit.jupiter.params.provider.Arguments.of(t, true)));
+    }
+
     @ParameterizedTest(name = "{0} stripped={1}")
-    @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
+    @MethodSource("everyRelease")
     void matchesGosOwnTraceback(String toolchain, boolean stripped) throws Exception {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", toolchain, stripped))) {
             GoroutineSnapshot s = GoroutineSnapshot.take(t.pid(), false, Tracer.shared(), ProcFs.live(), Linux.system());
@@ -41,6 +47,12 @@ class GoroutinesTest {
             assertEquals(stripped ? "code of runtime.allgadd" : "symbols", s.listMethod());
             assertEquals(stripped ? "table" : "dwarf", s.layoutSource().split(" ")[0]);
             Map<String, String> ours = blocks(GoroutinesText.write(s, false));
+            // The spinning goroutine runs on its thread: its stack comes from that thread's registers.
+            var spinner = s.goroutines().stream().filter(e -> !e.stack().frames().isEmpty()
+                    && e.stack().frames().getFirst().function().equals("main.spin")).findFirst();
+            assertTrue(spinner.isPresent(), "the running goroutine's stack, read from its registers");
+            assertEquals("running", spinner.get().g().statusText());
+            assertTrue(spinner.get().threadId() != null);
 
             new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
             StringBuilder dump = new StringBuilder();
