@@ -64,7 +64,7 @@ final class GoroutinesCommand implements Callable<Integer> {
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
             if (format.equals("json")) {
-                w.write(GoroutinesJson.write(s).getBytes(StandardCharsets.UTF_8));
+                GoroutinesJson.write(s, w);
             } else if (format.equals("pprof")) {
                 GoroutinesPprof.write(s, w);
             } else if (group) {

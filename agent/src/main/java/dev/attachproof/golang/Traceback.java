@@ -85,6 +85,8 @@ public final class Traceback {
 
     private Stack unwind(long pc0, long sp0, boolean go121Elision, boolean trap) {
         List<Frame> shown = new ArrayList<>();
+        List<Frame> everyFrame = new ArrayList<>();   // for a stack Go would print nothing of (below)
+        int everyInFirst100 = -1;
         int shownInFirst100 = -1;   // shown frames among the first 100 physical ones (the pre-1.21 limit)
         String stopped = null;
         long pc = pc0;
@@ -95,6 +97,7 @@ public final class Traceback {
             for (int depth = 0; depth < MAX_PHYSICAL_FRAMES; depth++) {
                 if (depth == MAX_FRAMES_BEFORE_121) {
                     shownInFirst100 = shown.size();
+                    everyInFirst100 = everyFrame.size();
                 }
                 long linkPc = pc - bias;
                 PcInfo info = pcInfo(linkPc);
@@ -119,6 +122,7 @@ public final class Traceback {
                     if (c.shown(shown.isEmpty(), callee)) {
                         shown.add(c.frame());
                     }
+                    everyFrame.add(c.frame());
                 }
                 trapPc = f.is("sigpanic") || f.is("asyncPreempt") || f.is("debugCallV2");
                 if (f.topFrame()) {
@@ -139,6 +143,12 @@ public final class Traceback {
             stopped = e.getMessage();
         } catch (MemoryReader.MemoryReadException e) {
             stopped = "stack unreadable: " + e.getMessage();
+        }
+        if (shown.isEmpty()) {
+            // Go prints a stack of runtime frames only in full rather than print nothing
+            // (traceback1: "If that means we print nothing at all, repeat forcing all frames printed").
+            shown = everyFrame;
+            shownInFirst100 = everyInFirst100;
         }
         return go121Elision ? elide121(shown, stopped) : elideBefore121(shown, shownInFirst100, stopped);
     }

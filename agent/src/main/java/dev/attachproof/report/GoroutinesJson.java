@@ -3,63 +3,113 @@ package dev.attachproof.report;
 import dev.attachproof.golang.Traceback;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 
-import java.util.ArrayList;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code goroutines --format json}: schema attachproof.goroutines/v1 (DESIGN.md). */
+/**
+ * {@code goroutines --format json}: schema attachproof.goroutines/v1 (DESIGN.md), one goroutine
+ * per line, streamed. Frames repeat across goroutines, so each frame's JSON is made once.
+ */
 public final class GoroutinesJson {
     private GoroutinesJson() {}
 
     public static String write(GoroutineSnapshot s) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("schema", "attachproof.goroutines/v1");
-        root.put("pid", s.pid());
-        root.put("goVersion", s.goVersion());
-        root.put("arch", s.arch());
-        root.put("stopped", s.stopped());
-        root.put("stoppedMicros", s.stoppedMicros() < 0 ? null : s.stoppedMicros());
-        root.put("layoutSource", s.layoutSource().startsWith("table") ? "table" : s.layoutSource());
-        root.put("layout", s.layoutSource());
-        root.put("listMethod", s.listMethod());
-        List<Object> gs = new ArrayList<>();
-        for (GoroutineSnapshot.Entry e : s.goroutines()) {
-            Map<String, Object> g = new LinkedHashMap<>();
-            g.put("id", e.g().id());
-            g.put("status", e.g().statusText());
-            g.put("waitReason", e.g().waitReason().isEmpty() ? null : e.g().waitReason());
-            g.put("waitMinutes", GoroutinesText.waitMinutes(e.g(), s.takenNanos()));
-            g.put("system", e.system());
-            g.put("startFunction", e.startFunction());
-            g.put("threadId", e.threadId());
-            g.put("lockedToThread", e.g().lockedM() != 0);
-            g.put("labels", Map.of());
-            List<Object> frames = new ArrayList<>();
-            for (Traceback.Frame f : e.stack().frames()) {
-                Map<String, Object> fr = new LinkedHashMap<>();
-                fr.put("function", f.function());
-                fr.put("file", f.file());
-                fr.put("line", f.line());
-                fr.put("pc", "0x" + Long.toHexString(f.pc()));
-                fr.put("inlined", f.inlined());
-                frames.add(fr);
-            }
-            g.put("frames", frames);
-            g.put("framesElided", e.stack().elided());
-            g.put("stackNote", e.stack().stopped());
-            g.put("createdBy", e.createdBy().map(c -> {
-                Map<String, Object> cb = new LinkedHashMap<>();
-                cb.put("function", c.function());
-                cb.put("file", c.file());
-                cb.put("line", c.line());
-                cb.put("goroutineId", e.g().parentId() == 0 ? null : e.g().parentId());
-                return (Object) cb;
-            }).orElse(null));
-            gs.add(g);
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        try {
+            write(s, b);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        root.put("goroutines", gs);
-        root.put("notes", List.copyOf(s.notes()));
-        return Json.write(root);
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    public static void write(GoroutineSnapshot s, OutputStream out) throws IOException {
+        Map<String, Object> head = new LinkedHashMap<>();
+        head.put("schema", "attachproof.goroutines/v1");
+        head.put("pid", s.pid());
+        head.put("goVersion", s.goVersion());
+        head.put("arch", s.arch());
+        head.put("stopped", s.stopped());
+        head.put("stoppedMicros", s.stoppedMicros() < 0 ? null : s.stoppedMicros());
+        head.put("layoutSource", s.layoutSource().startsWith("table") ? "table" : s.layoutSource());
+        head.put("layout", s.layoutSource());
+        head.put("listMethod", s.listMethod());
+        head.put("notes", List.copyOf(s.notes()));
+        String top = Json.write(head).strip();
+        // The object without its closing brace, then the goroutines, then the brace.
+        out.write(top.substring(0, top.length() - 1).stripTrailing().getBytes(StandardCharsets.UTF_8));
+        out.write(",\n  \"goroutines\": [\n".getBytes(StandardCharsets.UTF_8));
+        IdentityHashMap<Traceback.Frame, String> frames = new IdentityHashMap<>();
+        IdentityHashMap<Traceback.CreatedBy, String> sites = new IdentityHashMap<>();
+        StringBuilder b = new StringBuilder(512);
+        boolean first = true;
+        for (GoroutineSnapshot.Entry e : s.goroutines()) {
+            b.setLength(0);
+            b.append(first ? "    {" : ",\n    {");
+            first = false;
+            b.append("\"id\": ").append(e.g().id());
+            b.append(", \"status\": ");
+            Json.string(b, e.g().statusText());
+            b.append(", \"waitReason\": ");
+            if (e.g().waitReason().isEmpty()) {
+                b.append("null");
+            } else {
+                Json.string(b, e.g().waitReason());
+            }
+            b.append(", \"waitMinutes\": ").append(GoroutinesText.waitMinutes(e.g(), s.takenNanos()));
+            b.append(", \"system\": ").append(e.system());
+            b.append(", \"startFunction\": ");
+            Json.string(b, e.startFunction());
+            b.append(", \"threadId\": ").append(e.threadId());
+            b.append(", \"lockedToThread\": ").append(e.g().lockedM() != 0);
+            b.append(", \"labels\": {}, \"frames\": [");
+            List<Traceback.Frame> fs = e.stack().frames();
+            for (int i = 0; i < fs.size(); i++) {
+                if (i > 0) {
+                    b.append(", ");
+                }
+                b.append(frames.computeIfAbsent(fs.get(i), GoroutinesJson::frame));
+            }
+            b.append("], \"framesElided\": ").append(e.stack().elided());
+            b.append(", \"stackNote\": ");
+            if (e.stack().stopped() == null) {
+                b.append("null");
+            } else {
+                Json.string(b, e.stack().stopped());
+            }
+            b.append(", \"createdBy\": ");
+            if (e.createdBy().isEmpty()) {
+                b.append("null");
+            } else {
+                b.append(sites.computeIfAbsent(e.createdBy().get(), GoroutinesJson::site));
+                b.append(", \"goroutineId\": ").append(e.g().parentId() == 0 ? "null" : Long.toString(e.g().parentId())).append('}');
+            }
+            b.append('}');
+            out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        out.write("\n  ]\n}\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String frame(Traceback.Frame f) {
+        StringBuilder b = new StringBuilder(160).append("{\"function\": ");
+        Json.string(b, f.function());
+        b.append(", \"file\": ");
+        Json.string(b, f.file());
+        return b.append(", \"line\": ").append(f.line()).append(", \"pc\": \"0x").append(Long.toHexString(f.pc()))
+                .append("\", \"inlined\": ").append(f.inlined()).append('}').toString();
+    }
+
+    /** A created-by object without its goroutineId and closing brace. */
+    private static String site(Traceback.CreatedBy c) {
+        StringBuilder b = new StringBuilder(160).append("{\"function\": ");
+        Json.string(b, c.function());
+        b.append(", \"file\": ");
+        Json.string(b, c.file());
+        return b.append(", \"line\": ").append(c.line()).toString();
     }
 }
