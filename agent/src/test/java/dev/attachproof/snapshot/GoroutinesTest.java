@@ -93,6 +93,55 @@ class GoroutinesTest {
     }
 
     @Test
+    void aDeniedAttachIsOneLineNamingTheErrnoAndTheDoctor() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks"))) {
+            AgentCli.Result r = AgentCli.run("restricted", "--seccomp-deny", "ptrace", "--", "goroutines", Integer.toString(t.pid()));
+            assertEquals(2, r.exit(), r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertTrue(r.stderr().contains("EPERM") && r.stderr().contains("attachproof doctor"), r.stderr());
+            assertEquals("", r.stdout(), "never a partial dump");
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void withProcessVmReadvDeniedTheSnapshotIsReadAnotherWayAndIsTheSame() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks"))) {
+            String pid = Integer.toString(t.pid());
+            AgentCli.Result plain = AgentCli.run("goroutines", pid);
+            AgentCli.Result denied = AgentCli.run("restricted", "--seccomp-deny", "process_vm_readv", "--", "goroutines", pid);
+            assertEquals(0, denied.exit(), denied.stderr());
+            Map<String, String> a = blocks(plain.stdout());
+            Map<String, String> b = blocks(denied.stdout());
+            assertEquals(a.keySet(), b.keySet());
+            a.forEach((id, block) -> {
+                if (!block.contains("[running]") && !block.contains("os/signal.")) {
+                    assertEquals(block, b.get(id), "goroutine " + id);
+                }
+            });
+            t.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void aGoReleaseNeitherTableNorDwarfDescribesIsRefusedInOneLine() throws Exception {
+        // esbuild 0.14.10: Go 1.17.5, stripped; with no arguments it reads its input from stdin.
+        java.nio.file.Path esbuild = dev.attachproof.testing.OldGoBinaries.esbuild("0.14.10");
+        Process p = new ProcessBuilder("/bin/sh", "-c", "exec 3<&0; \"$0\" <&3 3<&- & echo $!; wait", esbuild.toString()).start();
+        try {
+            String pid = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine().strip();
+            AgentCli.Result r = AgentCli.run("goroutines", pid);
+            assertEquals(2, r.exit(), r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertTrue(r.stderr().contains("go1.17.5 is not supported") && r.stderr().contains("no Go 1.17 on amd64"), r.stderr());
+        } finally {
+            p.getOutputStream().close();
+            p.destroy();
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void theCliPrintsJsonAndLeavesTheTargetRunning() throws Exception {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks"))) {
             AgentCli.Result r = AgentCli.run("goroutines", Integer.toString(t.pid()), "--format", "json");
