@@ -263,6 +263,25 @@ public final class CapturedMemory implements MemoryReader {
         return null;
     }
 
+    /** Whether {@code length} bytes at {@code address} were copied. */
+    public boolean holds(long address, int length) {
+        int i = floor(address);
+        return i >= 0 && address - starts[i] + length <= lengths[i];
+    }
+
+    /** An unsigned field of {@code size} bytes (1, 2, 4, 8) at {@code address}, which must have been copied. */
+    public long unsigned(long address, int size) {
+        int i = floor(address);
+        int at = offset[i] + (int) (address - starts[i]);
+        ByteBuffer b = buffers[buffer[i]];
+        return switch (size) {
+            case 1 -> Byte.toUnsignedLong(b.get(at));
+            case 2 -> Short.toUnsignedLong(b.getShort(at));
+            case 4 -> Integer.toUnsignedLong(b.getInt(at));
+            default -> b.getLong(at);
+        };
+    }
+
     /** The word at {@code address}; reads past the copies fail. */
     public long word(long address) throws MemoryReadException {
         int i = floor(address);

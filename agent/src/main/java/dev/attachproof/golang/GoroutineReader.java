@@ -182,25 +182,23 @@ public final class GoroutineReader {
         int[] lengths = new int[live];
         java.util.Arrays.fill(lengths, size);
         CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths);
-        ByteBuffer[] views = new ByteBuffer[live];
-        for (int i = 0; i < live; i++) {
-            views[i] = copies.view(addrs[i], size);
-            if (views[i] == null) {
+        for (long p : addrs) {
+            if (!copies.holds(p, size)) {
                 throw new MemoryReader.MemoryReadException(String.format(
-                        "goroutine at 0x%x (from runtime.allgs) is unreadable", addrs[i]));
+                        "goroutine at 0x%x (from runtime.allgs) is unreadable", p));
             }
         }
-        return new Copied(addrs, views);
+        return new Copied(addrs, copies);
     }
 
-    /** The g structs as copied, one view each, in allgs order. */
+    /** The g structs as copied, in allgs order; fields are read in place. */
     public final class Copied {
         private final long[] addresses;
-        private final ByteBuffer[] views;
+        private final CapturedMemory copies;
 
-        Copied(long[] addresses, ByteBuffer[] views) {
+        Copied(long[] addresses, CapturedMemory copies) {
             this.addresses = addresses;
-            this.views = views;
+            this.copies = copies;
         }
 
         public int size() {
@@ -211,32 +209,43 @@ public final class GoroutineReader {
             return addresses[i];
         }
 
+        private long read(int i, Field f) {
+            return f.offset < 0 ? 0 : copies.unsigned(addresses[i] + f.offset, (int) f.size);
+        }
+
         public int baseStatus(int i) {
-            return (int) status.read(views[i], 0) & ~Goroutine.SCAN_BIT;
+            return (int) read(i, status) & ~Goroutine.SCAN_BIT;
         }
 
         /** The m running goroutine i (0 for none). */
         public long m(int i) {
-            return m.read(views[i], 0);
+            return read(i, m);
         }
 
-        /** {pc, sp} where its stack starts: the syscall pair when in a syscall, else sched. */
-        public long[] pcSp(int i) {
-            long ssp = syscallSp.read(views[i], 0);
-            return ssp != 0 ? new long[] {syscallPc.read(views[i], 0), ssp}
-                    : new long[] {schedPc.read(views[i], 0), schedSp.read(views[i], 0)};
+        /** Where goroutine i's stack starts: the syscall pair when in a syscall, else sched. */
+        public long startPc(int i) {
+            return read(i, syscallSp) != 0 ? read(i, syscallPc) : read(i, schedPc);
         }
 
-        /** {stack.lo, stack.hi}. */
-        public long[] stack(int i) {
-            return new long[] {stackLo.read(views[i], 0), stackHi.read(views[i], 0)};
+        public long startSp(int i) {
+            long ssp = read(i, syscallSp);
+            return ssp != 0 ? ssp : read(i, schedSp);
+        }
+
+        public long stackLo(int i) {
+            return read(i, stackLo);
+        }
+
+        public long stackHi(int i) {
+            return read(i, stackHi);
         }
 
         /** The goroutines, dead ones (freed, kept for reuse) left out as Go's traceback leaves them. */
         public List<Goroutine> decode() {
             List<Goroutine> out = new ArrayList<>(addresses.length);
-            for (int i = 0; i < addresses.length; i++) {
-                Goroutine gr = GoroutineReader.this.decode(addresses[i], views[i], 0);
+            int size = (int) g.size();
+            for (long address : addresses) {
+                Goroutine gr = GoroutineReader.this.decode(address, copies.view(address, size), 0);
                 if (gr.baseStatus() != Goroutine.G_DEAD) {
                     out.add(gr);
                 }

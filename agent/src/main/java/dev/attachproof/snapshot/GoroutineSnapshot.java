@@ -175,10 +175,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             if (status == Goroutine.G_DEAD) {
                 continue;
             }
-            long[] pcSp = gs.pcSp(i);
-            long[] stack = gs.stack(i);
-            long pc = pcSp[0];
-            long sp = pcSp[1];
+            long lo = gs.stackLo(i);
+            long hi = gs.stackHi(i);
+            long pc = gs.startPc(i);
+            long sp = gs.startSp(i);
             if (status == Goroutine.G_RUNNING) {
                 Integer tid = threadOf(gs.m(i), mem, bin.layout());
                 if (tid != null) {
@@ -187,7 +187,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         long rsp = regs.value()[RSP];
                         // On its own stack, the thread's registers are where it is; on another
                         // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
-                        if (Long.compareUnsigned(rsp - stack[0], stack[1] - stack[0]) < 0) {
+                        if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
                             pc = regs.value()[RIP];
                             sp = rsp;
                         }
@@ -196,9 +196,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
             pcs[i] = pc;
             sps[i] = sp;
-            if (Long.compareUnsigned(sp - stack[0], stack[1] - stack[0]) < 0) {
+            if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
                 rangeStarts[ranges] = sp;
-                rangeLengths[ranges] = (int) Math.min(stack[1] - sp, MAX_STACK_COPY);
+                rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
                 ranges++;
             }
         }
