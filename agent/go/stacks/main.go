@@ -1,16 +1,18 @@
 // Command stacks parks goroutines in known places (channel receive and send, select, mutex,
 // RWMutex, WaitGroup, Cond, sleep, deep recursion, a thread-locked goroutine, a generic function,
-// a read syscall on a pipe, a busy loop) and, on SIGUSR2, prints its own runtime.Stack(all)
+// one with pprof labels worker=w1 and shard=3, a read syscall on a pipe, a busy loop) and, on SIGUSR2, prints its own runtime.Stack(all)
 // between "STACKS BEGIN" and "STACKS END": what attachproof's snapshot is compared with. It says
 // "READY pid=… go=…" once every goroutine has reached its place, and exits when stdin closes.
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -55,6 +57,9 @@ func main() {
 		<-block
 	})
 	spawn(func() { waitFor[string](make(chan string)) })
+	spawn(func() {
+		pprof.Do(context.Background(), pprof.Labels("worker", "w1", "shard", "3"), func(context.Context) { <-block })
+	})
 	r, w, err := os.Pipe()
 	if err != nil {
 		panic(err)

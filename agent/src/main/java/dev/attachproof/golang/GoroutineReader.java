@@ -23,7 +23,7 @@ public final class GoroutineReader {
     private final RuntimeLayout layout;
     private final StructType g;
     private final Field goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m,
-            schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi;
+            schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels;
     private final String[] statuses;
     private final boolean[] waiting;
     private final String[] reasons;
@@ -56,6 +56,7 @@ public final class GoroutineReader {
         syscallSp = t.syscallSp;
         stackLo = t.stackLo;
         stackHi = t.stackHi;
+        labels = t.labels;
         statuses = t.statuses;
         waiting = t.waiting;
         reasons = t.reasons;
@@ -86,6 +87,7 @@ public final class GoroutineReader {
         syscallSp = field("syscallsp", 0);
         stackLo = sub("runtime.stack", "lo", stackOff);
         stackHi = sub("runtime.stack", "hi", stackOff);
+        labels = optionalField("runtime.g", "labels", 0);
         statuses = statusWords(layout);
         waiting = waitingStatuses(layout);
         reasons = reasonWords(layout);
@@ -240,6 +242,11 @@ public final class GoroutineReader {
             return read(i, stackHi);
         }
 
+        /** Where goroutine i's pprof labels are, 0 for none. */
+        public long labels(int i) {
+            return read(i, labels);
+        }
+
         /** The goroutines, dead ones (freed, kept for reuse) left out as Go's traceback leaves them. */
         public List<Goroutine> decode() {
             List<Goroutine> out = new ArrayList<>(addresses.length);
@@ -267,7 +274,7 @@ public final class GoroutineReader {
         return new Goroutine(address, goid.read(b, base), st, statusText, reason, waitsince.read(b, base),
                 gopc.read(b, base), startpc.read(b, base), parentGoid.read(b, base), lockedm.read(b, base), m.read(b, base),
                 schedPc.read(b, base), schedSp.read(b, base), schedLr.read(b, base), syscallPc.read(b, base),
-                syscallSp.read(b, base), stackLo.read(b, base), stackHi.read(b, base));
+                syscallSp.read(b, base), stackLo.read(b, base), stackHi.read(b, base), labels.read(b, base));
     }
 
     /** Status value to the word Go prints, and whether Go prints the wait reason instead (waiting, leaked). */

@@ -23,7 +23,7 @@ public record RuntimeLayout(String goVersion, String arch, Map<String, StructTyp
 
     /** The structs a snapshot reads, recorded for every Go version (absent ones are skipped). */
     public static final List<String> STRUCTS = List.of("runtime.g", "runtime.m", "runtime.gobuf", "runtime.stack",
-            "runtime.moduledata", "runtime._func", "runtime.pcHeader", "runtime.inlinedCall");
+            "runtime.moduledata", "runtime._func", "runtime.pcHeader", "runtime.inlinedCall", "runtime.hmap");
 
     /** A constant's name and the string the runtime prints for its value. */
     public record Named(String constant, String text) {}

@@ -67,7 +67,16 @@ public final class GoroutinesJson {
             Json.string(b, e.startFunction());
             b.append(", \"threadId\": ").append(e.threadId());
             b.append(", \"lockedToThread\": ").append(e.g().lockedM() != 0);
-            b.append(", \"labels\": {}, \"frames\": [");
+            b.append(", \"labels\": {");
+            boolean firstLabel = true;
+            for (Map.Entry<String, String> l : e.labels().entrySet()) {
+                b.append(firstLabel ? "" : ", ");
+                firstLabel = false;
+                Json.string(b, l.getKey());
+                b.append(": ");
+                Json.string(b, l.getValue());
+            }
+            b.append("}, \"frames\": [");
             List<Traceback.Frame> fs = e.stack().frames();
             for (int i = 0; i < fs.size(); i++) {
                 if (i > 0) {

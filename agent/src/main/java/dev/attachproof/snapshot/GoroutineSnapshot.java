@@ -10,6 +10,7 @@ import dev.attachproof.golang.CapturedMemory;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineList;
 import dev.attachproof.golang.GoroutineReader;
+import dev.attachproof.golang.Labels;
 import dev.attachproof.golang.LoadBias;
 import dev.attachproof.golang.MemoryReader;
 import dev.attachproof.golang.RuntimeLayout;
@@ -60,7 +61,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * stack, what created it, and the thread running it (null when none is).
      */
     public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
-                        Integer threadId, String startFunction) {}
+                        Integer threadId, String startFunction, Map<String, String> labels) {}
 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
@@ -145,7 +146,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** What is read while the target is stopped: the goroutines, their threads and registers, their stacks. */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
-                            MemoryReader stacks) {}
+                            MemoryReader stacks, Map<Long, Map<String, String>> labels) {}
 
     /**
      * Reads while the target is stopped (or, with --no-stop, while it runs): the goroutine list,
@@ -164,6 +165,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         GoroutineReader.Copied gs = reader.copyAll(all);
         long tB = System.nanoTime();
         Map<Long, Integer> threads = new HashMap<>();
+        Map<Long, Map<String, String>> labels = new HashMap<>();
         int n = gs.size();
         long[] pcs = new long[n];
         long[] sps = new long[n];
@@ -177,6 +179,14 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
             long lo = gs.stackLo(i);
             long hi = gs.stackHi(i);
+            long labelsAt = gs.labels(i);
+            if (labelsAt != 0) {
+                try {
+                    labels.put(gs.address(i), Labels.read(mem, bin.layout(), labelsAt));
+                } catch (MemoryReader.MemoryReadException e) {
+                    labels.put(gs.address(i), Map.of("(unreadable)", e.getMessage()));
+                }
+            }
             long pc = gs.startPc(i);
             long sp = gs.startSp(i);
             if (status == Goroutine.G_RUNNING) {
@@ -209,7 +219,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         if (Boolean.getBoolean("attachproof.timing")) {
             System.err.printf("capture: goroutines %.1f ms, registers+ranges %.1f ms, stacks %.1f ms%n", (tB - tA) / 1e6, (tC - tB) / 1e6, (tD - tC) / 1e6);
         }
-        return new Captured(gs, threads, pcs, sps, stacks);
+        return new Captured(gs, threads, pcs, sps, stacks, labels);
     }
 
     /** Unwinds every captured goroutine, after the target runs again. */
@@ -233,7 +243,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 } else {
                     stack = tb.unwind(pcSp[0], pcSp[1], bin.go121());
                 }
-                out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g)));
+                out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
+                        c.labels().getOrDefault(g.address(), Map.of())));
             }
             return out;
         } catch (ElfFormatException e) {

@@ -53,6 +53,12 @@ class GoroutinesTest {
             assertTrue(spinner.isPresent(), "the running goroutine's stack, read from its registers");
             assertEquals("running", spinner.get().g().statusText());
             assertTrue(spinner.get().threadId() != null);
+            // The goroutine the fixture runs under pprof.Do(..., Labels("worker", "w1", "shard", "3")).
+            var labelled = s.goroutines().stream().filter(e -> e.stack().frames().stream()
+                    .anyMatch(f -> f.function().equals("runtime/pprof.Do"))).toList();
+            assertEquals(1, labelled.size());
+            assertEquals(Map.of("shard", "3", "worker", "w1"), labelled.getFirst().labels());
+            assertTrue(s.goroutines().stream().filter(e -> e != labelled.getFirst()).allMatch(e -> e.labels().isEmpty()));
 
             new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
             StringBuilder dump = new StringBuilder();
