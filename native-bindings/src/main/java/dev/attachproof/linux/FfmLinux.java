@@ -208,10 +208,13 @@ public final class FfmLinux implements Linux {
             iovec.iov_base(localIov, local);
             iovec.iov_len(localIov, total);
             MemorySegment remote = arena.allocate(iovec.layout(), Math.max(n, 1));
+            // Filled as plain words (struct iovec is {void *iov_base; size_t iov_len}, the generated
+            // layout's two 8-byte fields): 1,024 struct writes through accessors cost more than the
+            // copy they describe.
+            java.nio.LongBuffer words = remote.asByteBuffer().order(java.nio.ByteOrder.nativeOrder()).asLongBuffer();
             for (int i = 0; i < n; i++) {
-                MemorySegment iov = remote.asSlice(i * iovec.sizeof(), iovec.layout());
-                iovec.iov_base(iov, MemorySegment.ofAddress(addresses[i]));
-                iovec.iov_len(iov, lengths[i]);
+                words.put(2 * i, addresses[i]);
+                words.put(2 * i + 1, lengths[i]);
             }
             long r = (long) PROCESS_VM_READV.invokeExact(state, pid, localIov, 1L, remote, (long) n, 0L);
             CallResult<Long> res = result("process_vm_readv", r, state);
