@@ -42,6 +42,9 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids, biggest first.")
     boolean group;
 
+    @Option(names = "--timing", description = "Also print, on standard error, where the time went (reading the binary, copying while stopped, unwinding, output).")
+    boolean timing;
+
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
     boolean system;
 
@@ -78,8 +81,11 @@ final class GoroutinesCommand implements Callable<Integer> {
             }
             throw e;
         }
-        if (Boolean.getBoolean("attachproof.timing")) {
-            System.err.printf("format+write: %.1f ms%n", (System.nanoTime() - f0) / 1e6);
+        if (timing) {
+            StringBuilder t = new StringBuilder("attachproof: timing (ms):");
+            s.phaseMicros().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                    .forEach(e -> t.append(' ').append(e.getKey()).append(' ').append(String.format("%.1f", e.getValue() / 1000.0)));
+            System.err.println(t.append(String.format(" output %.1f", (System.nanoTime() - f0) / 1e6)));
         }
         if (format.equals("text")) {
             System.err.println(s.stopped()

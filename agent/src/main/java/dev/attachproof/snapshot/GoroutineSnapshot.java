@@ -47,10 +47,12 @@ import java.util.Optional;
  * @param layoutSource  "dwarf" or "table go1.22-amd64"
  * @param listMethod    how runtime.allgs was found: "symbols", "dwarf", "code of runtime.allgadd"
  * @param takenNanos    System.nanoTime() (CLOCK_MONOTONIC, the clock of the target's nanotime) at the read
+ * @param phaseMicros   where the time went: "binary", "goroutines" and "stacks" (copied, the last two
+ *                      while the target is stopped), "unwind"
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
-                                List<String> notes) {
+                                List<String> notes, Map<String, Long> phaseMicros) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     /** amd64 user_regs_struct words. */
     private static final int RIP = 16;
@@ -75,26 +77,29 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     public static GoroutineSnapshot take(int pid, boolean noStop, Tracer tracer, ProcFs procfs, Linux linux)
             throws SnapshotException {
+        Map<String, Long> phases = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
         Binary bin = readBinary(pid, procfs);
-        if (Boolean.getBoolean("attachproof.timing")) {
-            System.err.printf("binary: %.1f ms%n", (System.nanoTime() - t0) / 1e6);
-        }
+        phases.put("binary", (System.nanoTime() - t0) / 1000);
         if (noStop) {
             MemoryReader mem = new VmReader(linux, pid);
             long t = System.nanoTime();
             List<Entry> entries;
             try {
-                entries = unwind(bin, capture(bin, mem, null), false);
+                Captured c = capture(bin, mem, null, phases);
+                long u0 = System.nanoTime();
+                entries = unwind(bin, c, false);
+                phases.put("unwind", (System.nanoTime() - u0) / 1000);
             } catch (MemoryReader.MemoryReadException e) {
                 throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
             }
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
                     bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
-                    + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"));
+                    + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"),
+                    Map.copyOf(phases));
         }
         try {
-            return tracer.call(() -> takeStopped(pid, bin, tracer));
+            return tracer.call(() -> takeStopped(pid, bin, tracer, phases));
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof SnapshotException se) {
                 throw se;
@@ -103,7 +108,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
     }
 
-    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer) throws SnapshotException {
+    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, Map<String, Long> phases)
+            throws SnapshotException {
         preload();
         AttachResult r = tracer.attach(pid, StopMode.ALL_THREADS, STOP_TIMEOUT);
         if (r instanceof AttachResult.Denied d) {
@@ -123,7 +129,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         List<String> notes = new ArrayList<>();
         try {
             t = System.nanoTime();
-            captured = capture(bin, new SessionMemory(session), session);
+            captured = capture(bin, new SessionMemory(session), session, phases);
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
         } finally {
@@ -131,12 +137,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         long u0 = System.nanoTime();
         List<Entry> entries = unwind(bin, captured, true);
-        if (Boolean.getBoolean("attachproof.timing")) {
-            System.err.printf("unwind: %.1f ms%n", (System.nanoTime() - u0) / 1e6);
-        }
+        phases.put("unwind", (System.nanoTime() - u0) / 1000);
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
-                bin.layoutSource(), bin.list().method(), t, entries, notes);
+                bin.layoutSource(), bin.list().method(), t, entries, notes, Map.copyOf(phases));
     }
 
     /** The most of one goroutine's stack copied: Go's stacks grow to 1 GB, tracebacks stop long before. */
@@ -153,7 +157,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * every g in batches, the registers of threads running goroutines, and every goroutine's
      * stack from its SP to the top, in batches. Nothing is unwound here.
      */
-    private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session)
+    private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session, Map<String, Long> phases)
             throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader().reading(mem);
         GoroutineReader.AllGs all = reader.readList(bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
@@ -216,9 +220,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         MemoryReader stacks = CapturedMemory.copy(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), STACK_MERGE_GAP);
         long tD = System.nanoTime();
-        if (Boolean.getBoolean("attachproof.timing")) {
-            System.err.printf("capture: goroutines %.1f ms, registers+ranges %.1f ms, stacks %.1f ms%n", (tB - tA) / 1e6, (tC - tB) / 1e6, (tD - tC) / 1e6);
-        }
+        phases.put("goroutines", (tC - tA) / 1000);
+        phases.put("stacks", (tD - tC) / 1000);
         return new Captured(gs, threads, pcs, sps, stacks, labels);
     }
 
