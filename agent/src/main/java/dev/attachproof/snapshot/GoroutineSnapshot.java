@@ -236,7 +236,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 do {
                     i++;
                 } while (c.goroutines().address(i) != g.address());
-                Integer tid = c.threads().get(g.address());
+                boolean running = g.baseStatus() == Goroutine.G_RUNNING;
+                Integer tid = running ? c.threads().get(g.address()) : null;
                 long[] pcSp = {c.pcs()[i], c.sps()[i]};
                 Traceback.Stack stack;
                 if (g.baseStatus() == Goroutine.G_RUNNING && !stopped) {
@@ -247,7 +248,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     stack = tb.unwind(pcSp[0], pcSp[1], bin.go121());
                 }
                 out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
-                        c.labels().getOrDefault(g.address(), Map.of())));
+                        g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
             }
             return out;
         } catch (ElfFormatException e) {
