@@ -7,7 +7,7 @@ import dev.attachproof.delve.GoVersion;
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.elf.ElfFile;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.report.CompatJson;
 import dev.attachproof.report.Style;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package dev.attachproof.delve;
 
 import dev.attachproof.elf.ElfFile;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

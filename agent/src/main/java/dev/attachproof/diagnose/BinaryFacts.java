@@ -1,6 +1,6 @@
 package dev.attachproof.diagnose;
 
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 
 import java.util.Map;
 import java.util.Optional;

@@ -3,7 +3,7 @@ package dev.attachproof.diagnose;
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.linux.NativeBuffers;

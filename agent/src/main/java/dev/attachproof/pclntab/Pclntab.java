@@ -2,7 +2,7 @@ package dev.attachproof.pclntab;
 
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

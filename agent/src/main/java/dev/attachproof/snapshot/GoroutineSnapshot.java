@@ -5,7 +5,7 @@ import dev.attachproof.diagnose.SessionMemory;
 import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.golang.CapturedMemory;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineList;

@@ -2,7 +2,7 @@ package dev.attachproof.bench;
 
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.pclntab.Pclntab;
 

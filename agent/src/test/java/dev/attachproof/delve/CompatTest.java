@@ -104,7 +104,7 @@ class CompatTest {
     }
 
     private static String goVersionOf(Path binary) throws Exception {
-        return dev.attachproof.elf.GoBuildInfo.read(dev.attachproof.elf.ElfFile.open(binary)).orElseThrow().goVersion();
+        return dev.attachproof.buildinfo.GoBuildInfo.read(dev.attachproof.elf.ElfFile.open(binary)).orElseThrow().goVersion();
     }
 
 }

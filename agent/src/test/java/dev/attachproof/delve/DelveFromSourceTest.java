@@ -2,7 +2,7 @@ package dev.attachproof.delve;
 
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.attachproof.elf;
 
+import dev.attachproof.buildinfo.GoBuildInfo;
+
 import dev.attachproof.pclntab.Pclntab;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;

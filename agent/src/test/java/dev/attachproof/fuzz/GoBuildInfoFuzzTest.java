@@ -4,7 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Tag;

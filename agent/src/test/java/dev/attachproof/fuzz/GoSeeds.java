@@ -330,7 +330,7 @@ public final class GoSeeds {
         for (String toolchain : toolchains().toList()) {
             byte[] real = fixture(toolchain, false);
             ElfFile elf = ElfFile.of(real);
-            String tag = dev.attachproof.elf.GoBuildInfo.read(elf).orElseThrow().goVersion();
+            String tag = dev.attachproof.buildinfo.GoBuildInfo.read(elf).orElseThrow().goVersion();
             byte[] mini = miniElf(real);
             write(out.resolve("ElfFuzzTestInputs/elfImage/seed-mini-" + tag + ".elf"), mini);
             byte[] pcln = bytes(elf, elf.section(".gopclntab").orElseThrow());

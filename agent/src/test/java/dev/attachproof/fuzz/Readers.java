@@ -4,7 +4,7 @@ import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.dwarf.DwarfScan;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.golang.RuntimeLayout;
 import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.pclntab.Pclntab;

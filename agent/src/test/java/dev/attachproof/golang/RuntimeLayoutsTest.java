@@ -2,7 +2,7 @@ package dev.attachproof.golang;
 
 import dev.attachproof.delve.GoVersion;
 import dev.attachproof.elf.ElfFile;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

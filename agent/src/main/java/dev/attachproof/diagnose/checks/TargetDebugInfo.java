@@ -5,7 +5,7 @@ import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
-import dev.attachproof.elf.GoBuildInfo;
+import dev.attachproof.buildinfo.GoBuildInfo;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,7 @@
-package dev.attachproof.elf;
+package dev.attachproof.buildinfo;
+
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.ElfFormatException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

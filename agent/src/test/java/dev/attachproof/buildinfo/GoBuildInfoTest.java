@@ -1,4 +1,6 @@
-package dev.attachproof.elf;
+package dev.attachproof.buildinfo;
+
+import dev.attachproof.elf.ElfFile;
 
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.params.ParameterizedTest;
