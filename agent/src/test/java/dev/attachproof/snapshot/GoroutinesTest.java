@@ -42,7 +42,7 @@ class GoroutinesTest {
     @MethodSource("everyRelease")
     void matchesGosOwnTraceback(String toolchain, boolean stripped) throws Exception {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", toolchain, stripped))) {
-            GoroutineSnapshot s = GoroutineSnapshot.take(t.pid(), false, Tracer.shared(), ProcFs.live(), Linux.system());
+            GoroutineSnapshot s = settled(t.pid());
             t.assertRunningUntraced();
             assertEquals(stripped ? "code of runtime.allgadd" : "symbols", s.listMethod());
             assertEquals(stripped ? "table" : "dwarf", s.layoutSource().split(" ")[0]);
@@ -210,6 +210,22 @@ class GoroutinesTest {
                     .mapToLong(l -> Long.parseLong(l.substring(0, l.indexOf(' ')))).sum();
             assertEquals(goroutines, counted, grouped.stdout());
             t.assertRunningUntraced();
+        }
+    }
+
+    /**
+     * A snapshot taken once the fixture's main goroutine has left the write of its READY line:
+     * the kernel wakes the reader of a pipe before the writer's write returns, so the first
+     * snapshot can catch main still inside fmt.Printf (a state Go's later dump cannot show).
+     */
+    private static GoroutineSnapshot settled(int pid) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            GoroutineSnapshot s = GoroutineSnapshot.take(pid, false, Tracer.shared(), ProcFs.live(), Linux.system());
+            boolean announcing = s.goroutines().stream().anyMatch(e -> e.g().id() == 1
+                    && e.stack().frames().stream().anyMatch(f -> f.function().equals("fmt.Printf")));
+            if (!announcing || attempt == 100) {
+                return s;
+            }
         }
     }
 
