@@ -8,7 +8,6 @@ import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.linux.NativeBuffers;
 import dev.attachproof.procfs.FileRead;
-import dev.attachproof.procfs.Mapping;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.procfs.ProcStat;
 import dev.attachproof.procfs.ProcStatus;

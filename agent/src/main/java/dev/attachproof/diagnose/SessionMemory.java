@@ -13,7 +13,11 @@ import java.nio.ByteBuffer;
 public record SessionMemory(PtraceSession session) implements MemoryReader {
     @Override
     public void read(long address, ByteBuffer dst) throws MemoryReadException {
-        CallResult<Long> res = session.read(address, dst);
+        requireWhole(session.read(address, dst), address, dst);
+    }
+
+    /** A read that failed, or filled less than {@code dst}, as the reader's exception. */
+    static void requireWhole(CallResult<Long> res, long address, ByteBuffer dst) throws MemoryReadException {
         if (!(res instanceof CallResult.Ok<Long> ok) || ok.value() < dst.remaining()) {
             throw new MemoryReadException(res instanceof CallResult.Failed<Long> f
                     ? f.describe() : "short read at 0x" + Long.toHexString(address));

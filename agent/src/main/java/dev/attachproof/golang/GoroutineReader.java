@@ -4,22 +4,20 @@ import dev.attachproof.dwarf.StructType;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * Reads every goroutine of a target from {@code runtime.allgs}, through the layout of its Go
  * release: the slice header and {@code allglen} (which must agree: allgadd updates both under
- * allglock), the pointer array in one read, then each g. Dead goroutines (freed, kept for reuse)
- * are skipped, as Go's own traceback skips them.
+ * allglock), the pointer array in one read, then every g copied in batches ({@link Copied}),
+ * to be decoded after the target runs again. The reader is made from the layout alone, before a
+ * target stops; each read names the memory it reads.
  */
 public final class GoroutineReader {
     /** More than this is not a goroutine count: a wrong address, or memory that moved under a --no-stop read. */
     static final long MAX_GOROUTINES = 50_000_000L;
     private static final int POINTER_CHUNK = 1 << 20;
 
-    private final MemoryReader mem;
     private final RuntimeLayout layout;
     private final StructType g;
     private final Field goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m,
@@ -28,42 +26,8 @@ public final class GoroutineReader {
     private final boolean[] waiting;
     private final String[] reasons;
 
-    /**
-     * The same reader over other memory, sharing everything worked out from the layout: made
-     * before a target stops, used while it is.
-     */
-    public GoroutineReader reading(MemoryReader other) {
-        return new GoroutineReader(other, this);
-    }
-
-    private GoroutineReader(MemoryReader mem, GoroutineReader t) {
-        this.mem = mem;
-        this.layout = t.layout;
-        this.g = t.g;
-        goid = t.goid;
-        status = t.status;
-        waitreason = t.waitreason;
-        waitsince = t.waitsince;
-        gopc = t.gopc;
-        startpc = t.startpc;
-        parentGoid = t.parentGoid;
-        lockedm = t.lockedm;
-        m = t.m;
-        schedPc = t.schedPc;
-        schedSp = t.schedSp;
-        schedLr = t.schedLr;
-        syscallPc = t.syscallPc;
-        syscallSp = t.syscallSp;
-        stackLo = t.stackLo;
-        stackHi = t.stackHi;
-        labels = t.labels;
-        statuses = t.statuses;
-        waiting = t.waiting;
-        reasons = t.reasons;
-    }
-
-    public GoroutineReader(MemoryReader mem, RuntimeLayout layout) {
-        this.mem = mem;
+    /** Made from the layout alone, before any target stops; each read names its memory. */
+    public GoroutineReader(RuntimeLayout layout) {
         this.layout = layout;
         this.g = layout.structs().get("runtime.g");
         if (g == null) {
@@ -136,7 +100,7 @@ public final class GoroutineReader {
     public record AllGs(long array, long length, long allglen) {}
 
     /** Reads allgs and allglen at their run-time addresses; says why when they make no sense. */
-    public AllGs readList(long allgsAddress, long allglenAddress) throws MemoryReader.MemoryReadException {
+    public AllGs readList(MemoryReader mem, long allgsAddress, long allglenAddress) throws MemoryReader.MemoryReadException {
         ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         mem.read(allgsAddress, header);
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -153,17 +117,12 @@ public final class GoroutineReader {
         return new AllGs(array, length, allglen);
     }
 
-    /** Every live goroutine in {@code list}, in allgs order. */
-    public List<Goroutine> readAll(AllGs list) throws MemoryReader.MemoryReadException {
-        return copyAll(list).decode();
-    }
-
     /**
      * Copies every g of {@code list} without decoding it: what a stopped window needs. {@link
-     * Copied#stackTop} and the other accessors read single fields; {@link Copied#decode} makes the
+     * Copied#startSp} and the other accessors read single fields; {@link Copied#decode} makes the
      * records, after the target runs again.
      */
-    public Copied copyAll(AllGs list) throws MemoryReader.MemoryReadException {
+    public Copied copyAll(MemoryReader mem, AllGs list) throws MemoryReader.MemoryReadException {
         long n = list.length();
         long[] pointers = new long[(int) n];
         int live = 0;
@@ -247,17 +206,9 @@ public final class GoroutineReader {
             return read(i, labels);
         }
 
-        /** The goroutines, dead ones (freed, kept for reuse) left out as Go's traceback leaves them. */
-        public List<Goroutine> decode() {
-            List<Goroutine> out = new ArrayList<>(addresses.length);
-            int size = (int) g.size();
-            for (long address : addresses) {
-                Goroutine gr = GoroutineReader.this.decode(address, copies.view(address, size), 0);
-                if (gr.baseStatus() != Goroutine.G_DEAD) {
-                    out.add(gr);
-                }
-            }
-            return out;
+        /** Goroutine i as a record (after the target runs again: it allocates). */
+        public Goroutine decode(int i) {
+            return GoroutineReader.this.decode(addresses[i], copies.view(addresses[i], (int) g.size()), 0);
         }
     }
 

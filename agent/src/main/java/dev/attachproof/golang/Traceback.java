@@ -65,14 +65,6 @@ public final class Traceback {
     /** Before Go 1.21, gentraceback visited at most 100 physical frames, hidden ones included. */
     static final int MAX_FRAMES_BEFORE_121 = 100;
 
-    /** The stack of a goroutine that is not running: from its syscall PC/SP when in a syscall, else its saved scheduler state. */
-    public Stack of(Goroutine g, boolean go121Elision) {
-        if (g.syscallSp() != 0) {
-            return unwind(g.syscallPc(), g.syscallSp(), go121Elision);
-        }
-        return unwind(g.schedPc(), g.schedSp(), go121Elision);
-    }
-
     /** The stack from a PC and SP that are a saved pair (a return address and the SP it returns to). */
     public Stack unwind(long pc0, long sp0, boolean go121Elision) {
         return unwind(pc0, sp0, go121Elision, false);
@@ -192,6 +184,7 @@ public final class Traceback {
             stopped = e.getMessage();
         }
         if (chain.pcs().length > MAX_FRAMES_BEFORE_121 && shownInFirst100 < 0) {
+            // Cut short by a damaged table before frame 100: what was shown is the first 100's share.
             shownInFirst100 = shown.size();
             everyInFirst100 = everyFrame.size();
         }

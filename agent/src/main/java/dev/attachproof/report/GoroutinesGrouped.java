@@ -58,20 +58,10 @@ public final class GoroutinesGrouped {
             b.append(n).append(n == 1 ? " goroutine [" : " goroutines [").append(g.status()).append("], ")
                     .append(n == 1 ? "id " + min : "ids " + min + ".." + max).append(":\n");
             for (Traceback.Frame f : g.frames()) {
-                b.append(f.function()).append(f.inlined() || f.hasArgs() ? "(...)" : "()").append("\n\t")
-                        .append(f.file()).append(':').append(f.line());
-                if (!f.inlined() && f.offset() > 0) {
-                    b.append(" +0x").append(Long.toHexString(f.offset()));
-                }
-                b.append('\n');
+                b.append(GoroutinesText.frame(f));
             }
             if (g.createdBy() != null) {
-                Traceback.CreatedBy c = g.createdBy();
-                b.append("created by ").append(c.function()).append("\n\t").append(c.file()).append(':').append(c.line());
-                if (c.offset() > 0) {
-                    b.append(" +0x").append(Long.toHexString(c.offset()));
-                }
-                b.append('\n');
+                b.append("created by ").append(g.createdBy().function()).append(GoroutinesText.site(g.createdBy()));
             }
             out.write(b.toString().getBytes(StandardCharsets.UTF_8));
         }

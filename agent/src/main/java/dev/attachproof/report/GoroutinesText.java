@@ -52,7 +52,7 @@ public final class GoroutinesText {
             }
             first = false;
             header(b, e.g(), s.takenNanos());
-            out.write(ascii(b));
+            out.write(utf8(b.toString()));
             Traceback.Stack st = e.stack();
             for (int i = 0; i < st.frames().size(); i++) {
                 if (i == st.elisionAt() && st.elisionLine() != null) {
@@ -71,7 +71,7 @@ public final class GoroutinesText {
                 out.write(words.computeIfAbsent(c.function(), f -> utf8("created by " + f)));
                 if (e.g().parentId() != 0) {
                     b.setLength(0);
-                    out.write(ascii(b.append(" in goroutine ").append(e.g().parentId())));
+                    out.write(utf8(b.append(" in goroutine ").append(e.g().parentId()).toString()));
                 }
                 out.write(sites.computeIfAbsent(c, x -> utf8(site(x))));
             }
@@ -82,13 +82,9 @@ public final class GoroutinesText {
         return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** A header: ASCII but for the wait reason, which is Go's own English. */
-    private static byte[] ascii(CharSequence s) {
-        return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
 
     /** The rest of a "created by" line and the line after: where the go statement is. */
-    private static String site(Traceback.CreatedBy c) {
+    static String site(Traceback.CreatedBy c) {
         StringBuilder b = new StringBuilder(96).append("\n\t").append(c.file()).append(':').append(c.line());
         if (c.offset() > 0) {
             b.append(" +0x").append(Long.toHexString(c.offset()));
@@ -97,7 +93,7 @@ public final class GoroutinesText {
     }
 
     /** A frame's two lines: name(args), then tab, file:line and the +0x offset of a physical frame. */
-    private static String frame(Traceback.Frame f) {
+    static String frame(Traceback.Frame f) {
         StringBuilder b = new StringBuilder(96);
         b.append(f.function()).append(f.inlined() || f.hasArgs() ? "(...)" : "()").append('\n');
         b.append('\t').append(f.file()).append(':').append(f.line());

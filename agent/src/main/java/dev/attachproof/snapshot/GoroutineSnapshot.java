@@ -2,6 +2,7 @@ package dev.attachproof.snapshot;
 
 import dev.attachproof.delve.GoVersion;
 import dev.attachproof.diagnose.SessionMemory;
+import dev.attachproof.diagnose.VmMemory;
 import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
@@ -82,7 +83,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Binary bin = readBinary(pid, procfs);
         phases.put("binary", (System.nanoTime() - t0) / 1000);
         if (noStop) {
-            MemoryReader mem = new VmReader(linux, pid);
+            MemoryReader mem = new VmMemory(linux, pid);
             long t = System.nanoTime();
             List<Entry> entries;
             try {
@@ -159,14 +160,14 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session, Map<String, Long> phases)
             throws SnapshotException, MemoryReader.MemoryReadException {
-        GoroutineReader reader = bin.reader().reading(mem);
-        GoroutineReader.AllGs all = reader.readList(bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
+        GoroutineReader reader = bin.reader();
+        GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
         if (session != null && all.length() != all.allglen()) {
             throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
                     + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
         }
         long tA = System.nanoTime();
-        GoroutineReader.Copied gs = reader.copyAll(all);
+        GoroutineReader.Copied gs = reader.copyAll(mem, all);
         long tB = System.nanoTime();
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
@@ -230,12 +231,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Traceback tb = new Traceback(c.stacks(), bin.tab(), bin.bias());
         try {
             List<Entry> out = new ArrayList<>(c.goroutines().size());
-            List<Goroutine> all = c.goroutines().decode();
-            int i = -1;
-            for (Goroutine g : all) {
-                do {
-                    i++;
-                } while (c.goroutines().address(i) != g.address());
+            for (int i = 0; i < c.goroutines().size(); i++) {
+                if (c.goroutines().baseStatus(i) == Goroutine.G_DEAD) {
+                    continue;   // freed, kept for reuse: Go's traceback leaves them out too
+                }
+                Goroutine g = c.goroutines().decode(i);
                 boolean running = g.baseStatus() == Goroutine.G_RUNNING;
                 Integer tid = running ? c.threads().get(g.address()) : null;
                 long[] pcSp = {c.pcs()[i], c.sps()[i]};
@@ -309,9 +309,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
             long bias = LoadBias.of(elf, procfs.maps(pid), linkText);
             boolean go121 = v == null || v.major() > 1 || v.minor() >= 21;
-            GoroutineReader reader = new GoroutineReader((address, dst) -> {
-                throw new MemoryReader.MemoryReadException("no memory yet");
-            }, layout);
+            GoroutineReader reader = new GoroutineReader(layout);
             return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader);
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
@@ -321,18 +319,6 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throw new SnapshotException("process " + pid + "'s executable is not a Go binary attachproof can read: " + e.getMessage());
         } catch (IOException e) {
             throw new SnapshotException("cannot read process " + pid + "'s executable: " + e.getMessage());
-        }
-    }
-
-    /** Memory without ptrace (--no-stop): process_vm_readv. */
-    private record VmReader(Linux linux, int pid) implements MemoryReader {
-        @Override
-        public void read(long address, ByteBuffer dst) throws MemoryReadException {
-            CallResult<Long> res = linux.processVmReadv(pid, address, dst);
-            if (!(res instanceof CallResult.Ok<Long> ok) || ok.value() < dst.remaining()) {
-                throw new MemoryReadException(res instanceof CallResult.Failed<Long> f
-                        ? f.describe() : String.format("short read at 0x%x", address));
-            }
         }
     }
 }
