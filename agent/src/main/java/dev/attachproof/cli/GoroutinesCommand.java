@@ -82,7 +82,7 @@ final class GoroutinesCommand implements Callable<Integer> {
         }
         if (timing) {
             StringBuilder t = new StringBuilder("attachproof: timing (ms):");
-            s.phaseMicros().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+            s.phaseMicros().entrySet()
                     .forEach(e -> t.append(' ').append(e.getKey()).append(' ').append(String.format("%.1f", e.getValue() / 1000.0)));
             System.err.println(t.append(String.format(" output %.1f", (System.nanoTime() - f0) / 1e6)));
         }

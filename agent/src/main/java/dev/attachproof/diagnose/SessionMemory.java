@@ -2,6 +2,7 @@ package dev.attachproof.diagnose;
 
 import dev.attachproof.golang.MemoryReader;
 import dev.attachproof.linux.CallResult;
+import dev.attachproof.linux.Linux;
 import dev.attachproof.ptrace.PtraceSession;
 
 import java.nio.ByteBuffer;
@@ -36,14 +37,29 @@ public record SessionMemory(PtraceSession session) implements MemoryReader {
      */
     @Override
     public int readMany(long[] addresses, int[] lengths, ByteBuffer dst) {
-        boolean mayFallBack = session.onTracerThread();
+        return readMany(this, session::readScattered, session.onTracerThread(), addresses, lengths, dst);
+    }
+
+    /** One process_vm_readv of up to {@link Linux#IOV_MAX} ranges. */
+    @FunctionalInterface
+    interface Scatter {
+        CallResult<Long> read(long[] addresses, int[] lengths, ByteBuffer dst);
+    }
+
+    /**
+     * {@link MemoryReader#readMany} by {@code scatter}, {@link Linux#IOV_MAX} ranges a call; from a
+     * range the kernel stops at, one read by {@code single} when {@code mayFallBack} (else the
+     * count so far).
+     */
+    static int readMany(MemoryReader single, Scatter scatter, boolean mayFallBack,
+                        long[] addresses, int[] lengths, ByteBuffer dst) {
         int done = 0;
         int pos = dst.position();
         while (done < addresses.length) {
-            int n = Math.min(addresses.length - done, dev.attachproof.linux.Linux.IOV_MAX);
+            int n = Math.min(addresses.length - done, Linux.IOV_MAX);
             long[] a = java.util.Arrays.copyOfRange(addresses, done, done + n);
             int[] l = java.util.Arrays.copyOfRange(lengths, done, done + n);
-            CallResult<Long> r = session.readScattered(a, l, dst.slice(pos, dst.limit() - pos));
+            CallResult<Long> r = scatter.read(a, l, dst.slice(pos, dst.limit() - pos));
             long got = r instanceof CallResult.Ok<Long> ok ? ok.value() : 0;
             int whole = 0;
             for (long sum = 0; whole < n && sum + l[whole] <= got; whole++) {
@@ -56,9 +72,9 @@ public record SessionMemory(PtraceSession session) implements MemoryReader {
             }
             if (whole < n) {
                 // The range the kernel stopped at (or all of them, where process_vm_readv is
-                // refused): one read, with the session's fallbacks; a failure ends the batch.
+                // refused): one read, with the reader's fallbacks; a failure ends the batch.
                 try {
-                    read(addresses[done], dst.slice(pos, lengths[done]));
+                    single.read(addresses[done], dst.slice(pos, lengths[done]));
                 } catch (MemoryReadException e) {
                     return done;
                 }

@@ -14,4 +14,16 @@ public record VmMemory(Linux linux, int pid) implements MemoryReader {
     public void read(long address, ByteBuffer dst) throws MemoryReadException {
         SessionMemory.requireWhole(linux.processVmReadv(pid, address, dst), address, dst);
     }
+
+    /** Any thread may read: nothing here is tied to a tracer. */
+    @Override
+    public boolean parallel() {
+        return true;
+    }
+
+    /** process_vm_readv, {@link Linux#IOV_MAX} ranges a call. */
+    @Override
+    public int readMany(long[] addresses, int[] lengths, ByteBuffer dst) {
+        return SessionMemory.readMany(this, (a, l, d) -> linux.processVmReadv(pid, a, l, d), true, addresses, lengths, dst);
+    }
 }

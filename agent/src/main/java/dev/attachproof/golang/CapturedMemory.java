@@ -10,8 +10,10 @@ import java.util.List;
  * Ranges of target memory copied while it was stopped, read back after it runs again: the
  * snapshot copies goroutines and their stacks in a few batched reads, detaches, and unwinds from
  * the copies, so the target is stopped only for the copying. A read outside the copies fails.
- * Built for 100,000s of ranges read in a stopped window: primitive arrays, one sort, no object
- * per range. Lookups remember the last range found, so one reader per thread.
+ * Built for 100,000s of ranges read in a stopped window: primitive arrays, no object per range,
+ * and nothing done in the window that can wait (ranges copied as given are sorted for lookup on
+ * the first read, after the target runs again). Lookups remember the last range found, so one
+ * reader per thread.
  */
 public final class CapturedMemory implements MemoryReader {
     /** Ranges closer than this are read as one: the bytes between cost less than another range. */
@@ -20,37 +22,39 @@ public final class CapturedMemory implements MemoryReader {
     static final int MAX_MERGED = 4 << 20;
     static final int MAX_BATCH_BYTES = 4 << 20;
 
-    /** Sorted, non-overlapping: range i is bytes [starts[i], starts[i] + lengths[i]) at buffers[buffer[i]] offset[i]. */
-    private final long[] starts;
-    private final int[] lengths;
-    private final int[] buffer;
-    private final int[] offset;
+    /** Range i is bytes [starts[i], starts[i] + lengths[i]) at buffers[buffer[i]] offset[i]; sorted once {@link #indexed}. */
+    private long[] starts;
+    private int[] lengths;
+    private int[] buffer;
+    private int[] offset;
     private final ByteBuffer[] buffers;
+    private volatile boolean indexed;
 
-    private CapturedMemory(long[] starts, int[] lengths, int[] buffer, int[] offset, ByteBuffer[] buffers) {
+    private CapturedMemory(long[] starts, int[] lengths, int[] buffer, int[] offset, ByteBuffer[] buffers, boolean sorted) {
         this.starts = starts;
         this.lengths = lengths;
         this.buffer = buffer;
         this.offset = offset;
         this.buffers = buffers;
+        this.indexed = sorted;
     }
 
     /** Copies with ranges merged across gaps of up to 4 KB (goroutines sit side by side in their spans). */
     public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths) {
-        return copy(mem, addresses, lengths, MERGE_GAP);
+        return copy(mem, addresses, lengths, new CopyBuffers());
     }
 
     /**
-     * Copies ranges {@code addresses[i]}, {@code lengths[i]} from {@code mem}: sorted, ranges at
-     * most {@code gap} bytes apart merged, read 1,024 at a time (process_vm_readv's IOV_MAX). A
-     * merged range that cannot be read whole is read again as its parts; a part that cannot be
-     * read is left out (reading it later fails). Stacks want a small gap: between the used parts
-     * of two stacks lie their unused parts, which would cost memory for nothing.
+     * Copies ranges {@code addresses[i]}, {@code lengths[i]} from {@code mem} into memory from
+     * {@code buffers}: sorted, ranges at most 4 KB apart merged (goroutines sit side by side in
+     * their spans), read 1,024 at a time (process_vm_readv's IOV_MAX). A merged range that cannot
+     * be read whole is read again as its parts; a part that cannot be read is left out (reading
+     * it later fails).
      */
-    public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths, int gap) {
-        int n = addresses.length;
+    public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers) {
         int[] order = sortedOrder(addresses);
-        // Merge: mStart/mEnd per merged range, and which sorted parts [mFirst, mLast) it holds.
+        int n = addresses.length;
+        // Merge: start/end per merged range, and which sorted parts [first, last) it holds.
         long[] mStart = new long[n];
         long[] mEnd = new long[n];
         int[] mFirst = new int[n];
@@ -59,7 +63,7 @@ public final class CapturedMemory implements MemoryReader {
         for (int k = 0; k < n; k++) {
             long start = addresses[order[k]];
             long end = start + lengths[order[k]];
-            if (m > 0 && start - mEnd[m - 1] <= gap && Math.max(end, mEnd[m - 1]) - mStart[m - 1] <= MAX_MERGED) {
+            if (m > 0 && start - mEnd[m - 1] <= MERGE_GAP && Math.max(end, mEnd[m - 1]) - mStart[m - 1] <= MAX_MERGED) {
                 mEnd[m - 1] = Math.max(mEnd[m - 1], end);
                 mLast[m - 1] = k + 1;
             } else {
@@ -70,65 +74,135 @@ public final class CapturedMemory implements MemoryReader {
                 m++;
             }
         }
-        // Batches of up to 1,024 merged ranges and 16 MB, each read into a buffer of its own.
-        List<int[]> batches = new ArrayList<>();   // {first merged range, count}
-        for (int i = 0; i < m; ) {
-            int count = 0;
-            long bytes = 0;
-            while (i + count < m && count < 1024 && (count == 0 || bytes + (mEnd[i + count] - mStart[i + count]) <= MAX_BATCH_BYTES)) {
-                bytes += mEnd[i + count] - mStart[i + count];
-                count++;
-            }
-            batches.add(new int[] {i, count});
-            i += count;
+        int[] mLength = new int[m];
+        for (int i = 0; i < m; i++) {
+            mLength[i] = (int) (mEnd[i] - mStart[i]);
         }
-        ByteBuffer[] bufs = new ByteBuffer[batches.size()];
-        int[] read = new int[batches.size()];
-        Runnable[] work = new Runnable[batches.size()];
-        for (int bi = 0; bi < batches.size(); bi++) {
-            int first = batches.get(bi)[0];
-            int count = batches.get(bi)[1];
-            int at = bi;
-            work[bi] = () -> {
-                long[] a = Arrays.copyOfRange(mStart, first, first + count);
-                int[] l = new int[count];
-                long bytes = 0;
-                for (int c = 0; c < count; c++) {
-                    l[c] = (int) (mEnd[first + c] - mStart[first + c]);
-                    bytes += l[c];
-                }
-                bufs[at] = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-                read[at] = mem.readMany(a, l, bufs[at]);
-            };
-        }
-        runAll(work, mem.parallel());
-        Builder out = new Builder(m);
-        for (int bi = 0; bi < batches.size(); bi++) {
-            int first = batches.get(bi)[0];
-            int count = batches.get(bi)[1];
-            int b = out.addBuffer(bufs[bi]);
-            int pos = 0;
-            int done = read[bi];
-            for (int c = 0; c < done; c++) {
-                int len = (int) (mEnd[first + c] - mStart[first + c]);
-                out.add(mStart[first + c], len, b, pos);
-                pos += len;
-            }
-            // From the merged range the read stopped at: each part alone, from this thread.
-            for (int c = done; c < count; c++) {
-                for (int k = mFirst[first + c]; k < mLast[first + c]; k++) {
-                    int p = order[k];
-                    ByteBuffer part = ByteBuffer.allocateDirect(lengths[p]).order(ByteOrder.LITTLE_ENDIAN);
-                    if (mem.readMany(new long[] {addresses[p]}, new int[] {lengths[p]}, part) == 1) {
-                        out.add(addresses[p], lengths[p], out.addBuffer(part), 0);
-                    }
+        Copies c = Copies.read(mem, Arrays.copyOf(mStart, m), mLength, buffers);
+        // A merged range that failed: each of its parts alone, from this thread.
+        for (int i = 0; i < m; i++) {
+            if (c.buffer[i] < 0) {
+                for (int k = mFirst[i]; k < mLast[i]; k++) {
+                    c.readAlone(mem, addresses[order[k]], lengths[order[k]], buffers);
                 }
             }
         }
-        return out.build();
+        return c.captured(true);
     }
 
-    /** Runs the batches: on this thread, or split with one helper thread when the reader allows and there is enough. */
+    /**
+     * Copies the ranges as given, neither sorted nor merged, into memory from {@code buffers}: for
+     * stacks, whose used parts lie apart (between two lies the unused part of the next), and
+     * which are many. The sort for lookups waits for the first read. A range that cannot be read
+     * is left out.
+     */
+    public static CapturedMemory copyAsGiven(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers) {
+        Copies c = Copies.read(mem, addresses, lengths, buffers);
+        for (int i = 0; i < addresses.length; i++) {
+            if (c.buffer[i] < 0) {
+                c.readAlone(mem, addresses[i], lengths[i], buffers);
+            }
+        }
+        return c.captured(false);
+    }
+
+    /**
+     * Ranges read in batches of up to 1,024 and 4 MB, each batch into a buffer of its own, on two
+     * threads when the reader allows: per range, its buffer and offset (buffer -1: not read).
+     * Ranges read alone after a failure are appended.
+     */
+    private static final class Copies {
+        long[] starts;
+        int[] lengths;
+        int[] buffer;
+        int[] offset;
+        int size;
+        final List<ByteBuffer> buffers;
+
+        private Copies(long[] starts, int[] lengths, int[] buffer, int[] offset, List<ByteBuffer> buffers) {
+            this.starts = starts;
+            this.lengths = lengths;
+            this.buffer = buffer;
+            this.offset = offset;
+            this.size = starts.length;
+            this.buffers = buffers;
+        }
+
+        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool) {
+            int n = starts.length;
+            List<int[]> batches = new ArrayList<>();   // {first range, count}
+            for (int i = 0; i < n; ) {
+                int count = 0;
+                long bytes = 0;
+                while (i + count < n && count < 1024 && (count == 0 || bytes + lengths[i + count] <= MAX_BATCH_BYTES)) {
+                    bytes += lengths[i + count];
+                    count++;
+                }
+                batches.add(new int[] {i, count});
+                i += count;
+            }
+            int[] buffer = new int[n];
+            int[] offset = new int[n];
+            ByteBuffer[] bufs = new ByteBuffer[batches.size()];
+            Runnable[] work = new Runnable[batches.size()];
+            for (int bi = 0; bi < batches.size(); bi++) {
+                int first = batches.get(bi)[0];
+                int count = batches.get(bi)[1];
+                int at = bi;
+                work[bi] = () -> {
+                    long[] a = Arrays.copyOfRange(starts, first, first + count);
+                    int[] l = Arrays.copyOfRange(lengths, first, first + count);
+                    long bytes = 0;
+                    for (int len : l) {
+                        bytes += len;
+                    }
+                    bufs[at] = pool.take((int) bytes);
+                    int done = mem.readMany(a, l, bufs[at]);
+                    int pos = 0;
+                    for (int c = 0; c < count; c++) {
+                        buffer[first + c] = c < done ? at : -1;
+                        offset[first + c] = pos;
+                        pos += l[c];
+                    }
+                };
+            }
+            runAll(work, mem.parallel());
+            return new Copies(starts.clone(), lengths.clone(), buffer, offset, new ArrayList<>(Arrays.asList(bufs)));
+        }
+
+        /** One range, read by itself; left out when it cannot be read. */
+        void readAlone(MemoryReader mem, long start, int length, CopyBuffers pool) {
+            ByteBuffer part = pool.take(length);
+            if (mem.readMany(new long[] {start}, new int[] {length}, part) != 1) {
+                return;
+            }
+            if (size == starts.length) {
+                int grown = Math.max(size * 2, 4);
+                starts = Arrays.copyOf(starts, grown);
+                lengths = Arrays.copyOf(lengths, grown);
+                buffer = Arrays.copyOf(buffer, grown);
+                offset = Arrays.copyOf(offset, grown);
+            }
+            buffers.add(part);
+            starts[size] = start;
+            lengths[size] = length;
+            buffer[size] = buffers.size() - 1;
+            offset[size] = 0;
+            size++;
+        }
+
+        /** The ranges read, as captured memory; sorted now only when they were read in order and none alone. */
+        CapturedMemory captured(boolean sortedAsRead) {
+            boolean sorted = sortedAsRead && size == starts.length;
+            for (int i = 0; i < size && sorted; i++) {
+                sorted = buffer[i] >= 0;
+            }
+            return new CapturedMemory(Arrays.copyOf(starts, size), Arrays.copyOf(lengths, size), Arrays.copyOf(buffer, size),
+                    Arrays.copyOf(offset, size), buffers.toArray(ByteBuffer[]::new), sorted);
+        }
+    }
+
+    /** Runs the batches: on this thread, or shared with one helper thread when the reader allows and there is enough. */
     private static void runAll(Runnable[] work, boolean parallel) {
         if (!parallel || work.length < 8) {
             for (Runnable r : work) {
@@ -136,14 +210,14 @@ public final class CapturedMemory implements MemoryReader {
             }
             return;
         }
-        Thread helper = Thread.ofPlatform().name("attachproof-copy").start(() -> {
-            for (int i = 1; i < work.length; i += 2) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable drain = () -> {
+            for (int i; (i = next.getAndIncrement()) < work.length; ) {
                 work[i].run();
             }
-        });
-        for (int i = 0; i < work.length; i += 2) {
-            work[i].run();
-        }
+        };
+        Thread helper = Thread.ofPlatform().name("attachproof-copy").start(drain);
+        drain.run();
         try {
             helper.join();
         } catch (InterruptedException e) {
@@ -188,63 +262,42 @@ public final class CapturedMemory implements MemoryReader {
         return order;
     }
 
-    /** Collects ranges in address order (parts read again after a failure may come late: sorted at the end). */
-    private static final class Builder {
-        long[] starts;
-        int[] lengths;
-        int[] buffer;
-        int[] offset;
-        int size;
-        final List<ByteBuffer> buffers = new ArrayList<>();
-
-        Builder(int capacity) {
-            starts = new long[Math.max(capacity, 1)];
-            lengths = new int[starts.length];
-            buffer = new int[starts.length];
-            offset = new int[starts.length];
+    /**
+     * Sorts the ranges by address, leaving out those not read (buffer -1), on the first lookup:
+     * after the target runs again.
+     */
+    private void index() {
+        if (indexed) {
+            return;
         }
-
-        int addBuffer(ByteBuffer b) {
-            buffers.add(b);
-            return buffers.size() - 1;
-        }
-
-        void add(long start, int length, int buf, int off) {
-            if (size == starts.length) {
-                starts = Arrays.copyOf(starts, size * 2);
-                lengths = Arrays.copyOf(lengths, size * 2);
-                buffer = Arrays.copyOf(buffer, size * 2);
-                offset = Arrays.copyOf(offset, size * 2);
+        synchronized (this) {
+            if (indexed) {
+                return;
             }
-            starts[size] = start;
-            lengths[size] = length;
-            buffer[size] = buf;
-            offset[size] = off;
-            size++;
-        }
-
-        CapturedMemory build() {
-            boolean sorted = true;
-            for (int i = 1; i < size && sorted; i++) {
-                sorted = Long.compareUnsigned(starts[i - 1], starts[i]) <= 0;
+            int[] order = sortedOrder(starts);
+            int kept = 0;
+            for (int i : order) {
+                kept += buffer[i] >= 0 ? 1 : 0;
             }
-            if (sorted) {
-                return new CapturedMemory(Arrays.copyOf(starts, size), Arrays.copyOf(lengths, size),
-                        Arrays.copyOf(buffer, size), Arrays.copyOf(offset, size), buffers.toArray(ByteBuffer[]::new));
+            long[] ss = new long[kept];
+            int[] ll = new int[kept];
+            int[] bb = new int[kept];
+            int[] oo = new int[kept];
+            int k = 0;
+            for (int i : order) {
+                if (buffer[i] >= 0) {
+                    ss[k] = starts[i];
+                    ll[k] = lengths[i];
+                    bb[k] = buffer[i];
+                    oo[k] = offset[i];
+                    k++;
+                }
             }
-            long[] s = Arrays.copyOf(starts, size);
-            int[] order = sortedOrder(s);
-            long[] ss = new long[size];
-            int[] ll = new int[size];
-            int[] bb = new int[size];
-            int[] oo = new int[size];
-            for (int i = 0; i < size; i++) {
-                ss[i] = starts[order[i]];
-                ll[i] = lengths[order[i]];
-                bb[i] = buffer[order[i]];
-                oo[i] = offset[order[i]];
-            }
-            return new CapturedMemory(ss, ll, bb, oo, buffers.toArray(ByteBuffer[]::new));
+            starts = ss;
+            lengths = ll;
+            buffer = bb;
+            offset = oo;
+            indexed = true;
         }
     }
 
@@ -261,6 +314,22 @@ public final class CapturedMemory implements MemoryReader {
             }
         }
         return null;
+    }
+
+    /** The range holding {@code length} bytes at {@code address}, -1 when they were not copied. */
+    public int find(long address, int length) {
+        int i = floor(address);
+        return i >= 0 && address - starts[i] + length <= lengths[i] ? i : -1;
+    }
+
+    /** The buffer range {@code range} (from {@link #find}) lies in, little-endian; read it with absolute gets. */
+    public ByteBuffer rangeBuffer(int range) {
+        return buffers[buffer[range]];
+    }
+
+    /** Where {@code address}, within range {@code range}, lies in {@link #rangeBuffer}. */
+    public int rangeOffset(int range, long address) {
+        return offset[range] + (int) (address - starts[range]);
     }
 
     /** Whether {@code length} bytes at {@code address} were copied. */
@@ -298,6 +367,7 @@ public final class CapturedMemory implements MemoryReader {
     private int last;
 
     private int floor(long address) {
+        index();
         int l = last;
         if (l < starts.length && Long.compareUnsigned(starts[l], address) <= 0
                 && (l + 1 == starts.length || Long.compareUnsigned(address, starts[l + 1]) < 0)) {

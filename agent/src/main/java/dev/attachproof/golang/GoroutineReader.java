@@ -118,48 +118,56 @@ public final class GoroutineReader {
     }
 
     /**
-     * Copies every g of {@code list} without decoding it: what a stopped window needs. {@link
+     * Copies every g of {@code list} into memory from {@code buffers}, without decoding it: what a
+     * stopped window needs. {@link
      * Copied#startSp} and the other accessors read single fields; {@link Copied#decode} makes the
      * records, after the target runs again.
      */
-    public Copied copyAll(MemoryReader mem, AllGs list) throws MemoryReader.MemoryReadException {
-        long n = list.length();
-        long[] pointers = new long[(int) n];
-        int live = 0;
-        for (long done = 0; done < n; ) {
-            int chunk = (int) Math.min(n - done, POINTER_CHUNK / 8);
-            ByteBuffer b = ByteBuffer.allocate(chunk * 8).order(ByteOrder.LITTLE_ENDIAN);
-            mem.read(list.array() + done * 8, b);
-            for (int i = 0; i < chunk; i++) {
-                long p = b.getLong(i * 8);
-                if (p != 0) {
-                    pointers[live++] = p;
-                }
-            }
+    public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers) throws MemoryReader.MemoryReadException {
+        int n = (int) list.length();
+        long[] pointers = new long[n];
+        ByteBuffer b = buffers.take(Math.min(n, POINTER_CHUNK / 8) * 8);
+        for (int done = 0; done < n; ) {
+            int chunk = Math.min(n - done, POINTER_CHUNK / 8);
+            mem.read(list.array() + done * 8L, b.clear().limit(chunk * 8));
+            b.asLongBuffer().get(pointers, done, chunk);
             done += chunk;
+        }
+        int live = 0;
+        for (long p : pointers) {
+            if (p != 0) {
+                pointers[live++] = p;
+            }
         }
         long[] addrs = java.util.Arrays.copyOf(pointers, live);
         int size = (int) g.size();
         int[] lengths = new int[live];
         java.util.Arrays.fill(lengths, size);
-        CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths);
-        for (long p : addrs) {
-            if (!copies.holds(p, size)) {
+        CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths, buffers);
+        ByteBuffer[] in = new ByteBuffer[live];
+        int[] at = new int[live];
+        for (int i = 0; i < live; i++) {
+            int r = copies.find(addrs[i], size);
+            if (r < 0) {
                 throw new MemoryReader.MemoryReadException(String.format(
-                        "goroutine at 0x%x (from runtime.allgs) is unreadable", p));
+                        "goroutine at 0x%x (from runtime.allgs) is unreadable", addrs[i]));
             }
+            in[i] = copies.rangeBuffer(r);
+            at[i] = copies.rangeOffset(r, addrs[i]);
         }
-        return new Copied(addrs, copies);
+        return new Copied(addrs, in, at);
     }
 
-    /** The g structs as copied, in allgs order; fields are read in place. */
+    /** The g structs as copied, in allgs order; fields are read in place: g i at {@code in[i]}, offset {@code at[i]}. */
     public final class Copied {
         private final long[] addresses;
-        private final CapturedMemory copies;
+        private final ByteBuffer[] in;
+        private final int[] at;
 
-        Copied(long[] addresses, CapturedMemory copies) {
+        Copied(long[] addresses, ByteBuffer[] in, int[] at) {
             this.addresses = addresses;
-            this.copies = copies;
+            this.in = in;
+            this.at = at;
         }
 
         public int size() {
@@ -171,7 +179,7 @@ public final class GoroutineReader {
         }
 
         private long read(int i, Field f) {
-            return f.offset < 0 ? 0 : copies.unsigned(addresses[i] + f.offset, (int) f.size);
+            return f.read(in[i], at[i]);
         }
 
         public int baseStatus(int i) {
@@ -208,7 +216,7 @@ public final class GoroutineReader {
 
         /** Goroutine i as a record (after the target runs again: it allocates). */
         public Goroutine decode(int i) {
-            return GoroutineReader.this.decode(addresses[i], copies.view(addresses[i], (int) g.size()), 0);
+            return GoroutineReader.this.decode(addresses[i], in[i], at[i]);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.golang.CapturedMemory;
+import dev.attachproof.golang.CopyBuffers;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineList;
 import dev.attachproof.golang.GoroutineReader;
@@ -87,7 +88,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             long t = System.nanoTime();
             List<Entry> entries;
             try {
-                Captured c = capture(bin, mem, null, phases);
+                Captured c = capture(bin, mem, null, new CopyBuffers(), true, phases);
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false);
                 phases.put("unwind", (System.nanoTime() - u0) / 1000);
@@ -97,10 +98,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
                     bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
                     + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"),
-                    Map.copyOf(phases));
+                    java.util.Collections.unmodifiableMap(phases));
         }
         try {
-            return tracer.call(() -> takeStopped(pid, bin, tracer, phases));
+            return tracer.call(() -> takeStopped(pid, bin, tracer, linux, phases));
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof SnapshotException se) {
                 throw se;
@@ -109,9 +110,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
     }
 
-    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, Map<String, Long> phases)
+    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, Linux linux, Map<String, Long> phases)
             throws SnapshotException {
         preload();
+        CopyBuffers buffers = rehearse(bin, new VmMemory(linux, pid), phases);
         AttachResult r = tracer.attach(pid, StopMode.ALL_THREADS, STOP_TIMEOUT);
         if (r instanceof AttachResult.Denied d) {
             throw new SnapshotException("cannot attach to " + pid + ": " + d.failure().describe()
@@ -130,7 +132,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         List<String> notes = new ArrayList<>();
         try {
             t = System.nanoTime();
-            captured = capture(bin, new SessionMemory(session), session, phases);
+            captured = capture(bin, new SessionMemory(session), session, buffers, true, phases);
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
         } finally {
@@ -141,24 +143,49 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         phases.put("unwind", (System.nanoTime() - u0) / 1000);
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
-                bin.layoutSource(), bin.list().method(), t, entries, notes, Map.copyOf(phases));
+                bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases));
     }
 
     /** The most of one goroutine's stack copied: Go's stacks grow to 1 GB, tracebacks stop long before. */
     private static final int MAX_STACK_COPY = 1 << 20;
-    /** Stacks are merged only when nearly touching: between two used parts lies an unused one. */
-    private static final int STACK_MERGE_GAP = 64;
 
-    /** What is read while the target is stopped: the goroutines, their threads and registers, their stacks. */
+    /**
+     * What is read while the target is stopped: the goroutines, their threads and registers, their
+     * stacks (in a rehearsal, not copied: only counted, {@code stackBytes}).
+     */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
-                            MemoryReader stacks, Map<Long, Map<String, String>> labels) {}
+                            MemoryReader stacks, Map<Long, Map<String, String>> labels, long stackBytes) {}
+
+    /**
+     * The copy, rehearsed while the target runs (process_vm_readv, no ptrace): it sizes the
+     * memory the copies will take and touches it, and runs the copying code once, so that inside
+     * the stopped window there is no allocation to fault in and no code still interpreted. The
+     * stacks are only counted. A rehearsal that cannot read (process_vm_readv refused, the
+     * target changed under it) leaves an empty pool: the stopped copy then allocates as it goes.
+     */
+    private static CopyBuffers rehearse(Binary bin, MemoryReader mem, Map<String, Long> phases) {
+        long t0 = System.nanoTime();
+        CopyBuffers buffers = new CopyBuffers();
+        try {
+            Captured dry = capture(bin, mem, null, buffers, false, new HashMap<>());
+            // Room for goroutines made and stacks grown between the rehearsal and the stop.
+            long need = buffers.taken() + dry.stackBytes();
+            buffers.reserve(need + need / 8 + (1 << 20));
+        } catch (MemoryReader.MemoryReadException | SnapshotException | RuntimeException e) {
+            // nothing rehearsed: the stopped copy allocates as it goes
+        }
+        buffers.reuse();
+        phases.put("rehearsal", (System.nanoTime() - t0) / 1000);
+        return buffers;
+    }
 
     /**
      * Reads while the target is stopped (or, with --no-stop, while it runs): the goroutine list,
      * every g in batches, the registers of threads running goroutines, and every goroutine's
      * stack from its SP to the top, in batches. Nothing is unwound here.
      */
-    private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session, Map<String, Long> phases)
+    private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session, CopyBuffers buffers,
+                                    boolean copyStacks, Map<String, Long> phases)
             throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader();
         GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
@@ -167,7 +194,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
         }
         long tA = System.nanoTime();
-        GoroutineReader.Copied gs = reader.copyAll(mem, all);
+        GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers);
         long tB = System.nanoTime();
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
@@ -218,42 +245,89 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         long tC = System.nanoTime();
-        MemoryReader stacks = CapturedMemory.copy(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
-                java.util.Arrays.copyOf(rangeLengths, ranges), STACK_MERGE_GAP);
+        if (!copyStacks) {
+            long bytes = 0;
+            for (int i = 0; i < ranges; i++) {
+                bytes += rangeLengths[i];
+            }
+            return new Captured(gs, threads, pcs, sps, null, labels, bytes);
+        }
+        MemoryReader stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
+                java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
         long tD = System.nanoTime();
         phases.put("goroutines", (tC - tA) / 1000);
         phases.put("stacks", (tD - tC) / 1000);
-        return new Captured(gs, threads, pcs, sps, stacks, labels);
+        return new Captured(gs, threads, pcs, sps, stacks, labels, -1);
     }
 
-    /** Unwinds every captured goroutine, after the target runs again. */
+    /**
+     * Unwinds every captured goroutine, after the target runs again: the second half on a second
+     * thread with readers of its own (a pclntab reader and a traceback keep caches), when there
+     * are enough goroutines to pay for it.
+     */
     private static List<Entry> unwind(Binary bin, Captured c, boolean stopped) throws SnapshotException {
-        Traceback tb = new Traceback(c.stacks(), bin.tab(), bin.bias());
+        int n = c.goroutines().size();
         try {
-            List<Entry> out = new ArrayList<>(c.goroutines().size());
-            for (int i = 0; i < c.goroutines().size(); i++) {
-                if (c.goroutines().baseStatus(i) == Goroutine.G_DEAD) {
-                    continue;   // freed, kept for reuse: Go's traceback leaves them out too
+            if (n < PARALLEL_UNWIND) {
+                return unwind(bin, c, stopped, new Traceback(c.stacks(), bin.tab(), bin.bias()), 0, n);
+            }
+            Traceback second = new Traceback(c.stacks(), Pclntab.of(bin.elf()), bin.bias());
+            int half = n / 2;
+            java.util.concurrent.CompletableFuture<List<Entry>> tail = new java.util.concurrent.CompletableFuture<>();
+            Thread helper = Thread.ofPlatform().name("attachproof-unwind").start(() -> {
+                try {
+                    tail.complete(unwind(bin, c, stopped, second, half, n));
+                } catch (Throwable t) {
+                    tail.completeExceptionally(t);
                 }
-                Goroutine g = c.goroutines().decode(i);
-                boolean running = g.baseStatus() == Goroutine.G_RUNNING;
-                Integer tid = running ? c.threads().get(g.address()) : null;
-                long[] pcSp = {c.pcs()[i], c.sps()[i]};
-                Traceback.Stack stack;
-                if (g.baseStatus() == Goroutine.G_RUNNING && !stopped) {
-                    stack = new Traceback.Stack(List.of(), 0, "goroutine running on other thread; stack unavailable");
-                } else if (g.baseStatus() == Goroutine.G_RUNNING && pcSp[0] != g.schedPc()) {
-                    stack = tb.unwindTrap(pcSp[0], pcSp[1], bin.go121());
-                } else {
-                    stack = tb.unwind(pcSp[0], pcSp[1], bin.go121());
+            });
+            List<Entry> out = unwind(bin, c, stopped, new Traceback(c.stacks(), bin.tab(), bin.bias()), 0, half);
+            try {
+                helper.join();
+                out.addAll(tail.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof ElfFormatException ee) {
+                    throw ee;
                 }
-                out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
-                        g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SnapshotException("interrupted while unwinding");
             }
             return out;
         } catch (ElfFormatException e) {
             throw new SnapshotException("the binary's tables are damaged: " + e.getMessage());
         }
+    }
+
+    /** Fewer goroutines than this are unwound on one thread. */
+    private static final int PARALLEL_UNWIND = 5_000;
+
+    /** Goroutines {@code from} to {@code to} (in allgs order), dead ones left out. */
+    private static List<Entry> unwind(Binary bin, Captured c, boolean stopped, Traceback tb, int from, int to)
+            throws ElfFormatException {
+        List<Entry> out = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            if (c.goroutines().baseStatus(i) == Goroutine.G_DEAD) {
+                continue;   // freed, kept for reuse: Go's traceback leaves them out too
+            }
+            Goroutine g = c.goroutines().decode(i);
+            boolean running = g.baseStatus() == Goroutine.G_RUNNING;
+            Integer tid = running ? c.threads().get(g.address()) : null;
+            long pc = c.pcs()[i];
+            long sp = c.sps()[i];
+            Traceback.Stack stack;
+            if (running && !stopped) {
+                stack = new Traceback.Stack(List.of(), 0, "goroutine running on other thread; stack unavailable");
+            } else if (running && pc != g.schedPc()) {
+                stack = tb.unwindTrap(pc, sp, bin.go121());
+            } else {
+                stack = tb.unwind(pc, sp, bin.go121());
+            }
+            out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
+                    g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
+        }
+        return out;
     }
 
     /**
@@ -271,7 +345,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         // The sorts and copies on a few dummy ranges: their code paths linked before the stop.
-        CapturedMemory.copy((address, dst) -> { }, new long[] {0x1000, 0x3000, 0x2000}, new int[] {8, 8, 8});
+        long[] dummy = {0x1000, 0x3000, 0x2000};
+        CapturedMemory.copy((address, dst) -> { }, dummy, new int[] {8, 8, 8}).holds(0x1000, 8);
+        CapturedMemory.copyAsGiven((address, dst) -> { }, dummy, new int[] {8, 8, 8}, new CopyBuffers()).holds(0x1000, 8);
     }
 
     /** The thread running a goroutine, from its m: m.procid. */

@@ -46,7 +46,6 @@ class GoroutinesTest {
             t.assertRunningUntraced();
             assertEquals(stripped ? "code of runtime.allgadd" : "symbols", s.listMethod());
             assertEquals(stripped ? "table" : "dwarf", s.layoutSource().split(" ")[0]);
-            Map<String, String> ours = blocks(GoroutinesText.write(s, false));
             // The spinning goroutine runs on its thread: its stack comes from that thread's registers.
             var spinner = s.goroutines().stream().filter(e -> !e.stack().frames().isEmpty()
                     && e.stack().frames().getFirst().function().equals("main.spin")).findFirst();
@@ -60,29 +59,7 @@ class GoroutinesTest {
             assertEquals(Map.of("shard", "3", "worker", "w1"), labelled.getFirst().labels());
             assertTrue(s.goroutines().stream().filter(e -> e != labelled.getFirst()).allMatch(e -> e.labels().isEmpty()));
 
-            new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
-            StringBuilder dump = new StringBuilder();
-            for (String line = t.nextLine(30); !"STACKS END".equals(line); line = t.nextLine(30)) {
-                assertTrue(line != null, "the fixture printed no dump");
-                if (!line.equals("STACKS BEGIN")) {
-                    dump.append(line).append('\n');
-                }
-            }
-            Map<String, String> theirs = blocks(dump.toString());
-
-            assertEquals(theirs.keySet(), ours.keySet(), "the same goroutines");
-            int compared = 0;
-            for (String id : theirs.keySet()) {
-                String go = theirs.get(id);
-                String mine = ours.get(id);
-                if (go.contains(" [running]:") || go.contains(" [runnable]:") || mine.contains(" [running]:")
-                        || go.contains("os/signal.")) {
-                    continue;   // the dumper, the spinner, and os/signal's loop (our SIGUSR2 wakes it)
-                }
-                assertEquals(go, mine, "goroutine " + id);
-                compared++;
-            }
-            assertTrue(compared >= 13, "compared " + compared + " goroutines");
+            assertTrue(sameAsGosOwnDump(t, s) >= 13);
             assertTrue(s.goroutines().stream().anyMatch(e -> e.stack().elided() > 0), "the 120-deep recursion is cut as Go cuts it");
         }
     }
@@ -218,6 +195,57 @@ class GoroutinesTest {
      * the kernel wakes the reader of a pipe before the writer's write returns, so the first
      * snapshot can catch main still inside fmt.Printf (a state Go's later dump cannot show).
      */
+    /**
+     * A crowd of 20,000 more goroutines: the copies run in many batches on two threads, the
+     * stacks are copied unsorted, the unwinding is split between two threads. Every goroutine
+     * still reads as Go prints it.
+     */
+    @Test
+    void aCrowdOf20000ReadsAsGosOwnDump() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", GoFixture.DEBIAN_GO_1_19, false), "-crowd", "20000")) {
+            GoroutineSnapshot s = settled(t.pid());
+            t.assertRunningUntraced();
+            assertTrue(s.goroutines().size() > 20_000);
+            assertTrue(sameAsGosOwnDump(t, s) > 20_000);
+        }
+    }
+
+    /**
+     * Has the fixture print its own dump (SIGUSR2) and compares it with snapshot {@code s},
+     * goroutine by goroutine; returns how many were compared. Only the goroutines that change by
+     * nature are left out: the dumper, the spinner, and os/signal's loop (our SIGUSR2 wakes it).
+     */
+    private static int sameAsGosOwnDump(FixtureProcess t, GoroutineSnapshot s) throws Exception {
+        Map<String, String> ours = blocks(GoroutinesText.write(s, false));
+        new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
+        StringBuilder dump = new StringBuilder();
+        for (String line = t.nextLine(30); !"STACKS END".equals(line); line = t.nextLine(30)) {
+            assertTrue(line != null, "the fixture printed no dump");
+            if (!line.equals("STACKS BEGIN")) {
+                dump.append(line).append('\n');
+            }
+        }
+        Map<String, String> theirs = blocks(dump.toString());
+        var onlyGo = new java.util.TreeSet<>(theirs.keySet());
+        onlyGo.removeAll(ours.keySet());
+        var onlyOurs = new java.util.TreeSet<>(ours.keySet());
+        onlyOurs.removeAll(theirs.keySet());
+        assertTrue(onlyGo.isEmpty() && onlyOurs.isEmpty(), "the same goroutines: only in Go's dump " + onlyGo
+                + ", only in ours " + onlyOurs + onlyOurs.stream().map(ours::get).toList());
+        int compared = 0;
+        for (String id : theirs.keySet()) {
+            String go = theirs.get(id);
+            String mine = ours.get(id);
+            if (go.contains(" [running]:") || go.contains(" [runnable]:") || mine.contains(" [running]:")
+                    || go.contains("os/signal.")) {
+                continue;
+            }
+            assertEquals(go, mine, "goroutine " + id);
+            compared++;
+        }
+        return compared;
+    }
+
     private static GoroutineSnapshot settled(int pid) throws Exception {
         for (int attempt = 0; ; attempt++) {
             GoroutineSnapshot s = GoroutineSnapshot.take(pid, false, Tracer.shared(), ProcFs.live(), Linux.system());
