@@ -4,6 +4,8 @@ import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.Traceback;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 
+import java.util.Map;
+
 /**
  * {@code goroutines --format text}: the shape of Go's own traceback (runtime/traceback.go
  * goroutineheader, traceback2, printcreatedby), so people and tools that read Go tracebacks read
@@ -51,7 +53,7 @@ public final class GoroutinesText {
                 b.append('\n');
             }
             first = false;
-            header(b, e.g(), s.takenNanos());
+            header(b, e.g(), s.takenNanos(), s.labelsShown() ? e.labels() : Map.of());
             out.write(utf8(b.toString()));
             Traceback.Stack st = e.stack();
             for (int i = 0; i < st.frames().size(); i++) {
@@ -103,8 +105,12 @@ public final class GoroutinesText {
         return b.append('\n').toString();
     }
 
-    /** goroutineheader: status (the wait reason when waiting), minutes waiting, locked to thread. */
-    static void header(StringBuilder b, Goroutine g, long nowNanos) {
+    /**
+     * goroutineheader: status (the wait reason when waiting), minutes waiting, locked to thread,
+     * and {@code labels} when there are any (Go 1.26's GODEBUG tracebacklabels=1), sorted by key
+     * as pprof keeps them, quoted as the runtime quotes (print.go, printquoted).
+     */
+    static void header(StringBuilder b, Goroutine g, long nowNanos, Map<String, String> labels) {
         b.append("goroutine ").append(g.id()).append(" [").append(status(g));
         if ((g.status() & Goroutine.SCAN_BIT) != 0) {
             b.append(" (scan)");
@@ -116,7 +122,44 @@ public final class GoroutinesText {
         if (g.lockedM() != 0) {
             b.append(", locked to thread");
         }
+        if (!labels.isEmpty()) {
+            b.append(" labels:{");
+            String sep = "";
+            for (Map.Entry<String, String> l : new java.util.TreeMap<>(labels).entrySet()) {
+                b.append(sep);
+                quoted(b, l.getKey());
+                b.append(": ");
+                quoted(b, l.getValue());
+                sep = ", ";
+            }
+            b.append('}');
+        }
         b.append("]:\n");
+    }
+
+    /** The runtime's printquoted: printable ASCII as is; newline, CR, tab, backslash and quote escaped; others as x, u or U escapes of 2, 4 or 8 hex digits. */
+    static void quoted(StringBuilder b, String s) {
+        b.append('"');
+        s.codePoints().forEach(r -> {
+            switch (r) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\\', '"' -> b.append('\\').appendCodePoint(r);
+                default -> {
+                    if (r >= ' ' && r <= '~') {
+                        b.appendCodePoint(r);
+                    } else if (r < 127) {
+                        b.append("\\x").append(String.format("%02x", r));
+                    } else if (r < 0x1_0000) {
+                        b.append("\\u").append(String.format("%04x", r));
+                    } else {
+                        b.append("\\U").append(String.format("%08x", r));
+                    }
+                }
+            }
+        });
+        b.append('"');
     }
 
     /** The words Go prints in the brackets: the wait reason of a waiting goroutine, else its status. */

@@ -9,6 +9,7 @@ import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.golang.CapturedMemory;
 import dev.attachproof.golang.CopyBuffers;
+import dev.attachproof.golang.GoDebug;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineList;
 import dev.attachproof.golang.GoroutineReader;
@@ -49,12 +50,14 @@ import java.util.Optional;
  * @param layoutSource  "dwarf" or "table go1.22-amd64"
  * @param listMethod    how runtime.allgs was found: "symbols", "dwarf", "code of runtime.allgadd"
  * @param takenNanos    System.nanoTime() (CLOCK_MONOTONIC, the clock of the target's nanotime) at the read
- * @param phaseMicros   where the time went: "binary", "goroutines" and "stacks" (copied, the last two
- *                      while the target is stopped), "unwind"
+ * @param phaseMicros   where the time went: "binary", "rehearsal" (before the stop), "goroutines"
+ *                      and "stacks" (copied, while the target is stopped), "unwind"
+ * @param labelsShown   whether the target's Go prints pprof labels in its goroutine headers (Go
+ *                      1.26 on, with GODEBUG tracebacklabels=1 in its environment or build)
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
-                                List<String> notes, Map<String, Long> phaseMicros) {
+                                List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     /** amd64 user_regs_struct words. */
     private static final int RIP = 16;
@@ -69,7 +72,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
-                          GoroutineList list, long bias, boolean go121, GoroutineReader reader) {}
+                          GoroutineList list, long bias, boolean go121, GoroutineReader reader, boolean labelsShown) {}
 
     /**
      * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches.
@@ -98,7 +101,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
                     bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
                     + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"),
-                    java.util.Collections.unmodifiableMap(phases));
+                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown());
         }
         try {
             return tracer.call(() -> takeStopped(pid, bin, tracer, linux, phases));
@@ -143,7 +146,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         phases.put("unwind", (System.nanoTime() - u0) / 1000);
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
-                bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases));
+                bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
+                bin.labelsShown());
     }
 
     /** The most of one goroutine's stack copied: Go's stacks grow to 1 GB, tracebacks stop long before. */
@@ -386,7 +390,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             long bias = LoadBias.of(elf, procfs.maps(pid), linkText);
             boolean go121 = v == null || v.major() > 1 || v.minor() >= 21;
             GoroutineReader reader = new GoroutineReader(layout);
-            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader);
+            boolean go126 = v == null || v.major() > 1 || v.minor() >= 26;
+            String environ = procfs.read("proc/" + pid + "/environ").asText().orElse("");
+            boolean labelsShown = go126 && GoDebug.setting(info.settings().get("DefaultGODEBUG"),
+                    GoDebug.fromEnviron(environ), "tracebacklabels").orElse(0) == 1;
+            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader, labelsShown);
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {

@@ -196,6 +196,25 @@ class GoroutinesTest {
      * snapshot can catch main still inside fmt.Printf (a state Go's later dump cannot show).
      */
     /**
+     * Go 1.26 prints a goroutine's pprof labels in its header when GODEBUG has tracebacklabels=1:
+     * so does the snapshot, for that target only.
+     */
+    @Test
+    void labelsInTheHeaderWhereGoPrintsThem() throws Exception {
+        java.nio.file.Path binary = GoFixture.build("stacks", "go1.26.0", false);
+        try (FixtureProcess t = FixtureProcess.start(List.of("env", "GODEBUG=tracebacklabels=1", binary.toString()))) {
+            GoroutineSnapshot s = settled(t.pid());
+            assertTrue(s.labelsShown());
+            String text = GoroutinesText.write(s, false);
+            assertTrue(text.contains(" labels:{\"shard\": \"3\", \"worker\": \"w1\"}]:"), "the labelled goroutine's header");
+            assertTrue(sameAsGosOwnDump(t, s) >= 13);
+        }
+        try (FixtureProcess t = FixtureProcess.start(binary)) {
+            assertTrue(!settled(t.pid()).labelsShown(), "without the GODEBUG setting, no labels in headers");
+        }
+    }
+
+    /**
      * A crowd of 20,000 more goroutines: the copies run in many batches on two threads, the
      * stacks are copied unsorted, the unwinding is split between two threads. Every goroutine
      * still reads as Go prints it.
