@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /** {@code attachproof}: can a debugger attach to this Go process, and if not, exactly why. */
 @Command(name = "attachproof", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Can a debugger attach to this Go process from here? If not, exactly why — proven by attaching for microseconds.",
-        subcommands = {DoctorCommand.class, GoroutinesCommand.class, CompatCommand.class, PsCommand.class, DemoCommand.class, RestrictedCommand.class})
+        subcommands = {DoctorCommand.class, GoroutinesCommand.class, CompatCommand.class, MatrixCommand.class, PsCommand.class,
+            DemoCommand.class, RestrictedCommand.class, ProbeCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of internal errors.")

@@ -84,7 +84,11 @@ public final class Doctor {
 
     /** Checks and, when {@code prove}, the live proof; a target that exits meanwhile is not found. */
     public Diagnosis diagnose(int pid, boolean prove) throws TargetNotFoundException {
-        TracerFacts t = facts.tracer();
+        return diagnose(pid, prove, facts.tracer());
+    }
+
+    /** As {@link #diagnose(int, boolean)}, for a tracer described by {@code t} (one thread's credentials). */
+    public Diagnosis diagnose(int pid, boolean prove, TracerFacts t) throws TargetNotFoundException {
         TargetFacts target = facts.target(pid, t.pid()).orElseThrow(() -> new TargetNotFoundException(pid, false));
         Diagnosis prediction = predict(t, target);
         if (!prove) {

@@ -45,8 +45,23 @@ public final class FactsReader {
 
     public TracerFacts tracer() {
         int self = procfs.selfPid();
-        ProcStatus status = procfs.status(self)
-                .orElseThrow(() -> new IllegalStateException("cannot read /proc/" + self + "/status: is /proc mounted?"));
+        return tracer(procfs.status(self)
+                .orElseThrow(() -> new IllegalStateException("cannot read /proc/" + self + "/status: is /proc mounted?")));
+    }
+
+    /**
+     * This process as a tracer, with the credentials of its thread {@code tid} (which need not be
+     * the others': capset and the raw setresuid change one thread), for a thread that restricted
+     * itself before it calls ptrace. The seccomp probes run on the calling thread.
+     */
+    public TracerFacts tracer(int tid) {
+        int self = procfs.selfPid();
+        return tracer(procfs.taskStatus(self, tid)
+                .orElseThrow(() -> new IllegalStateException("cannot read /proc/" + self + "/task/" + tid + "/status")));
+    }
+
+    private TracerFacts tracer(ProcStatus status) {
+        int self = procfs.selfPid();
         return new TracerFacts(self, status, procfs.yamaPtraceScope(), procfs.lsmList(), procfs.securityLabel(self),
                 text(procfs.namespace(self, "pid")), text(procfs.namespace(self, "user")),
                 text(procfs.namespace(self, "mnt")),

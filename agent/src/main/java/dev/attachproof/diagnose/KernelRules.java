@@ -60,11 +60,25 @@ public final class KernelRules {
     }
 
     /**
+     * Whether we and the target are in different user namespaces: true, false, or null when the
+     * target's cannot be read. cap_ptrace_access_check compares capability sets only within one
+     * namespace; across two it asks for CAP_SYS_PTRACE in the target's, whatever else holds.
+     */
+    public static Boolean userNamespacesDiffer(TracerFacts tracer, TargetFacts target) {
+        String theirs = target.userNamespace().asText().orElse(null);
+        return theirs == null ? null : !theirs.equals(tracer.userNamespace());
+    }
+
+    /**
      * cap_ptrace_access_check: without CAP_SYS_PTRACE, the target's permitted capabilities must
      * be a subset of ours (REALCREDS compares permitted sets), in the same user namespace.
-     * Returns the capabilities the target holds that we lack.
+     * Returns the capabilities the target holds that we lack (none across namespaces, where this
+     * rule is not the one applied: see {@link #userNamespacesDiffer}).
      */
     public static List<String> missingPermitted(TracerFacts tracer, TargetFacts target) {
+        if (Boolean.TRUE.equals(userNamespacesDiffer(tracer, target))) {
+            return List.of();
+        }
         long ours = tracer.status().capPrm().orElse(0);
         long theirs = target.status().capPrm().orElse(0);
         return Capabilities.names(theirs & ~ours);
@@ -99,6 +113,9 @@ public final class KernelRules {
         }
         if (!missingPermitted(tracer, target).isEmpty()) {
             reasons.add("target holds capabilities we lack");
+        }
+        if (Boolean.TRUE.equals(userNamespacesDiffer(tracer, target))) {
+            reasons.add("user namespaces differ (namespace.user)");
         }
         int scope = tracer.yamaScope().orElse(0);
         if (scope == 2 || scope == 1 && !target.descendantOfTracer()) {

@@ -93,6 +93,14 @@ public final class ProcFs {
         return read("proc/" + pid + "/status").asText().map(ProcStatus::parse);
     }
 
+    /**
+     * /proc/PID/task/TID/status, parsed: one thread's credentials (capabilities, uids, no_new_privs
+     * and seccomp are per thread); empty when the thread is gone.
+     */
+    public Optional<ProcStatus> taskStatus(int pid, int tid) {
+        return read("proc/" + pid + "/task/" + tid + "/status").asText().map(ProcStatus::parse);
+    }
+
     /** /proc/PID/stat, parsed; empty when the process is gone. */
     public Optional<ProcStat> stat(int pid) {
         return read("proc/" + pid + "/stat").asText().map(ProcStat::parse);

@@ -49,6 +49,12 @@ public final class FfmLinux implements Linux {
     /** long syscall(long nr, long op, long flags, void *args): seccomp */
     private static final MethodHandle SYSCALL_LLP = variadic(LinuxHeaders.syscall.address(),
             LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER).descriptor(), 1);
+    /** long syscall(long nr, long, long, long): setresuid, setresgid */
+    private static final MethodHandle SYSCALL_LLL = variadic(LinuxHeaders.syscall.address(),
+            LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_LONG).descriptor(), 1);
+    /** long syscall(long nr, long, void *): setgroups */
+    private static final MethodHandle SYSCALL_LP = variadic(LinuxHeaders.syscall.address(),
+            LinuxHeaders.syscall.makeInvoker(C_LONG, C_POINTER).descriptor(), 1);
     /** int prctl(int option, unsigned long arg2, arg3, arg4, arg5) */
     private static final MethodHandle PRCTL = variadic(LinuxHeaders.prctl.address(),
             LinuxHeaders.prctl.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1);
@@ -99,6 +105,41 @@ public final class FfmLinux implements Linux {
             MemorySegment ids = arena.allocate(C_INT, 3);
             int r = (int) h.invokeExact(state, ids, ids.asSlice(4), ids.asSlice(8));
             return result(call, r, state).map(x -> new Ids(ids.getAtIndex(C_INT, 0), ids.getAtIndex(C_INT, 1), ids.getAtIndex(C_INT, 2)));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> setresuidThisThread(int ruid, int euid, int suid) {
+        return setres("setresuid", LinuxConstants.SYS_SETRESUID, ruid, euid, suid);
+    }
+
+    @Override
+    public CallResult<Long> setresgidThisThread(int rgid, int egid, int sgid) {
+        return setres("setresgid", LinuxConstants.SYS_SETRESGID, rgid, egid, sgid);
+    }
+
+    /** The raw syscall, not glibc's wrapper, which would change every thread's ids (setresuid(2)). */
+    private static CallResult<Long> setres(String call, int number, int real, int effective, int saved) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            // Passed as longs: glibc's syscall() reads each variadic argument as a long. The
+            // kernel takes the low 32 bits as uid_t/gid_t, so -1 stays "unchanged".
+            long r = (long) SYSCALL_LLL.invokeExact(state, (long) number, (long) real, (long) effective, (long) saved);
+            return result(call, r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public CallResult<Long> setgroupsThisThread(int[] groups) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment list = groups.length == 0 ? MemorySegment.NULL : arena.allocateFrom(C_INT, groups);
+            long r = (long) SYSCALL_LP.invokeExact(state, (long) LinuxConstants.SYS_SETGROUPS, (long) groups.length, list);
+            return result("setgroups", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
         }

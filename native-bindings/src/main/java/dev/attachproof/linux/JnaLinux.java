@@ -76,6 +76,28 @@ public final class JnaLinux implements Linux {
     }
 
     @Override
+    public CallResult<Long> setresuidThisThread(int ruid, int euid, int suid) {
+        // The raw syscall, not glibc's wrapper, which would change every thread's ids (setresuid(2)).
+        return result("setresuid", c.syscall(LinuxConstants.SYS_SETRESUID, (long) ruid, (long) euid, (long) suid));
+    }
+
+    @Override
+    public CallResult<Long> setresgidThisThread(int rgid, int egid, int sgid) {
+        return result("setresgid", c.syscall(LinuxConstants.SYS_SETRESGID, (long) rgid, (long) egid, (long) sgid));
+    }
+
+    @Override
+    public CallResult<Long> setgroupsThisThread(int[] groups) {
+        Pointer list = NULL;
+        if (groups.length > 0) {
+            Memory m = new Memory(4L * groups.length);
+            m.write(0, groups, 0, groups.length);
+            list = m;
+        }
+        return result("setgroups", c.syscall(LinuxConstants.SYS_SETGROUPS, (long) groups.length, list));
+    }
+
+    @Override
     public CallResult<Long> ptraceSeize(int pid, long options) {
         return ptrace("PTRACE_SEIZE", LinuxConstants.PTRACE_SEIZE, pid, NULL, new Pointer(options));
     }

@@ -32,6 +32,25 @@ public interface Linux {
 
     CallResult<Ids> getresgid();
 
+    /**
+     * The raw setresuid syscall ({@code syscall(SYS_setresuid, ruid, euid, suid)}; -1 leaves an id
+     * as it is): it changes the credentials of the calling thread only. The kernel keeps
+     * credentials per thread; glibc's {@code setresuid()} makes them per process by signalling
+     * every other thread to make the same call (setresuid(2) and nptl(7), "C library/kernel
+     * differences"). The raw call is the point: a probe thread can take another uid while the
+     * JVM's other threads keep theirs. A thread that used it must end, never return to a pool.
+     */
+    CallResult<Long> setresuidThisThread(int ruid, int euid, int suid);
+
+    /** The raw setresgid syscall, for the calling thread only: see {@link #setresuidThisThread}. */
+    CallResult<Long> setresgidThisThread(int rgid, int egid, int sgid);
+
+    /**
+     * The raw setgroups syscall ({@code syscall(SYS_setgroups, groups.length, groups)}, an empty
+     * array clears the list), for the calling thread only: see {@link #setresuidThisThread}.
+     */
+    CallResult<Long> setgroupsThisThread(int[] groups);
+
     /** PTRACE_SEIZE: trace {@code pid} without stopping it; {@code options} are PTRACE_O_* bits. */
     CallResult<Long> ptraceSeize(int pid, long options);
 

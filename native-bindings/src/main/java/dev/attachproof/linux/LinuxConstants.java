@@ -35,12 +35,17 @@ public final class LinuxConstants {
     public static final int PR_GET_SECCOMP = (int) LinuxHeaders.PR_GET_SECCOMP();
     public static final int PR_CAPBSET_READ = (int) LinuxHeaders.PR_CAPBSET_READ();
     public static final int CAP_SYS_PTRACE = (int) LinuxHeaders.CAP_SYS_PTRACE();
+    public static final int CAP_SETUID = (int) LinuxHeaders.CAP_SETUID();
+    public static final int CAP_SETGID = (int) LinuxHeaders.CAP_SETGID();
     public static final int LINUX_CAPABILITY_VERSION_3 = (int) LinuxHeaders._LINUX_CAPABILITY_VERSION_3();
     public static final int SYS_PTRACE = (int) LinuxHeaders.SYS_ptrace();
     public static final int SYS_PROCESS_VM_READV = (int) LinuxHeaders.SYS_process_vm_readv();
     public static final int SYS_SECCOMP = (int) LinuxHeaders.SYS_seccomp();
     public static final int SYS_CAPGET = (int) LinuxHeaders.SYS_capget();
     public static final int SYS_CAPSET = (int) LinuxHeaders.SYS_capset();
+    public static final int SYS_SETRESUID = (int) LinuxHeaders.SYS_setresuid();
+    public static final int SYS_SETRESGID = (int) LinuxHeaders.SYS_setresgid();
+    public static final int SYS_SETGROUPS = (int) LinuxHeaders.SYS_setgroups();
     public static final int SECCOMP_SET_MODE_FILTER = (int) LinuxHeaders.SECCOMP_SET_MODE_FILTER();
     public static final int SECCOMP_FILTER_FLAG_TSYNC = (int) LinuxHeaders.SECCOMP_FILTER_FLAG_TSYNC();
     public static final int SECCOMP_RET_ALLOW = (int) LinuxHeaders.SECCOMP_RET_ALLOW();

@@ -5,11 +5,14 @@ import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.KernelRules;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
+import dev.attachproof.procfs.FileRead;
 
 /**
- * namespace.user: capabilities are held per user namespace. The kernel asks
- * ns_capable(target's user namespace, CAP_SYS_PTRACE), which holds only when our namespace is the
- * target's or an ancestor of it (kernel/capability.c, security/commoncap.c cap_capable).
+ * namespace.user: capabilities are held per user namespace. Across two namespaces,
+ * cap_ptrace_access_check (security/commoncap.c) always asks ns_capable(target's user namespace,
+ * CAP_SYS_PTRACE), which holds only when our namespace is the target's or an ancestor of it and
+ * we hold the capability there, or we own the target's namespace (cap_capable). From a child
+ * namespace of the target's, nothing can attach.
  */
 public final class UserNamespace implements Check {
     public String id() {
@@ -26,19 +29,31 @@ public final class UserNamespace implements Check {
         String theirs = target.userNamespace().asText().orElse(null);
         f.evidence("targetUserNamespace", theirs == null ? "unreadable (/proc/" + target.pid() + "/ns/user)" : theirs);
         KernelRules.CapScope scope = KernelRules.sysPtrace(tracer, target);
-        boolean needed = !KernelRules.reasonsNeedingSysPtrace(tracer, target).isEmpty();
         if (theirs != null && theirs.equals(tracer.userNamespace())) {
             return f.pass("same user namespace as the target");
         }
+        String leave = "run the debugger in the target's user namespace or an ancestor (on the host, or a container without userns remapping)";
+        if (theirs == null && !initial && target.userNamespace() instanceof FileRead.Unreadable u && u.reason().contains("EACCES")) {
+            // The link is guarded by ptrace read access: refused, the attach is refused too. From a
+            // namespace of our own, the likely reason is that the target lives outside it.
+            return f.evidence("errno", "EPERM").fail("we are in a user namespace of our own, and the kernel refuses us even "
+                    + "ptrace read access to the target's (EACCES on /proc/" + target.pid() + "/ns/user): across namespaces "
+                    + "it asks for CAP_SYS_PTRACE in the target's, which nothing held in ours gives", leave);
+        }
+        if (theirs != null && KernelRules.INIT_USER_NS.equals(theirs)) {
+            // Ours is below the initial namespace, the target's: no capability of ours reaches up there.
+            return f.evidence("errno", "EPERM").fail("we are in a child user namespace of the target's: across namespaces the kernel "
+                    + "asks for CAP_SYS_PTRACE in the target's, and nothing held down here counts there", leave);
+        }
         return switch (scope) {
             case COUNTS -> f.pass("the target's user namespace is below ours: our CAP_SYS_PTRACE counts there");
-            case DOES_NOT_COUNT -> needed
-                    ? f.evidence("errno", "EPERM").fail("we are in a child user namespace; capabilities held here do not count for the target",
-                        "run the debugger in the target's user namespace or an ancestor (on the host, or a container without userns remapping)")
-                    : f.warn("we are in a child user namespace; our capabilities would not count for the target (not needed here)", null);
+            case DOES_NOT_COUNT -> f.evidence("errno", "EPERM").fail(
+                    "we are in a child user namespace; capabilities held here do not count for the target", leave);
             case UNKNOWN -> f.warn("different user namespaces, and whether ours is an ancestor of the target's cannot be read from /proc",
                     "if the attach is denied, run the debugger in the target's user namespace (nsenter -U -t " + target.pid() + ")");
-            case NOT_HELD -> f.pass("different user namespaces; we hold no CAP_SYS_PTRACE, so it does not matter");
+            case NOT_HELD -> f.warn("different user namespaces, and we hold no CAP_SYS_PTRACE: the kernel asks for it in the "
+                    + "target's namespace, which only its owner has without it (a rootless container's user)",
+                    "grant CAP_SYS_PTRACE, or " + leave);
         };
     }
 }

@@ -2068,6 +2068,33 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int SYS_seccomp() {
         return SYS_seccomp;
     }
+    private static final int SYS_setgroups = (int)116L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_setgroups 116
+     * }
+     */
+    public static int SYS_setgroups() {
+        return SYS_setgroups;
+    }
+    private static final int SYS_setresgid = (int)119L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_setresgid 119
+     * }
+     */
+    public static int SYS_setresgid() {
+        return SYS_setresgid;
+    }
+    private static final int SYS_setresuid = (int)117L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_setresuid 117
+     * }
+     */
+    public static int SYS_setresuid() {
+        return SYS_setresuid;
+    }
     private static final int SYS_tgkill = (int)234L;
     /**
      * {@snippet lang=c :
