@@ -84,6 +84,31 @@ class MatrixTest {
         }
     }
 
+    /**
+     * Run by an unprivileged user, the probe that must take uid 65534 cannot (setgroups needs
+     * CAP_SETGID): it says so and is not counted as agreeing. The others still run.
+     */
+    @Test
+    void aRestrictionThatCannotBeAppliedIsSkippedNeverAgreed() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "the matrix is started as uid 65534");
+        List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--");
+        List<String> target = new java.util.ArrayList<>(nobody);
+        target.addAll(List.of(GoFixture.build("target").toString(), "-goroutines", "8"));
+        try (FixtureProcess t = FixtureProcess.start(target)) {
+            AgentCli.Result r = AgentCli.runAs(nobody, "matrix", Integer.toString(t.pid()), "--json");
+            assertEquals(0, r.exit(), r.stdout() + r.stderr());
+            Map<String, JsonNode> rows = new LinkedHashMap<>();
+            JSON.readTree(r.stdout()).get("rows").forEach(n -> rows.put(n.get("setting").asText(), n));
+            JsonNode other = rows.get("drop-cap-sys-ptrace+other-uid");
+            assertEquals("skipped", other.get("observed").asText(), other.toString());
+            assertFalse(other.get("agree").asBoolean());
+            assertTrue(other.get("skipped").asText().contains("CAP_SETUID"), other.toString());
+            assertRow(rows, "baseline", "ok", List.of());
+            assertRow(rows, "seccomp-deny-ptrace", "EPERM", List.of("seccomp.ptrace"));
+            t.assertRunningUntraced();
+        }
+    }
+
     @Test
     void badInputIsOneLineAndExit2() {
         AgentCli.Result r = AgentCli.run("matrix", "999999999");
