@@ -11,6 +11,7 @@ import dev.attachproof.report.GoroutinesText;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 import dev.attachproof.snapshot.SnapshotException;
 import dev.attachproof.report.Style;
+import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 
 import java.io.BufferedReader;
@@ -53,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
             pid = awaitReady(demo);
             System.out.println("started the demo Go program: pid " + pid + "  (attachproof doctor " + pid + ")\n");
             FactsReader facts = Engine.facts();
-            Diagnosis d = DoctorCommand.diagnose(Engine.doctor(facts, null, StopMode.LEADER), pid, true);
+            Diagnosis d = Engine.diagnose(Engine.doctor(facts, null, StopMode.LEADER), pid, true);
             System.out.print(DoctorText.write(d, facts.procfs().comm(pid).orElse("demo"), Style.forConsole()));
             if (d.verdict() != Verdict.ATTACHABLE) {
                 return ExitCodes.NOT_ATTACHABLE;

@@ -5,15 +5,13 @@ import dev.attachproof.diagnose.Doctor;
 import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.GoProcessScan;
-import dev.attachproof.diagnose.Status;
-import dev.attachproof.diagnose.TargetNotFoundException;
 import dev.attachproof.diagnose.TracerFacts;
 import dev.attachproof.diagnose.Verdict;
-import dev.attachproof.diagnose.checks.PidNamespace;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.DoctorJson;
 import dev.attachproof.report.DoctorText;
 import dev.attachproof.report.Style;
+import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -63,33 +61,9 @@ final class DoctorCommand implements Callable<Integer> {
             return ExitCodes.ATTACHABLE;
         }
         int target = Pids.parse(pid);
-        Diagnosis d = diagnose(doctor, target, !noProof);
+        Diagnosis d = Engine.diagnoseGo(facts, doctor, target, !noProof);
         String name = facts.procfs().comm(target).orElse("?");
-        requireGo(d, target, name);
         out.print(json ? DoctorJson.write(d) : DoctorText.write(d, name, Style.forConsole()));
         return d.verdict() == Verdict.ATTACHABLE ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
-    }
-
-    static Diagnosis diagnose(Doctor doctor, int pid, boolean prove) {
-        try {
-            return doctor.diagnose(pid, prove);
-        } catch (TargetNotFoundException e) {
-            if (e.duringCheck()) {
-                throw new BadInputException("pid " + pid + " exited during the check: nothing to attach to any more");
-            }
-            throw new BadInputException("no process with pid " + pid + " is visible here: it does not exist, has exited, "
-                    + "or runs in another PID namespace (to reach one: " + PidNamespace.notVisibleRemedy() + ")");
-        }
-    }
-
-    /** attachproof is about Go processes: a readable non-Go executable is bad input. */
-    static void requireGo(Diagnosis d, int pid, String name) {
-        d.findings().stream()
-                .filter(f -> f.id().equals("target.go") && f.status() == Status.FAIL)
-                .findFirst()
-                .ifPresent(f -> {
-                    throw new BadInputException("pid " + pid + " (" + name + ") is not a Go program (no Go build info in /proc/"
-                            + pid + "/exe): attachproof diagnoses Go processes; `attachproof ps` lists them");
-                });
     }
 }

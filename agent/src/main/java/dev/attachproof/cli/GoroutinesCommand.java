@@ -1,14 +1,8 @@
 package dev.attachproof.cli;
 
-import dev.attachproof.linux.Linux;
-import dev.attachproof.procfs.ProcFs;
-import dev.attachproof.ptrace.Tracer;
-import dev.attachproof.report.GoroutinesGrouped;
-import dev.attachproof.report.GoroutinesJson;
-import dev.attachproof.report.GoroutinesPprof;
-import dev.attachproof.report.GoroutinesText;
+import dev.attachproof.report.GoroutinesFormat;
+import dev.attachproof.service.Engine;
 import dev.attachproof.snapshot.GoroutineSnapshot;
-import dev.attachproof.snapshot.SnapshotException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,31 +43,17 @@ final class GoroutinesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!format.equals("text") && !format.equals("json") && !format.equals("pprof")) {
-            throw new BadInputException("--format " + format + ": text, json or pprof");
-        }
-        if (format.equals("pprof") && output == null && System.console() != null) {
+        GoroutinesFormat f = GoroutinesFormat.named(format)
+                .orElseThrow(() -> new BadInputException("--format " + format + ": text, json or pprof"));
+        if (f == GoroutinesFormat.PPROF && output == null && System.console() != null) {
             throw new BadInputException("--format pprof writes a gzipped profile: give -o FILE, or redirect standard output");
         }
         int target = Pids.parse(pid);
-        GoroutineSnapshot s;
-        try {
-            s = GoroutineSnapshot.take(target, noStop, Tracer.shared(), ProcFs.live(), Linux.system());
-        } catch (SnapshotException e) {
-            throw new BadInputException(e.getMessage());
-        }
+        GoroutineSnapshot s = Engine.snapshot(target, noStop);
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
-            if (format.equals("json")) {
-                GoroutinesJson.write(s, w);
-            } else if (format.equals("pprof")) {
-                GoroutinesPprof.write(s, w);
-            } else if (group) {
-                GoroutinesGrouped.write(s, system, w);
-            } else {
-                GoroutinesText.write(s, system, w);
-            }
+            f.write(s, system, group, w);
         } catch (IOException e) {
             if (output == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
                 return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
@@ -86,7 +66,7 @@ final class GoroutinesCommand implements Callable<Integer> {
                     .forEach(e -> t.append(' ').append(e.getKey()).append(' ').append(String.format("%.1f", e.getValue() / 1000.0)));
             System.err.println(t.append(String.format(" output %.1f", (System.nanoTime() - f0) / 1e6)));
         }
-        if (format.equals("text")) {
+        if (f == GoroutinesFormat.TEXT) {
             System.err.println(s.stopped()
                     ? String.format("attachproof: %d goroutines; target stopped %.3f ms; layout %s; allgs by %s",
                             s.goroutines().size(), s.stoppedMicros() / 1000.0, s.layoutSource(), s.listMethod())

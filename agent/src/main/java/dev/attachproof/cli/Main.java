@@ -1,5 +1,6 @@
 package dev.attachproof.cli;
 
+import dev.attachproof.service.TargetException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +11,7 @@ import java.io.PrintWriter;
 @Command(name = "attachproof", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Can a debugger attach to this Go process from here? If not, exactly why — proven by attaching for microseconds.",
         subcommands = {DoctorCommand.class, GoroutinesCommand.class, CompatCommand.class, MatrixCommand.class, PsCommand.class,
-            DemoCommand.class, RestrictedCommand.class, ProbeCommand.class})
+            ServeCommand.class, DemoCommand.class, RestrictedCommand.class, ProbeCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of internal errors.")
@@ -34,7 +35,7 @@ public final class Main {
 
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        if (e instanceof BadInputException) {
+        if (e instanceof BadInputException || e instanceof TargetException) {
             err.println("attachproof: " + e.getMessage());
             err.flush();
             return ExitCodes.BAD_INPUT;

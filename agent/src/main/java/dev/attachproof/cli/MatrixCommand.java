@@ -1,12 +1,12 @@
 package dev.attachproof.cli;
 
-import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.matrix.Matrix;
 import dev.attachproof.matrix.ProbeReport;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.MatrixJson;
 import dev.attachproof.report.MatrixText;
+import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,9 +39,8 @@ final class MatrixCommand implements Callable<Integer> {
     public Integer call() {
         int target = Pids.parse(pid);
         FactsReader facts = Engine.facts();
-        Diagnosis d = DoctorCommand.diagnose(Engine.doctor(facts, null, StopMode.LEADER), target, false);
+        Engine.diagnoseGo(facts, Engine.doctor(facts, null, StopMode.LEADER), target, false);
         String name = facts.procfs().comm(target).orElse("?");
-        DoctorCommand.requireGo(d, target, name);
         List<ProbeReport> rows = new Matrix(facts.procfs(), agentJava()).run(target, allowYamaChange);
         System.out.print(json ? MatrixJson.write(target, rows) : MatrixText.write(target, name, rows));
         return rows.stream().allMatch(r -> !r.applied() || r.agree()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;

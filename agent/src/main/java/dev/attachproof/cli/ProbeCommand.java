@@ -6,6 +6,7 @@ import dev.attachproof.matrix.Probe;
 import dev.attachproof.matrix.Setting;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.ptrace.Tracer;
+import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

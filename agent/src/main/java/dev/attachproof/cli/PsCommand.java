@@ -6,6 +6,7 @@ import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.PsJson;
 import dev.attachproof.report.PsText;
 import dev.attachproof.report.Style;
+import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,8 +23,7 @@ final class PsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         FactsReader facts = Engine.facts();
-        var doctor = Engine.doctor(facts, null, StopMode.LEADER);
-        GoProcessScan.Result processes = new GoProcessScan(facts, doctor).scan(doctor.tracerFacts());
+        GoProcessScan.Result processes = Engine.goProcesses(facts, Engine.doctor(facts, null, StopMode.LEADER));
         System.out.print(json ? PsJson.write(processes) : PsText.table(processes, Style.forConsole()));
         return ExitCodes.ATTACHABLE;
     }

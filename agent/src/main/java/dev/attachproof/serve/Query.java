@@ -1,0 +1,97 @@
+package dev.attachproof.serve;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A request's query string, read strictly: well-formed percent escapes, each parameter known to
+ * the endpoint and given once. A typo ({@code ?pdi=42}) is an error that says so, never a
+ * parameter silently ignored.
+ */
+final class Query {
+    private static final int MAX_LENGTH = 1024;
+
+    private final Map<String, String> values;
+
+    private Query(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Parses {@code raw} (the query as sent, still percent-encoded; null for none) for {@code path}, which takes {@code allowed}. */
+    static Query parse(String raw, String path, Set<String> allowed) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return new Query(values);
+        }
+        if (raw.length() > MAX_LENGTH) {
+            throw new HttpError(400, "the query string is " + raw.length() + " characters long: " + path + " takes "
+                    + takes(allowed) + ", a few characters each");
+        }
+        for (String part : raw.split("&")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            String name = decode(eq < 0 ? part : part.substring(0, eq));
+            String value = eq < 0 ? "" : decode(part.substring(eq + 1));
+            if (!allowed.contains(name)) {
+                throw new HttpError(400, "unknown parameter " + quote(name) + " for " + path + ": it takes " + takes(allowed));
+            }
+            if (values.putIfAbsent(name, value) != null) {
+                throw new HttpError(400, "parameter " + quote(name) + " is given twice: give it once");
+            }
+        }
+        return new Query(values);
+    }
+
+    Optional<String> get(String name) {
+        return Optional.ofNullable(values.get(name));
+    }
+
+    /** The {@code pid} parameter: a positive decimal number. */
+    int pid() {
+        String text = values.get("pid");
+        if (text == null) {
+            throw new HttpError(400, "no pid: give ?pid=N, the process id of a Go process (GET /v1/ps lists them)");
+        }
+        try {
+            int pid = Integer.parseInt(text.strip());
+            if (pid > 0) {
+                return pid;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new HttpError(400, "pid=" + quote(text) + " is not a pid: give ?pid=N, a positive number (GET /v1/ps lists Go processes)");
+    }
+
+    /** A client's words, quoted for a message or a log line: at most 40 characters, nothing unprintable. */
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("'");
+        s.codePoints().limit(40).forEach(c -> {
+            if (c < 0x20 || c == 0x7f || Character.getType(c) == Character.FORMAT || c == '\'') {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.append(s.codePointCount(0, s.length()) > 40 ? "...'" : "'").toString();
+    }
+
+    private static String takes(Set<String> allowed) {
+        return allowed.isEmpty() ? "no parameters" : String.join(" and ", allowed.stream().sorted().toList());
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "the query string is malformed: a '%' must be followed by two hex digits "
+                    + "(percent-encode the values, e.g. ?pid=42&format=json)");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.attachproof.service;
+
+import dev.attachproof.diagnose.Diagnosis;
+import dev.attachproof.diagnose.Doctor;
+import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.diagnose.GoProcessScan;
+import dev.attachproof.diagnose.Status;
+import dev.attachproof.diagnose.TargetNotFoundException;
+import dev.attachproof.diagnose.checks.PidNamespace;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.ptrace.Tracer;
+import dev.attachproof.snapshot.GoroutineSnapshot;
+import dev.attachproof.snapshot.SnapshotException;
+
+/**
+ * The engine wired for the front ends: the live /proc, the system binding, the shared tracer
+ * thread; and the requests both make of it, with a missing or unsuitable target as a
+ * {@link TargetException}.
+ */
+public final class Engine {
+    private Engine() {}
+
+    public static FactsReader facts() {
+        return new FactsReader(ProcFs.live(), Linux.system());
+    }
+
+    public static Doctor doctor(FactsReader facts, String dlvPath, StopMode stopMode) {
+        return new Doctor(facts, Tracer.shared(), Doctor.standardChecks(dlvPath), stopMode);
+    }
+
+    /** The checks and, when {@code prove}, the proof for {@code pid}; a pid that is not there is a {@link TargetException}. */
+    public static Diagnosis diagnose(Doctor doctor, int pid, boolean prove) {
+        try {
+            return doctor.diagnose(pid, prove);
+        } catch (TargetNotFoundException e) {
+            if (e.duringCheck()) {
+                throw new TargetException(TargetException.Reason.NOT_FOUND,
+                        "pid " + pid + " exited during the check: nothing to attach to any more");
+            }
+            throw notVisible(pid);
+        }
+    }
+
+    /** attachproof is about Go processes: a readable non-Go executable cannot be served. */
+    public static void requireGo(Diagnosis d, int pid, String name) {
+        d.findings().stream()
+                .filter(f -> f.id().equals("target.go") && f.status() == Status.FAIL)
+                .findFirst()
+                .ifPresent(f -> {
+                    throw new TargetException(TargetException.Reason.UNSUITABLE, "pid " + pid + " (" + name
+                            + ") is not a Go program (no Go build info in /proc/" + pid + "/exe): attachproof diagnoses "
+                            + "Go processes; `attachproof ps` lists them");
+                });
+    }
+
+    /** {@link #diagnose} and {@link #requireGo} together: the doctor on one Go process. */
+    public static Diagnosis diagnoseGo(FactsReader facts, Doctor doctor, int pid, boolean prove) {
+        Diagnosis d = diagnose(doctor, pid, prove);
+        requireGo(d, pid, facts.procfs().comm(pid).orElse("?"));
+        return d;
+    }
+
+    /**
+     * A goroutine snapshot of {@code pid} on the shared tracer. The snapshot owns its ptrace
+     * session and detaches in its own {@code finally}: nothing the caller does afterwards can
+     * leave the target stopped.
+     */
+    public static GoroutineSnapshot snapshot(int pid, boolean noStop) {
+        ProcFs procfs = ProcFs.live();
+        if (!procfs.exists(pid)) {
+            throw notVisible(pid);
+        }
+        try {
+            return GoroutineSnapshot.take(pid, noStop, Tracer.shared(), procfs, Linux.system());
+        } catch (SnapshotException e) {
+            // Gone meanwhile: the same answer as a pid that was never there, with the snapshot's words.
+            throw new TargetException(procfs.exists(pid) ? TargetException.Reason.UNSUITABLE
+                    : TargetException.Reason.NOT_FOUND, e.getMessage());
+        }
+    }
+
+    /** The visible Go processes, each with its predicted verdict (no proof). */
+    public static GoProcessScan.Result goProcesses(FactsReader facts, Doctor doctor) {
+        return new GoProcessScan(facts, doctor).scan(doctor.tracerFacts());
+    }
+
+    private static TargetException notVisible(int pid) {
+        return new TargetException(TargetException.Reason.NOT_FOUND, "no process with pid " + pid + " is visible here: "
+                + "it does not exist, has exited, or runs in another PID namespace (to reach one: "
+                + PidNamespace.notVisibleRemedy() + ")");
+    }
+}

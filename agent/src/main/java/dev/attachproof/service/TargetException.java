@@ -1,0 +1,26 @@
+package dev.attachproof.service;
+
+/**
+ * The target named cannot be served: one line naming the cause and the remedy. The command line
+ * exits 2 on it; the sidecar answers 404 ({@link Reason#NOT_FOUND}) or 422 ({@link Reason#UNSUITABLE}).
+ */
+public final class TargetException extends RuntimeException {
+    /** Why: no such process here, or a process that is there and cannot be served. */
+    public enum Reason {
+        /** No process with that pid is visible from our PID namespace (never was, exited, or hidden). */
+        NOT_FOUND,
+        /** The process is there, but is not Go, cannot be attached, or runs a Go release we cannot read. */
+        UNSUITABLE
+    }
+
+    private final Reason reason;
+
+    public TargetException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,411 @@
+package dev.attachproof.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.attachproof.testing.AgentCli;
+import dev.attachproof.testing.FixtureProcess;
+import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The sidecar on a real Go target, over real HTTP (java.net.http on an ephemeral port): each
+ * endpoint answers what the command line prints for the same target, every mistake is a one-line
+ * JSON error with the documented status and the server serves on, the token rules hold (checked
+ * on the real {@code serve} command in a child JVM, which is also stopped by SIGTERM), and the
+ * target runs on untraced after all of it.
+ */
+class ServeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String TOKEN = "0123456789abcdef0123456789abcdef";
+
+    private static FixtureProcess target;
+    private static SidecarServer server;
+    private static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void start() throws IOException {
+        target = FixtureProcess.start(GoFixture.build("target"), "-goroutines", "8");
+        server = SidecarServer.start(ServeSettings.of("127.0.0.1:0", null, null, 1000, 1000, 1),
+                new PrintStream(LOG, true, StandardCharsets.UTF_8), false);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.stop();
+        }
+        if (target != null) {
+            target.close();
+        }
+    }
+
+    @Test
+    void doctorAnswersWhatTheCliPrints() throws Exception {
+        HttpResponse<String> r = get(server, "/v1/doctor?pid=" + target.pid());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        AgentCli.Result cli = AgentCli.run("doctor", Integer.toString(target.pid()), "--json");
+        assertEquals(0, cli.exit(), cli.stderr());
+        JsonNode served = JSON.readTree(r.body());
+        assertEquals("attachable", served.get("verdict").asText());
+        assertTrue(served.get("proof").get("ok").asBoolean());
+        assertEquals(withoutTimings(JSON.readTree(cli.stdout())), withoutTimings(served));
+        target.assertRunningUntraced();
+    }
+
+    @Test
+    void goroutinesAnswerWhatTheCliPrintsInEachFormat() throws Exception {
+        String pid = Integer.toString(target.pid());
+
+        HttpResponse<String> json = get(server, "/v1/goroutines?pid=" + pid + "&format=json");
+        assertEquals(200, json.statusCode(), json.body());
+        assertEquals("application/json", json.headers().firstValue("Content-Type").orElse(""));
+        AgentCli.Result cliJson = AgentCli.run("goroutines", pid, "--format", "json");
+        assertEquals(0, cliJson.exit(), cliJson.stderr());
+        assertEquals(withoutTimings(JSON.readTree(cliJson.stdout())), withoutTimings(JSON.readTree(json.body())));
+
+        HttpResponse<String> text = get(server, "/v1/goroutines?pid=" + pid);
+        assertEquals(200, text.statusCode(), text.body());
+        assertEquals("text/plain; charset=utf-8", text.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(AgentCli.run("goroutines", pid).stdout(), text.body(), "the default format is text, as on the command line");
+
+        HttpResponse<byte[]> pprof = HTTP.send(request(server, "/v1/goroutines?pid=" + pid + "&format=pprof").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, pprof.statusCode());
+        assertEquals("application/octet-stream", pprof.headers().firstValue("Content-Type").orElse(""));
+        Path served = Files.createTempFile("served", ".pb.gz");
+        Path printed = Files.createTempFile("printed", ".pb.gz");
+        Files.write(served, pprof.body());
+        assertEquals(0, AgentCli.run("goroutines", pid, "--format", "pprof", "-o", printed.toString()).exit());
+        assertEquals(pprofTraces(printed), pprofTraces(served), "go tool pprof reads the same profile");
+        target.assertRunningUntraced();
+    }
+
+    @Test
+    void psAnswersWhatTheCliPrints() throws Exception {
+        HttpResponse<String> r = get(server, "/v1/ps");
+        assertEquals(200, r.statusCode(), r.body());
+        AgentCli.Result cli = AgentCli.run("ps", "--json");
+        JsonNode served = JSON.readTree(r.body());
+        JsonNode printed = JSON.readTree(cli.stdout());
+        assertEquals(printed.get("schema"), served.get("schema"));
+        // Other Go processes may come and go between the two reads: the target's entry is compared.
+        assertEquals(entry(printed, target.pid()), entry(served, target.pid()));
+        assertTrue(entry(served, target.pid()) != null, r.body());
+    }
+
+    @Test
+    void headAnswersGetsHeadersWithoutABody() throws Exception {
+        HttpResponse<String> r = HTTP.send(request(server, "/healthz").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("", r.body());
+        assertEquals(get(server, "/healthz").body().length(), Integer.parseInt(r.headers().firstValue("Content-Length").orElse("-1")));
+    }
+
+    @Test
+    void everyMistakeIsAOneLineJsonErrorAndTheServerServesOn() throws Exception {
+        Process notGo = new ProcessBuilder("/bin/sh", "-c", "exec 3<&0; sleep 60 <&3 & echo $!; wait").start();
+        try {
+            String sleeper = new BufferedReader(new InputStreamReader(notGo.getInputStream())).readLine().strip();
+            String pid = Integer.toString(target.pid());
+            record Bad(String method, String path, int status, String says) {}
+            List<Bad> cases = List.of(
+                    new Bad("GET", "/v1/doctor", 400, "no pid"),
+                    new Bad("GET", "/v1/doctor?pid=nginx", 400, "'nginx' is not a pid"),
+                    new Bad("GET", "/v1/doctor?pid=-5", 400, "is not a pid"),
+                    new Bad("GET", "/v1/doctor?pid=99999999999", 400, "is not a pid"),
+                    new Bad("GET", "/v1/doctor?pid=" + pid + "&pid=1", 400, "given twice"),
+                    new Bad("GET", "/v1/doctor?pid=" + pid + "&verbose=1", 400, "unknown parameter 'verbose'"),
+                    new Bad("GET", "/v1/doctor?%00%0a=%ff", 400, "unknown parameter"),
+                    new Bad("GET", "/v1/doctor?pid=4194304", 404, "no process with pid 4194304 is visible here"),
+                    new Bad("GET", "/v1/goroutines?pid=4194304", 404, "no process with pid 4194304 is visible here"),
+                    new Bad("GET", "/v1/doctor?pid=" + sleeper, 422, "is not a Go program"),
+                    new Bad("GET", "/v1/goroutines?pid=" + sleeper, 422, "is not a Go program"),
+                    new Bad("GET", "/v1/goroutines?pid=" + pid + "&format=xml", 400, "unknown format 'xml'"),
+                    new Bad("GET", "/v1/ps?all=1", 400, "it takes no parameters"),
+                    new Bad("GET", "/", 404, "no endpoint"),
+                    new Bad("GET", "/v1/doctor/", 404, "no endpoint"),
+                    new Bad("GET", "/v1/../etc/passwd", 404, "no endpoint"),
+                    new Bad("POST", "/v1/doctor?pid=" + pid, 405, "read-only"),
+                    new Bad("DELETE", "/healthz", 405, "read-only"),
+                    new Bad("PUT", "/v1/ps", 405, "read-only"));
+            int logged = logLines().size();
+            for (Bad c : cases) {
+                HttpRequest.BodyPublisher body = c.method().equals("GET") || c.method().equals("DELETE")
+                        ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString("{}");
+                HttpResponse<String> r = HTTP.send(request(server, c.path()).method(c.method(), body).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                String what = c.method() + " " + c.path() + " -> " + r.statusCode() + " " + r.body();
+                assertEquals(c.status(), r.statusCode(), what);
+                assertError(r, c.status(), c.says());
+                if (c.status() == 405) {
+                    assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(""), what);
+                }
+                assertEquals(200, get(server, "/healthz").statusCode(), "still serving after " + what);
+            }
+            // A request target that is not a URI at all is refused by the JDK's server before any
+            // handler runs: a 400 of its own (HTML, no trace), not logged; the server serves on.
+            String raw = rawExchange("GET /v1/doctor?pid=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertTrue(raw.startsWith("HTTP/1.1 400 "), raw);
+            assertFalse(raw.contains("\tat "), raw);
+            assertEquals(200, get(server, "/healthz").statusCode());
+            List<String> lines = logLines().subList(logged, logLines().size());
+            assertEquals(2 * cases.size() + 1, lines.size(), "one log line per request:\n" + String.join("\n", lines));
+            assertTrue(lines.getFirst().matches("attachproof serve: 127\\.0\\.0\\.1 GET /v1/doctor 400 \\d+ ms: no pid: .*"), lines.getFirst());
+            assertTrue(lines.stream().anyMatch(l -> l.contains(" POST /v1/doctor?pid=" + pid + " 405 ")), String.join("\n", lines));
+            target.assertRunningUntraced();
+        } finally {
+            notGo.getOutputStream().close();
+            notGo.destroy();
+            notGo.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void concurrentSnapshotsOfOnePidRunOneAtATimeAndLeaveItRunning() throws Exception {
+        try (FixtureProcess big = FixtureProcess.start(GoFixture.build("target"), "-goroutines", "20000")) {
+            List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                sent.add(HTTP.sendAsync(request(server, "/v1/goroutines?pid=" + big.pid() + "&format=json").build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            int ok = 0;
+            for (var f : sent) {
+                HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+                if (r.statusCode() == 200) {
+                    ok++;
+                    assertTrue(JSON.readTree(r.body()).get("goroutines").size() > 20000);
+                } else {
+                    assertError(r, 503, "busy");
+                    assertEquals("1", r.headers().firstValue("Retry-After").orElse(""));
+                }
+            }
+            assertTrue(ok >= 1, "at least the first snapshot is taken");
+            big.assertRunningUntraced();
+        }
+    }
+
+    @Test
+    void clientsThatStallMidRequestDoNotHoldTheServer() throws Exception {
+        List<java.net.Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                java.net.Socket s = new java.net.Socket(server.address().getAddress(), server.address().getPort());
+                s.getOutputStream().write("GET /v1/ps HTTP/1.1\r\nHo".getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                stalled.add(s);
+            }
+            long t0 = System.nanoTime();
+            assertEquals(200, get(server, "/healthz").statusCode());
+            assertEquals(200, get(server, "/v1/doctor?pid=" + target.pid()).statusCode());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "answered beside 20 stalled clients, not after them");
+        } finally {
+            for (java.net.Socket s : stalled) {
+                s.close();
+            }
+        }
+        target.assertRunningUntraced();
+    }
+
+    @Test
+    void requestsAboveTheRateAre429AndHealthzIsNotLimited() throws Exception {
+        SidecarServer limited = SidecarServer.start(ServeSettings.of("127.0.0.1:0", null, null, 0.2, 3, 1),
+                new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(404, get(limited, "/v1/nothing").statusCode(), "the burst: 3 requests at once");
+            }
+            HttpResponse<String> r = get(limited, "/v1/ps");
+            assertError(r, 429, "too many requests");
+            assertTrue(Integer.parseInt(r.headers().firstValue("Retry-After").orElse("0")) >= 1);
+            for (int i = 0; i < 10; i++) {
+                assertEquals(200, get(limited, "/healthz").statusCode());
+            }
+        } finally {
+            limited.stop();
+        }
+    }
+
+    @Test
+    void aTokenFromAFileIsRequiredOnEveryRequestButHealthz() throws Exception {
+        Path file = Files.createTempFile("token", "");
+        Files.writeString(file, TOKEN + "\n");
+        SidecarServer guarded = SidecarServer.start(ServeSettings.of("127.0.0.1:0", file, null, 1000, 1000, 1),
+                new PrintStream(java.io.OutputStream.nullOutputStream()), false);
+        try {
+            assertError(get(guarded, "/v1/ps"), 401, "a bearer token is required");
+            assertEquals("Bearer realm=\"attachproof\"", get(guarded, "/v1/ps").headers().firstValue("WWW-Authenticate").orElse(""));
+            assertError(send(guarded, "/v1/ps", "Bearer " + TOKEN.replace('0', '1')), 401, "does not match");
+            assertError(send(guarded, "/v1/ps", "Bearer " + TOKEN.substring(1)), 401, "does not match");
+            assertError(send(guarded, "/v1/ps", "Basic " + TOKEN), 401, "does not match");
+            assertError(get(guarded, "/nothing"), 401, "a bearer token is required");
+            assertEquals(200, send(guarded, "/v1/ps", "Bearer " + TOKEN).statusCode());
+            assertEquals(200, send(guarded, "/v1/doctor?pid=" + target.pid(), "bearer " + TOKEN).statusCode());
+            assertEquals(200, get(guarded, "/healthz").statusCode());
+            target.assertRunningUntraced();
+        } finally {
+            guarded.stop();
+        }
+    }
+
+    /** The real command: off loopback it refuses to start without a token, starts with one, and stops on SIGTERM. */
+    @Test
+    void serveOffLoopbackNeedsATokenAndStopsOnSigterm() throws Exception {
+        AgentCli.Result refused = serve(Map.of(), "--listen", "0.0.0.0:0");
+        assertEquals(2, refused.exit(), refused.stderr());
+        assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
+        assertTrue(refused.stderr().startsWith("attachproof: refusing to listen on 0.0.0.0:0 without a token")
+                && refused.stderr().contains("--token-file") && refused.stderr().contains("ATTACHPROOF_TOKEN"), refused.stderr());
+
+        AgentCli.Result shortToken = serve(Map.of("ATTACHPROOF_TOKEN", "secret"), "--listen", "0.0.0.0:0");
+        assertEquals(2, shortToken.exit(), shortToken.stderr());
+        assertTrue(shortToken.stderr().contains("at least 16"), shortToken.stderr());
+
+        AgentCli.Result noFile = serve(Map.of(), "--listen", "0.0.0.0:0", "--token-file", "/nonexistent/token");
+        assertEquals(2, noFile.exit(), noFile.stderr());
+        assertTrue(noFile.stderr().contains("cannot read the token file /nonexistent/token: no such file"), noFile.stderr());
+
+        ProcessBuilder pb = new ProcessBuilder(serveCommand("--listen", "0.0.0.0:0"));
+        pb.environment().put("ATTACHPROOF_TOKEN", TOKEN);
+        Process p = pb.start();
+        try {
+            java.util.concurrent.BlockingQueue<String> err = new java.util.concurrent.LinkedBlockingQueue<>();
+            Thread reader = Thread.ofPlatform().daemon(true).start(() -> new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                    StandardCharsets.UTF_8)).lines().forEach(err::add));
+            String first = err.poll(30, TimeUnit.SECONDS);
+            Matcher m = Pattern.compile("listening on http://0\\.0\\.0\\.0:(\\d+) \\(token required").matcher(String.valueOf(first));
+            assertTrue(m.find(), "startup line: " + first);
+            URI base = URI.create("http://127.0.0.1:" + m.group(1));
+            assertEquals(401, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/ps")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/doctor?pid=" + target.pid()))
+                    .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            p.toHandle().destroy();   // SIGTERM (Process.destroy would also close our end of its stderr)
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            reader.join(10_000);   // to the end of its standard error
+            String rest = String.join("\n", err);
+            assertTrue(rest.contains("attachproof serve: stopped"), rest);
+            assertFalse(rest.contains("\tat "), rest);
+            target.assertRunningUntraced();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static AgentCli.Result serve(Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(serveCommand(args));
+        pb.environment().remove("ATTACHPROOF_TOKEN");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("serve " + String.join(" ", args) + " started where it should have refused");
+        }
+        return new AgentCli.Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private static List<String> serveCommand(String... args) {
+        List<String> cmd = new ArrayList<>(AgentCli.javaCommand("dev.attachproof.cli.Main"));
+        cmd.add("serve");
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** The error document: {"error": one line, "status": N}, JSON, no trace of Java. */
+    private static void assertError(HttpResponse<String> r, int status, String says) throws IOException {
+        String what = r.request().method() + " " + r.request().uri() + " -> " + r.statusCode() + " " + r.body();
+        assertEquals(status, r.statusCode(), what);
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""), what);
+        JsonNode doc = JSON.readTree(r.body());
+        assertEquals(status, doc.get("status").asInt(), what);
+        String error = doc.get("error").asText();
+        assertTrue(error.contains(says), what);
+        assertFalse(error.contains("\n"), what);
+        assertFalse(r.body().contains("Exception") || r.body().contains("\tat ") || r.body().contains("java."), what);
+        assertEquals(2, doc.size(), what);
+    }
+
+    /** The timings differ from run to run; everything else must not. */
+    private static JsonNode withoutTimings(JsonNode doc) {
+        ObjectNode copy = doc.deepCopy();
+        copy.remove(List.of("stoppedMicros", "phaseMicros"));
+        if (copy.get("proof") instanceof ObjectNode proof) {
+            proof.remove("stoppedMicros");
+        }
+        return copy;
+    }
+
+    private static JsonNode entry(JsonNode ps, int pid) {
+        for (JsonNode p : ps.get("processes")) {
+            if (p.get("pid").asInt() == pid) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** {@code go tool pprof -traces}, without the lines that name the file and the time. */
+    private static List<String> pprofTraces(Path profile) throws Exception {
+        Process p = new ProcessBuilder("go", "tool", "pprof", "-traces", profile.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out.lines().filter(l -> !l.startsWith("File:") && !l.startsWith("Time:")).toList();
+    }
+
+    private static HttpResponse<String> get(SidecarServer s, String path) throws Exception {
+        return HTTP.send(request(s, path).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> send(SidecarServer s, String path, String authorization) throws Exception {
+        return HTTP.send(request(s, path).header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder request(SidecarServer s, String path) {
+        return HttpRequest.newBuilder(URI.create("http://" + SidecarServer.hostPort(s.address()) + path));
+    }
+
+    /** Sends {@code request} as written, bytes the HTTP client would refuse to send, and reads the whole answer. */
+    private static String rawExchange(String request) throws IOException {
+        try (java.net.Socket s = new java.net.Socket(server.address().getAddress(), server.address().getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static List<String> logLines() {
+        return LOG.toString(StandardCharsets.UTF_8).lines().toList();
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds every image the container tests need, without any registry, and only what changed
+# (safe to run again; a second run takes a few seconds):
+#   attachproof/base:local            busybox, FROM scratch (containers/base)
+#   attachproof/base-glibc:local      the base plus the glibc libraries the jlink'd JVM needs
+#   attachproof/agent:local           the agent image (containers/agent/Dockerfile) on base-glibc
+#   attachproof/agent-with-target:local  the agent image with a Go target as its main process
+#   attachproof/go-target:go1.NN      agent/go/target, static, FROM scratch, one per toolchain:
+#                                     Debian's Go 1.19, Go 1.22.0 (GOTOOLCHAIN) and PATH's go
+# The agent jar is built when it is missing or older than its sources. Needs a running Docker
+# engine (containers/docker-engine.sh), a JDK >= 22 (found as ./attachproof finds it), Go.
+#
+# Users who want the agent image on a public base (it needs glibc and sh):
+#   AGENT_BASE=debian:12-slim AGENT_TAG=attachproof/agent:slim containers/build-images.sh agent
+set -euo pipefail
+ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+OUT="$ROOT/containers/target"          # build contexts (ignored by git)
+AGENT_BASE="${AGENT_BASE:-attachproof/base-glibc:local}"
+AGENT_TAG="${AGENT_TAG:-attachproof/agent:local}"
+JAR="$ROOT/agent/target/attachproof.jar"
+JAVA_HOME="$("$ROOT/attachproof" __jdk)"
+export JAVA_HOME DOCKER_BUILDKIT=0     # the legacy builder: no buildx needed, nothing pulled
+mkdir -p "$OUT"
+
+say() { echo "build-images: $*" >&2; }
+build() { # TAG CONTEXT [docker build options...]: quiet, cached by Docker's own layer cache
+  local tag="$1" ctx="$2"; shift 2
+  docker build -q "$@" -t "$tag" "$ctx" >/dev/null 2>"$OUT/build.log" || { cat "$OUT/build.log" >&2; exit 1; }
+  say "$tag $(docker image inspect --format '{{.Id}}' "$tag" | cut -c8-19)"
+}
+
+base() {
+  if ! docker image inspect attachproof/base:local >/dev/null 2>&1; then
+    "$ROOT/containers/base/build-base-image.sh" >/dev/null
+  fi
+  say "attachproof/base:local"
+}
+
+jar() {
+  if [ ! -f "$JAR" ] || [ -n "$(find "$ROOT/pom.xml" "$ROOT/native-bindings/pom.xml" "$ROOT/native-bindings/src/main" \
+        "$ROOT/agent/pom.xml" "$ROOT/agent/src/main" -newer "$JAR" -type f -print -quit)" ]; then
+    say "building the agent jar"
+    (cd "$ROOT" && mvn -B -ntp -q -pl native-bindings,agent package -DskipTests) >"$OUT/mvn.log" 2>&1 \
+      || { cat "$OUT/mvn.log" >&2; exit 1; }
+  fi
+}
+
+# The jlink'd runtime, made again only when the jar's module needs or the JDK change (jdeps
+# runs again only when the jar's content changed).
+runtime() {
+  local ctx="$OUT/agent" mods sum jdk
+  mkdir -p "$ctx"
+  sum="$(sha256sum "$JAR" | cut -c1-64)"
+  jdk="$JAVA_HOME $(sed -n 's/^JAVA_RUNTIME_VERSION=//p' "$JAVA_HOME/release")"
+  if [ "$(sed -n 1p "$ctx/jar.stamp" 2>/dev/null)" = "$sum" ]; then
+    mods="$(sed -n 2p "$ctx/jar.stamp")"
+  else
+    mods="$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 25 "$JAR")"
+    printf '%s\n%s\n' "$sum" "$mods" > "$ctx/jar.stamp"
+  fi
+  if [ "$(cat "$ctx/runtime.stamp" 2>/dev/null)" != "$mods $jdk" ] || [ ! -x "$ctx/runtime/bin/java" ]; then
+    say "jlink $mods"
+    rm -rf "$ctx/runtime"
+    "$JAVA_HOME/bin/jlink" --add-modules "$mods" --strip-debug --no-header-files --no-man-pages \
+      --compress=zip-6 --generate-cds-archive --output "$ctx/runtime" >/dev/null
+    echo "$mods $jdk" > "$ctx/runtime.stamp"
+  fi
+  cp "$JAR" "$ctx/attachproof.jar"
+  cp "$ROOT/containers/agent/attachproof" "$ROOT/containers/agent/Dockerfile" "$ctx/"
+}
+
+# glibc for the JVM: every library `ldd` names for the runtime's executables and libraries, and
+# the loader, at the paths ldd prints. AWT's X11 and sound libraries are left out: the agent is
+# headless (java.desktop is only there because JNA refers to it), and a CI machine may lack them.
+glibc_base() {
+  local ctx="$OUT/glibc-base" f lib
+  rm -rf "$ctx"; mkdir -p "$ctx/rootfs"
+  cp "$ROOT/containers/glibc-base/Dockerfile" "$ctx/"
+  for f in "$OUT/agent/runtime/bin/"* $(find "$OUT/agent/runtime/lib" -name '*.so' | grep -Ev 'xawt|jawt|splashscreen|jsound'); do
+    ldd "$f" 2>/dev/null | awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}'
+  done | sort -u | while read -r lib; do
+    mkdir -p "$ctx/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$ctx/rootfs$lib"
+  done
+  build attachproof/base-glibc:local "$ctx"
+}
+
+agent() {
+  jar
+  runtime
+  [ "$AGENT_BASE" != attachproof/base-glibc:local ] || glibc_base
+  build "$AGENT_TAG" "$OUT/agent" --build-arg "BASE=$AGENT_BASE"
+}
+
+# One fixture image per toolchain: TAG GO-COMMAND [env...]
+go_target() {
+  local tag="$1" go="$2" ctx="$OUT/go-target-$1" version; shift 2
+  mkdir -p "$ctx"
+  (cd "$ROOT/agent/go" && env CGO_ENABLED=0 "$@" "$go" build -o "$ctx/target" ./target)
+  version="$(cd "$ROOT/agent/go" && env "$@" "$go" env GOVERSION)"
+  cp "$ROOT/containers/go-target/Dockerfile" "$ctx/"
+  build "attachproof/go-target:$tag" "$ctx" --build-arg "GO_VERSION=$version"
+}
+
+go_targets() {
+  go_target go1.19 /usr/lib/go-1.19/bin/go GOTOOLCHAIN=local
+  go_target go1.22 go GOTOOLCHAIN=go1.22.0
+  local path_minor
+  path_minor="$(GOTOOLCHAIN=local go env GOVERSION | sed -n 's/^\(go1\.[0-9]*\).*/\1/p')"
+  case "$path_minor" in
+    go1.19|go1.22) ;;
+    *) go_target "$path_minor" go GOTOOLCHAIN=local ;;
+  esac
+}
+
+agent_with_target() {
+  local ctx="$OUT/agent-with-target"
+  mkdir -p "$ctx"
+  cp "$OUT/go-target-go1.22/target" "$ctx/target"
+  cp "$ROOT/containers/agent/with-target.Dockerfile" "$ctx/Dockerfile"
+  build attachproof/agent-with-target:local "$ctx"
+}
+
+docker info >/dev/null 2>&1 || { echo "build-images: no Docker engine answers (start one: containers/docker-engine.sh)" >&2; exit 1; }
+case "${1:-all}" in
+  agent) base; agent ;;
+  all) base; agent; go_targets; agent_with_target ;;
+  *) echo "usage: containers/build-images.sh [all|agent]" >&2; exit 2 ;;
+esac

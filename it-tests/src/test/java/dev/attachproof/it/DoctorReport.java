@@ -1,0 +1,74 @@
+package dev.attachproof.it;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.testcontainers.containers.Container.ExecResult;
+
+/**
+ * `attachproof doctor PID --json` (schema attachproof.doctor/v1) as the tests read it: the exit
+ * status, the verdict and prediction, the checks by id, and the proof.
+ */
+public record DoctorReport(int exitCode, JsonNode json, String stderr) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static DoctorReport parse(ExecResult result) {
+    try {
+      return new DoctorReport(result.getExitCode(), JSON.readTree(result.getStdout()), result.getStderr());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("doctor printed no JSON (exit " + result.getExitCode() + "): "
+          + result.getStdout() + result.getStderr(), e);
+    }
+  }
+
+  public String verdict() { return json.path("verdict").asText(); }
+  public String predicted() { return json.path("predicted").asText(); }
+  public boolean contradiction() { return !json.path("contradiction").isNull() && !json.path("contradiction").isMissingNode(); }
+  public JsonNode proof() { return json.path("proof"); }
+  public boolean proofOk() { return proof().path("ok").asBoolean(); }
+  /** The proof's errno name (EPERM, …), or null when it succeeded. */
+  public String errno() { return proof().path("errno").isNull() ? null : proof().path("errno").asText(); }
+
+  public JsonNode check(String id) {
+    for (JsonNode c : json.path("checks")) {
+      if (c.path("id").asText().equals(id)) {
+        return c;
+      }
+    }
+    throw new AssertionError("no check " + id + " in " + json);
+  }
+
+  public String status(String id) { return check(id).path("status").asText(); }
+
+  /** Ids of the checks with the given status, in the doctor's order. */
+  public List<String> checksWith(String status) {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode c : json.path("checks")) {
+      if (c.path("status").asText().equals(status)) {
+        ids.add(c.path("id").asText());
+      }
+    }
+    return ids;
+  }
+
+  /** One line per failing check: id, summary and remedy, for assertion messages. */
+  public String failures() {
+    StringBuilder s = new StringBuilder();
+    for (JsonNode c : json.path("checks")) {
+      if (c.path("status").asText().equals("fail")) {
+        s.append("\n  ").append(c.path("id").asText()).append(": ").append(c.path("summary").asText())
+            .append(" (remedy: ").append(c.path("remedy").asText()).append(')');
+      }
+    }
+    return s.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "doctor exit " + exitCode + ", verdict " + verdict() + ", predicted " + predicted()
+        + ", proof " + proof() + failures();
+  }
+}

@@ -1,0 +1,148 @@
+package dev.attachproof.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+
+/**
+ * The agent's other commands from a sidecar, the Go versions under test, and the agent inside the
+ * target's own container.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SidecarCommandsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @BeforeAll
+  static void images() {
+    Images.ensureBuilt();
+  }
+
+  // `ps` from the sidecar lists the target (pid 1 of the shared namespace) with its Go version
+  // and predicts it attachable (root beside root, Docker's defaults: same uid, dumpable).
+  @Test
+  void psFromTheSidecarSeesTheTarget() throws IOException {
+    try (GoTarget target = new GoTarget(Security.DEFAULT)) {
+      target.start();
+      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+        agent.start();
+        ExecResult ps = agent.attachproof("ps", "--json");
+        assertEquals(0, ps.getExitCode(), ps::getStderr);
+        JsonNode doc = JSON.readTree(ps.getStdout());
+        assertEquals("attachproof.ps/v1", doc.path("schema").asText());
+        List<JsonNode> processes = new ArrayList<>();
+        doc.path("processes").forEach(processes::add);
+        assertEquals(1, processes.size(), () -> "only the target is a Go process here: " + doc);
+        JsonNode p = processes.get(0);
+        assertEquals(1, p.path("pid").asInt());
+        assertEquals(Images.goVersionOf("go1.22"), p.path("goVersion").asText());
+        assertEquals("attachproof.dev/fixtures/target", p.path("path").asText());
+        assertEquals("attachable", p.path("predicted").asText());
+      }
+    }
+  }
+
+  // A goroutine snapshot from the sidecar: the target's 8 parked goroutines, in the three places
+  // agent/go/target parks them (i % 3: chan receive, select, sleep), created by main.main; the
+  // target was stopped for the copy and runs on afterwards.
+  @Test
+  void goroutineSnapshotFromTheSidecar() throws IOException {
+    try (GoTarget target = new GoTarget(Security.DEFAULT)) {
+      target.start();
+      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+        agent.start();
+        ExecResult snap = agent.attachproof("goroutines", "1", "--format", "json");
+        assertEquals(0, snap.getExitCode(), snap::getStderr);
+        JsonNode doc = JSON.readTree(snap.getStdout());
+        assertEquals("attachproof.goroutines/v1", doc.path("schema").asText());
+        assertEquals(1, doc.path("pid").asInt());
+        assertEquals(Images.goVersionOf("go1.22"), doc.path("goVersion").asText());
+        assertTrue(doc.path("stopped").asBoolean());
+        List<String> reasons = new ArrayList<>();
+        for (JsonNode g : doc.path("goroutines")) {
+          if (g.path("frames").size() > 0 && g.path("frames").get(g.path("frames").size() - 1)
+              .path("function").asText().equals("main.parked")) {
+            reasons.add(g.path("waitReason").asText());
+            assertEquals("main.main", g.path("createdBy").path("function").asText());
+          }
+        }
+        assertEquals(8, reasons.size(), () -> "parked goroutines: " + doc);
+        assertEquals(3, reasons.stream().filter("chan receive"::equals).count());
+        assertEquals(3, reasons.stream().filter("select"::equals).count());
+        assertEquals(2, reasons.stream().filter("sleep"::equals).count());
+        assertTrue(target.isRunning(), "the target runs on after the snapshot");
+        // And it is not left traced: a second doctor attaches again.
+        assertEquals("attachable", agent.doctor(1).verdict());
+      }
+    }
+  }
+
+  static Stream<String> goVersions() {
+    return Images.goTargetTags().stream();
+  }
+
+  // Every Go toolchain under test (Debian's 1.19, 1.22.0, PATH's go): the proof reads the
+  // target's Go version and its goroutines out of its memory (8 parked + main + the runtime's).
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("goVersions")
+  void proofReadsEachGoVersion(String tag) {
+    assertTrue(Images.goTargetTags().size() >= 3, "three toolchains at least");
+    try (GoTarget target = new GoTarget(Images.goTarget(tag), Security.DEFAULT)) {
+      target.start();
+      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+        agent.start();
+        DoctorReport r = agent.doctor(1);
+        assertEquals("attachable", r.verdict(), r::toString);
+        assertEquals(Images.goVersionOf(tag), r.proof().path("goVersion").asText());
+        assertTrue(r.proof().path("goroutines").asInt() >= 10, r::toString);
+      }
+    }
+  }
+
+  // The agent inside the target's own container (`docker exec` into it): same PID namespace,
+  // same uid (root), same capabilities and seccomp filter as the target: allowed, as in the
+  // sidecar with defaults; process_vm_readv is still refused by Docker's default profile.
+  @Test
+  void agentInsideTheTargetsContainer() {
+    try (GenericContainer<?> both = new GenericContainer<>(Images.AGENT_WITH_TARGET)
+        .withNetworkMode("none")
+        .withLabel(Images.LABEL, "agent-with-target")
+        .waitingFor(Wait.forLogMessage("READY pid=1 .*\\n", 1))) {
+      both.start();
+      ExecResult result;
+      try {
+        result = both.execInContainer("attachproof", "doctor", "1", "--json");
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      DoctorReport r = DoctorReport.parse(result);
+      assertEquals("attachable", r.verdict(), r::toString);
+      assertEquals(r.verdict(), r.predicted());
+      assertFalse(r.contradiction());
+      assertEquals(0, r.exitCode());
+      assertEquals(List.of(), r.checksWith("fail"));
+      // The binary is visible in our own mount namespace this time.
+      assertEquals("pass", r.status("target.binary"), r::toString);
+      assertEquals("warn", r.status("seccomp.process_vm_readv"));
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Container tests: the agent image ({@code attachproof/agent:local}) runs beside Go targets built
+ * FROM scratch, in the target's PID namespace ({@code --pid=container:ID}, as a Kubernetes pod
+ * with {@code shareProcessNamespace} does), under varied capabilities, seccomp profiles, users
+ * and no_new_privs. Each case asserts what the kernel answers to the proof, derived from the
+ * kernel's rules, and that the doctor predicted it. Images are built without any registry by
+ * {@code containers/build-images.sh}, which {@link dev.attachproof.it.Images} runs once per test
+ * JVM (a few seconds when nothing changed). {@link dev.attachproof.it.Attachability} is the helper
+ * a test author uses to assert that a container's main process is attachable.
+ */
+package dev.attachproof.it;
