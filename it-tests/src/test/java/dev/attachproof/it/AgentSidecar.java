@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
@@ -29,6 +30,16 @@ public final class AgentSidecar extends GenericContainer<AgentSidecar> {
       cmd.getHostConfig().withPidMode(pidMode);
       security.applyTo(cmd);
     });
+  }
+
+  /**
+   * The sidecar as a pod runs it: `attachproof serve` on its loopback (the address a pod's
+   * containers share), started once it says it listens.
+   */
+  public AgentSidecar serving() {
+    withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("attachproof").withCmd("serve", "--listen", "127.0.0.1:7070"));
+    waitingFor(Wait.forLogMessage(".*attachproof serve: listening on.*", 1));
+    return this;
   }
 
   /** `attachproof doctor PID --json`, parsed, with its exit status. */

@@ -28,15 +28,13 @@ class ContainerMatrixTest {
 
   /** One case: the two containers' settings and what the kernel must answer. */
   record Case(Security target, String[] targetArgs, Security sidecar, boolean attachable,
-      List<String> failing, String errno, Consumer<DoctorReport> more, boolean mispredicted) {
+      List<String> failing, String errno, Consumer<DoctorReport> more) {
     static Case of(Security target, Security sidecar) {
-      return new Case(target, new String[0], sidecar, true, List.of(), null, r -> {}, false);
+      return new Case(target, new String[0], sidecar, true, List.of(), null, r -> {});
     }
-    Case targetArgs(String... args) { return new Case(target, args, sidecar, attachable, failing, errno, more, mispredicted); }
-    Case denied(String errno, String... failing) { return new Case(target, targetArgs, sidecar, false, List.of(failing), errno, more, mispredicted); }
-    Case also(Consumer<DoctorReport> check) { return new Case(target, targetArgs, sidecar, attachable, failing, errno, check, mispredicted); }
-    /** The doctor is known to predict this case wrongly, and must say so (its contradiction). */
-    Case knownMisprediction() { return new Case(target, targetArgs, sidecar, attachable, failing, errno, more, true); }
+    Case targetArgs(String... args) { return new Case(target, args, sidecar, attachable, failing, errno, more); }
+    Case denied(String errno, String... failing) { return new Case(target, targetArgs, sidecar, false, List.of(failing), errno, more); }
+    Case also(Consumer<DoctorReport> check) { return new Case(target, targetArgs, sidecar, attachable, failing, errno, check); }
   }
 
   private static final Security ROOT = Security.DEFAULT;
@@ -113,12 +111,12 @@ class ContainerMatrixTest {
         named("non-dumpable target, uid 1000 beside uid 1000", Case.of(U1000, U1000).targetArgs("-nondumpable")
             .denied("EPERM", "target.dumpable")),
         // The same between two root processes, Docker's default capabilities (no
-        // CAP_SYS_PTRACE): EPERM. Known doctor gap: a root target's /proc files are root's either
-        // way, so the doctor skips target.dumpable and predicts attachable, then reports the
-        // contradiction (blaming an invisible LSM). Its own evidence could tell: /proc/1/exe
-        // answers EACCES although the ids match (target.binary warns so).
-        named("non-dumpable target, root beside root (known misprediction)", Case.of(ROOT, ROOT).targetArgs("-nondumpable")
-            .denied("EPERM").knownMisprediction()),
+        // CAP_SYS_PTRACE): EPERM. A root target's /proc files are root's either way; the doctor
+        // tells by elimination: /proc/1/exe answers EACCES although the ids match, the target
+        // holds no capability the sidecar lacks, and both are in the initial user namespace.
+        // (This case found the gap: the doctor used to predict attachable here.)
+        named("non-dumpable target, root beside root", Case.of(ROOT, ROOT).targetArgs("-nondumpable")
+            .denied("EPERM", "target.dumpable")),
         // The same with --cap-add SYS_PTRACE: the capability overrides dumpability.
         named("non-dumpable target, --cap-add SYS_PTRACE", Case.of(ROOT, ROOT.withCapSysPtrace()).targetArgs("-nondumpable")),
         // A --privileged target holds every capability; the tracer (Docker's default set) does
@@ -164,14 +162,8 @@ class ContainerMatrixTest {
   static void assertOutcome(Case c, DoctorReport r) {
     assertTrue(r.proof().path("attempted").asBoolean(), () -> "no proof attempted: " + r);
     assertEquals(c.attachable(), r.proofOk(), () -> "the kernel's answer: " + r);
-    if (c.mispredicted()) {
-      // Pinned so that a fix shows up here: then make this case an ordinary one.
-      assertEquals(c.attachable() ? "not-attachable" : "attachable", r.predicted(), () -> "the misprediction is gone: " + r);
-      assertTrue(r.contradiction(), () -> "the doctor must report its contradiction: " + r);
-    } else {
-      assertEquals(r.verdict(), r.predicted(), () -> "the doctor mispredicted: " + r);
-      assertFalse(r.contradiction(), () -> "contradiction: " + r);
-    }
+    assertEquals(r.verdict(), r.predicted(), () -> "the doctor mispredicted: " + r);
+    assertFalse(r.contradiction(), () -> "contradiction: " + r);
     assertEquals(c.attachable() ? "attachable" : "not-attachable", r.verdict(), r::toString);
     assertEquals(c.attachable() ? 0 : 1, r.exitCode(), () -> "exit status: " + r + r.stderr());
     assertEquals(c.errno(), r.errno(), r::toString);

@@ -58,6 +58,39 @@ class SidecarCommandsTest {
     }
   }
 
+  // The sidecar's HTTP API, as a pod uses it: `serve` on the sidecar's loopback, asked from
+  // inside the pod (busybox wget in the agent image). /healthz answers; /v1/doctor?pid=1 is the
+  // doctor's JSON with the verdict the CLI gives (root beside root, Docker's defaults:
+  // attachable); a pid outside the shared namespace is a 404 JSON error, and the server keeps
+  // serving; /v1/goroutines?pid=1&format=json is the snapshot.
+  @Test
+  void theSidecarsHttpApi() throws Exception {
+    try (GoTarget target = new GoTarget(Security.DEFAULT)) {
+      target.start();
+      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT).serving()) {
+        agent.start();
+        assertEquals(true, JSON.readTree(get(agent, "/healthz")).path("ok").asBoolean());
+        JsonNode doctor = JSON.readTree(get(agent, "/v1/doctor?pid=1"));
+        assertEquals("attachproof.doctor/v1", doctor.path("schema").asText());
+        assertEquals("attachable", doctor.path("verdict").asText(), doctor::toString);
+        assertTrue(doctor.path("proof").path("ok").asBoolean(), doctor::toString);
+        ExecResult missing = agent.execInContainer("wget", "-q", "-O-", "http://127.0.0.1:7070/v1/doctor?pid=99999");
+        assertTrue(missing.getStderr().contains("404"), () -> "a pid outside the namespace: " + missing.getStderr());
+        assertEquals(true, JSON.readTree(get(agent, "/healthz")).path("ok").asBoolean(), "still serving");
+        JsonNode snap = JSON.readTree(get(agent, "/v1/goroutines?pid=1&format=json"));
+        assertEquals("attachproof.goroutines/v1", snap.path("schema").asText());
+        assertTrue(snap.path("goroutines").size() >= 8, snap::toString);
+      }
+    }
+  }
+
+  /** GET on the sidecar's own loopback, from inside it; the body. */
+  private static String get(AgentSidecar agent, String path) throws IOException, InterruptedException {
+    ExecResult r = agent.execInContainer("wget", "-q", "-O-", "http://127.0.0.1:7070" + path);
+    assertEquals(0, r.getExitCode(), () -> path + ": " + r.getStderr());
+    return r.getStdout();
+  }
+
   // A goroutine snapshot from the sidecar: the target's 8 parked goroutines, in the three places
   // agent/go/target parks them (i % 3: chan receive, select, sleep), created by main.main; the
   // target was stopped for the copy and runs on afterwards.

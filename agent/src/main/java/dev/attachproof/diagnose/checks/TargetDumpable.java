@@ -29,9 +29,18 @@ public final class TargetDumpable implements Check {
         Boolean nonDumpable = KernelRules.nonDumpable(target);
         KernelRules.CapScope cap = KernelRules.sysPtrace(tracer, target);
         if (nonDumpable == null) {
-            return cap == KernelRules.CapScope.COUNTS
-                    ? f.pass("cannot be seen for a root process, and CAP_SYS_PTRACE covers it either way")
-                    : f.skip("the target runs as root, so /proc/" + target.pid() + "/status is root's whether or not it is dumpable");
+            if (cap == KernelRules.CapScope.COUNTS) {
+                return f.pass("cannot be seen for a root process, and CAP_SYS_PTRACE covers it either way");
+            }
+            if (refusedReadAccessOnlyDumpabilityExplains(tracer, target)) {
+                return f.evidence("exe", "EACCES").evidence("errno", "EPERM").fail("not dumpable, by elimination: the kernel "
+                        + "refuses us even ptrace read access (EACCES on /proc/" + target.pid() + "/exe), though our ids match, "
+                        + "it holds no capability we lack and we share its user namespace; of ptrace's rules only a "
+                        + "non-dumpable target (or an LSM policy) is left",
+                        "attach with CAP_SYS_PTRACE (containers: --cap-add=SYS_PTRACE), or let the program stay dumpable "
+                        + "(do not call prctl(PR_SET_DUMPABLE, 0); avoid setuid or setcap on the binary)");
+            }
+            return f.skip("the target runs as root, so /proc/" + target.pid() + "/status is root's whether or not it is dumpable");
         }
         if (!nonDumpable) {
             return f.pass("dumpable: /proc/" + target.pid() + "/status belongs to the process's own uid");
@@ -43,5 +52,20 @@ public final class TargetDumpable implements Check {
         }
         return f.evidence("errno", "EPERM").fail(what,
                 "attach with CAP_SYS_PTRACE (as root), or let the program stay dumpable (do not call prctl(PR_SET_DUMPABLE, 0); avoid setuid or setcap on the binary)");
+    }
+
+    /**
+     * For a root target, whose /proc files are root's either way: reading /proc/PID/exe takes
+     * ptrace read access (__ptrace_may_access, which Yama and seccomp do not enter). Refused
+     * (EACCES) while the ids match, the target holds no capability we lack and we are in the
+     * initial user namespace (so also in the target's or above it), the rule left is dumpability.
+     */
+    private static boolean refusedReadAccessOnlyDumpabilityExplains(TracerFacts tracer, TargetFacts target) {
+        String error = target.binary().readError();
+        return error != null && error.contains("EACCES")
+                && KernelRules.sameIds(tracer, target)
+                && KernelRules.missingPermitted(tracer, target).isEmpty()
+                && KernelRules.INIT_USER_NS.equals(tracer.userNamespace())
+                && !Boolean.TRUE.equals(KernelRules.userNamespacesDiffer(tracer, target));
     }
 }

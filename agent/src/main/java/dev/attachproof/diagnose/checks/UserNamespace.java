@@ -32,6 +32,9 @@ public final class UserNamespace implements Check {
         if (theirs != null && theirs.equals(tracer.userNamespace())) {
             return f.pass("same user namespace as the target");
         }
+        if (theirs == null && initial) {
+            return f.pass("we are in the initial user namespace, the ancestor of every other (the target's cannot be read)");
+        }
         String leave = "run the debugger in the target's user namespace or an ancestor (on the host, or a container without userns remapping)";
         if (theirs == null && !initial && target.userNamespace() instanceof FileRead.Unreadable u && u.reason().contains("EACCES")) {
             // The link is guarded by ptrace read access: refused, the attach is refused too. From a
