@@ -9,4 +9,13 @@ public interface Check {
     String id();
 
     Finding evaluate(TracerFacts tracer, TargetFacts target);
+
+    /**
+     * This check's {@code finding} once an attach has worked. A check that fails on a fact /proc
+     * cannot show (Yama's PR_SET_PTRACER exception) overrides this to say what the attach proved;
+     * the others keep their finding, and a failure of theirs contradicts the proof.
+     */
+    default Finding afterAttach(Finding finding) {
+        return finding;
+    }
 }

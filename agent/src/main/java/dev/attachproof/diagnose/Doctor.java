@@ -76,8 +76,7 @@ public final class Doctor {
     /** Findings and the predicted verdict for one target, without attaching. */
     public Diagnosis predict(TracerFacts tracerFacts, TargetFacts target) {
         List<Finding> findings = checks.stream().map(c -> c.evaluate(tracerFacts, target)).toList();
-        Verdict predicted = findings.stream().anyMatch(f -> f.status() == Status.FAIL && DENYING.contains(f.id()))
-                ? Verdict.NOT_ATTACHABLE : Verdict.ATTACHABLE;
+        Verdict predicted = verdictOf(findings);
         return new Diagnosis(target.pid(), predicted, predicted, findings,
                 Proof.notAttempted("not attempted (--no-proof)"), null);
     }
@@ -110,8 +109,17 @@ public final class Doctor {
             return new Diagnosis(pid, Verdict.UNKNOWN, prediction.predicted(), prediction.findings(), proof, null);
         }
         Verdict verdict = proof.errno() == null ? Verdict.ATTACHABLE : Verdict.NOT_ATTACHABLE;
-        return new Diagnosis(pid, verdict, prediction.predicted(), prediction.findings(), proof,
-                contradiction(prediction, verdict, proof));
+        List<Finding> findings = proof.ok() ? afterAttach(prediction.findings()) : prediction.findings();
+        return new Diagnosis(pid, verdict, prediction.predicted(), findings, proof, contradiction(findings, verdict, proof));
+    }
+
+    /** Each finding as its check restates it knowing that the attach worked (checks and findings share their order). */
+    private List<Finding> afterAttach(List<Finding> findings) {
+        List<Finding> settled = new ArrayList<>(findings.size());
+        for (int i = 0; i < findings.size(); i++) {
+            settled.add(checks.get(i).afterAttach(findings.get(i)));
+        }
+        return settled;
     }
 
     /** Attach, read and detach as one task on the tracer thread: no hand-off while the target is stopped. */
@@ -189,14 +197,17 @@ public final class Doctor {
         return findings.stream().filter(f -> f.status() == Status.FAIL && DENYING.contains(f.id())).map(Finding::id).toList();
     }
 
-    private static String contradiction(Diagnosis prediction, Verdict verdict, Proof proof) {
-        if (verdict == prediction.predicted()) {
+    private static Verdict verdictOf(List<Finding> findings) {
+        return explaining(findings).isEmpty() ? Verdict.ATTACHABLE : Verdict.NOT_ATTACHABLE;
+    }
+
+    /** Null when the findings, settled by the proof, agree with it. */
+    private static String contradiction(List<Finding> findings, Verdict verdict, Proof proof) {
+        if (verdict == verdictOf(findings)) {
             return null;
         }
         if (verdict == Verdict.ATTACHABLE) {
-            boolean yama = prediction.failing().stream().anyMatch(f -> f.id().equals("yama.ptrace_scope"));
-            return "the checks predicted a refusal (" + String.join(", ", explaining(prediction.findings()))
-                    + "), but the attach worked" + (yama ? ": the target must have named this tracer with prctl(PR_SET_PTRACER), which /proc does not show" : "");
+            return "the checks predicted a refusal (" + String.join(", ", explaining(findings)) + "), but the attach worked";
         }
         return "every visible rule allows this attach, yet the kernel answered " + proof.errno() + " to " + proof.failedCall()
                 + ": a rule /proc does not show denied it (a BPF LSM program, a Landlock domain, an SELinux or AppArmor policy)";

@@ -1,5 +1,6 @@
 package dev.attachproof.diagnose;
 
+import dev.attachproof.diagnose.checks.YamaPtraceScope;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.testing.GoFixture;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -172,6 +174,24 @@ class RecordedTreesTest {
 
         Finding lsm = finding(d, "lsm");
         assertEquals(List.of("lockdown", "capability", "landlock", "yama", "apparmor", "tomoyo", "bpf"), lsm.evidence().get("lsms"));
+    }
+
+    @Test
+    void anAttachThatWorkedAtScopeOneProvesThePtracerException() throws Exception {
+        Path one = treesRoot().resolve("yama-1-user");
+        Finding predicted = finding(predict(one, targets(one).get("ptracer")), "yama.ptrace_scope");
+        assertEquals(Status.FAIL, predicted.status());
+        assertEquals("unknown: not shown in /proc", predicted.evidence().get("ptracerNamedByTarget"));
+        Finding settled = new YamaPtraceScope().afterAttach(predicted);
+        assertEquals(Status.PASS, settled.status(), settled.toString());
+        assertEquals("yes: proven by the attach", settled.evidence().get("ptracerNamedByTarget"));
+        assertFalse(settled.evidence().containsKey("errno"), settled.toString());
+        assertTrue(settled.summary().contains("PR_SET_PTRACER"), settled.summary());
+
+        // Scope 2 has no such exception: an attach that worked there contradicts the check.
+        Path two = treesRoot().resolve("yama-2-user");
+        Finding atTwo = finding(predict(two, targets(two).get("ptracer")), "yama.ptrace_scope");
+        assertSame(atTwo, new YamaPtraceScope().afterAttach(atTwo));
     }
 
     /** Target pids by role, from the "target PID: …" lines of SCENARIO.txt. */

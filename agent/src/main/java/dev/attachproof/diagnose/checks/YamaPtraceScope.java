@@ -3,6 +3,7 @@ package dev.attachproof.diagnose.checks;
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.KernelRules;
+import dev.attachproof.diagnose.Status;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 
@@ -12,8 +13,13 @@ import dev.attachproof.diagnose.TracerFacts;
  * named with prctl(PR_SET_PTRACER), or one with CAP_SYS_PTRACE in the target's user namespace;
  * 2 admin-only: CAP_SYS_PTRACE required; 3 no attach at all, until reboot. The file is absent
  * when the kernel has no Yama. The scope is the host kernel's, shared by every container.
+ * Whether the target named a tracer is kept in Yama's own list, shown nowhere: at scope 1 the
+ * check predicts a refusal, and an attach that works proves the exception.
  */
 public final class YamaPtraceScope implements Check {
+    /** Evidence of the one fact this check cannot read: did the target name us with PR_SET_PTRACER? */
+    private static final String PTRACER = "ptracerNamedByTarget";
+    private static final String UNSEEN = "unknown: not shown in /proc";
     private static final String LOWER = "or lower the scope on the host: sudo sysctl kernel.yama.ptrace_scope=0 "
             + "(a container cannot change it: it is the host kernel's)";
 
@@ -47,7 +53,7 @@ public final class YamaPtraceScope implements Check {
                 if (capCounts) {
                     return f.pass("1 (restricted); the target does not descend from us, but CAP_SYS_PTRACE allows it");
                 }
-                return f.evidence("errno", "EPERM").fail(
+                return f.evidence(PTRACER, UNSEEN).evidence("errno", "EPERM").fail(
                         "1 (restricted): the target is not our descendant and we lack CAP_SYS_PTRACE; only a "
                                 + "prctl(PR_SET_PTRACER) by the target, which cannot be read from outside, would allow it",
                         "start the program under the debugger (dlv exec / dlv debug), run the debugger with CAP_SYS_PTRACE, have the program call prctl(PR_SET_PTRACER, debugger pid), " + LOWER);
@@ -63,5 +69,25 @@ public final class YamaPtraceScope implements Check {
             default:
                 return f.warn("unknown scope " + scope, null);
         }
+    }
+
+    /**
+     * At scope 1 Yama lets a non-descendant without CAP_SYS_PTRACE attach only when
+     * ptracer_exception_found(): the target named us, an ancestor of ours, or any process with
+     * prctl(PR_SET_PTRACER). An attach that worked despite the predicted refusal proves it did.
+     */
+    @Override
+    public Finding afterAttach(Finding finding) {
+        if (finding.status() != Status.FAIL || !UNSEEN.equals(finding.evidence().get(PTRACER))) {
+            return finding;
+        }
+        Finding.Builder f = Finding.of(id());
+        finding.evidence().forEach((key, value) -> {
+            if (!key.equals("errno")) {
+                f.evidence(key, value);
+            }
+        });
+        return f.evidence(PTRACER, "yes: proven by the attach").pass("1 (restricted): the target does not descend from us "
+                + "and we lack CAP_SYS_PTRACE, but it named us (or an ancestor of ours, or any process) with prctl(PR_SET_PTRACER): the attach worked");
     }
 }

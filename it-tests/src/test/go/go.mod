@@ -1,0 +1,3 @@
+module attachproof.dev/ittests
+
+go 1.21

@@ -1,0 +1,62 @@
+package dev.attachproof.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One boot of a kernel and initramfs under qemu's software emulation (TCG: no /dev/kvm needed),
+ * its serial console written to a file and returned as text. The machine ends itself (the init
+ * powers off; a kernel panic reboots, which -no-reboot turns into an exit); a machine that has
+ * not ended within the bound is killed.
+ */
+final class QemuVm {
+    private static final String QEMU = "qemu-system-x86_64";
+
+    private QemuVm() {}
+
+    record Boot(String console, Duration elapsed) {}
+
+    static Boot boot(Path kernel, Path initramfs, String kernelCommandLine, Duration bound, Path consoleLog)
+            throws IOException, InterruptedException {
+        // Two vCPUs: the JVM compiles and collects on threads of its own. No network card: nothing
+        // needs one, and its boot ROM costs half a second.
+        List<String> argv = List.of(QEMU, "-accel", "tcg", "-m", "1024", "-smp", "2", "-nographic", "-no-reboot",
+                "-net", "none", "-kernel", kernel.toString(), "-initrd", initramfs.toString(), "-append", kernelCommandLine);
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(consoleLog.toFile());
+        long start = System.nanoTime();
+        Process qemu;
+        try {
+            qemu = pb.start();
+        } catch (IOException e) {
+            throw new IllegalStateException(QEMU + " cannot be run (" + e.getMessage() + "): apt-get install qemu-system-x86", e);
+        }
+        try {
+            if (!qemu.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the VM had not powered off after " + bound + "; its console ("
+                        + consoleLog + ") ends with:\n" + tail(consoleLog));
+            }
+        } finally {
+            qemu.destroyForcibly().waitFor();
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        if (qemu.exitValue() != 0) {
+            throw new IllegalStateException(QEMU + " exited with " + qemu.exitValue() + ":\n" + tail(consoleLog));
+        }
+        return new Boot(text(consoleLog), elapsed);
+    }
+
+    private static String tail(Path log) throws IOException {
+        String text = text(log);
+        return text.substring(Math.max(0, text.length() - 4000));
+    }
+
+    /** Decoded leniently: the firmware and the terminal codes qemu prints need not be UTF-8. */
+    private static String text(Path log) throws IOException {
+        return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.attachproof.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Yama on a real kernel. Boots Debian's kernel (Yama built in) under qemu's software emulation
+ * with an initramfs whose init (it-tests/src/test/go/yamainit) sets each ptrace_scope in turn,
+ * 0 to 3, and runs {@code attachproof doctor PID --json} on a fresh Go target from four tracers
+ * ({@link Tracer}). For each of the 16 runs the kernel's answer to PTRACE_SEIZE must be Yama's
+ * rule, and the doctor must say so: verdict, exit status, the yama.ptrace_scope finding, the
+ * refusal blamed on Yama alone, no contradiction, and a prediction that is right wherever /proc
+ * shows what decides it. One boot serves all 16; it takes one to three minutes on two cores.
+ *
+ * <p>Needs qemu-system-x86_64, apt-get and dpkg-deb (the kernel package is downloaded into
+ * target/yama-kernel, never installed), Go on PATH and the agent jar; a missing one fails the
+ * test. Alone: {@code ./test -pl native-bindings,agent,it-tests -Dtest=YamaKernelTest
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class YamaKernelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** What the init prints before each result (matrix.go). */
+    private static final String PREFIX = "ATTACHPROOF-YAMA ";
+    /** 16 JVM runs under emulation take 1 to 3 minutes on two cores; the bound leaves room for a loaded machine. */
+    private static final Duration VM_BOUND = Duration.ofMinutes(7);
+
+    /** The init's tracers (matrix.go), as Yama sees them; every one passes the classic ptrace checks. */
+    enum Tracer {
+        A("root with CAP_SYS_PTRACE, not an ancestor of the target", true, false, false),
+        B("uid 1000 like the target, not its ancestor", false, false, false),
+        C("uid 1000, the target's grandparent", false, true, false),
+        D("uid 1000, named by the target with prctl(PR_SET_PTRACER)", false, false, true);
+
+        final String description;
+        final boolean capSysPtrace;
+        final boolean ancestor;
+        final boolean namedByTarget;
+
+        Tracer(String description, boolean capSysPtrace, boolean ancestor, boolean namedByTarget) {
+            this.description = description;
+            this.capSysPtrace = capSysPtrace;
+            this.ancestor = ancestor;
+            this.namedByTarget = namedByTarget;
+        }
+
+        String key() {
+            return name().toLowerCase();
+        }
+    }
+
+    /**
+     * Yama's decision (security/yama/yama_lsm.c, yama_ptrace_access_check; Yama.rst): 0 classic;
+     * 1 an ancestor, a tracer the target named, or CAP_SYS_PTRACE; 2 CAP_SYS_PTRACE; 3 nobody.
+     */
+    static boolean yamaAllows(int scope, boolean capSysPtrace, boolean ancestor, boolean namedByTarget) {
+        return switch (scope) {
+            case 0 -> true;
+            case 1 -> capSysPtrace || ancestor || namedByTarget;
+            case 2 -> capSysPtrace;
+            case 3 -> false;
+            default -> throw new IllegalArgumentException("no ptrace_scope " + scope);
+        };
+    }
+
+    private static final Map<String, JsonNode> runs = new LinkedHashMap<>();
+    private static final List<JsonNode> otherEvents = new ArrayList<>();
+
+    @BeforeAll
+    static void bootTheMatrix() throws Exception {
+        Path repo = Path.of(System.getProperty("attachproof.repo", "..")).toAbsolutePath().normalize();
+        Path build = Path.of(System.getProperty("attachproof.buildDir", "target")).toAbsolutePath();
+        Path agentJar = repo.resolve("agent/target/attachproof.jar");
+        if (!Files.isRegularFile(agentJar)) {
+            throw new IllegalStateException(agentJar + " is missing: `mvn verify` builds it before this module; "
+                    + "alone: mvn -pl native-bindings,agent package -DskipTests");
+        }
+        long start = System.nanoTime();
+        Path kernel = DebianKernel.vmlinuz(Files.createDirectories(build.resolve("yama-kernel")));
+        Path work = Files.createDirectories(build.resolve("yama-vm"));
+        Path initramfs = YamaInitramfs.build(repo, agentJar, work);
+        Duration prepared = Duration.ofNanos(System.nanoTime() - start);
+        QemuVm.Boot boot = QemuVm.boot(kernel, initramfs, "console=ttyS0 panic=-1 quiet", VM_BOUND, work.resolve("console.log"));
+        for (String line : boot.console().lines().toList()) {
+            int at = line.indexOf(PREFIX);
+            if (at >= 0) {
+                JsonNode event = JSON.readTree(line.substring(at + PREFIX.length()).strip());
+                if (event.path("event").asText().equals("run")) {
+                    runs.put(event.get("scope").asInt() + event.get("case").asText(), event);
+                } else {
+                    otherEvents.add(event);
+                }
+            }
+        }
+        report(kernel, initramfs, prepared, boot);
+    }
+
+    @Test
+    void theKernelHasYamaAndTheInitRanEveryCase() {
+        JsonNode boot = event("boot");
+        assertTrue(boot.path("lsm").asText().contains("yama"), "active LSMs: " + boot.path("lsm"));
+        assertEquals(List.of(), otherEvents.stream().filter(e -> e.path("event").asText().equals("error")).toList(),
+                "the init's errors");
+        assertNotNull(event("done"), "the init finished");
+        assertEquals(16, runs.size(), "runs: " + runs.keySet());
+    }
+
+    static Stream<Arguments> matrix() {
+        return IntStream.rangeClosed(0, 3).boxed().flatMap(scope -> Stream.of(Tracer.values()).map(t -> Arguments.of(scope, t)));
+    }
+
+    @ParameterizedTest(name = "ptrace_scope {0}, tracer {1}")
+    @MethodSource("matrix")
+    void theKernelFollowsYamaAndTheDoctorSaysWhy(int scope, Tracer tracer) {
+        JsonNode run = runs.get(scope + tracer.key());
+        assertNotNull(run, () -> "no result for scope " + scope + ", tracer " + tracer + "; the init said " + otherEvents);
+        JsonNode doc = run.get("doctor");
+        assertTrue(doc != null && doc.isObject(), () -> "the doctor printed no JSON: exit " + run.get("exit")
+                + ", stdout " + run.path("stdout") + ", stderr " + run.path("stderr"));
+        boolean allowed = yamaAllows(scope, tracer.capSysPtrace, tracer.ancestor, tracer.namedByTarget);
+        // PR_SET_PTRACER is kept in Yama's own list, which /proc does not show: from outside, tracer D looks like B.
+        boolean visiblyAllowed = yamaAllows(scope, tracer.capSysPtrace, tracer.ancestor, false);
+        JsonNode yama = check(doc, "yama.ptrace_scope");
+        assertAll("ptrace_scope " + scope + ", " + tracer.description + "; the doctor said:\n" + doc.toPrettyString()
+                        + "\nstderr: " + run.path("stderr").asText(),
+                () -> assertEquals(run.get("targetPid").asInt(), doc.get("pid").asInt(), "the pid the doctor examined"),
+                () -> assertTrue(doc.at("/proof/attempted").asBoolean(), "the proof was attempted"),
+                () -> assertEquals(allowed, doc.at("/proof/ok").asBoolean(), "the kernel's answer: attached"),
+                () -> assertEquals(allowed ? null : "EPERM", doc.at("/proof/errno").textValue(), "the kernel's answer: errno"),
+                () -> assertEquals(allowed ? "attachable" : "not-attachable", doc.get("verdict").asText(), "verdict"),
+                () -> assertEquals(allowed ? 0 : 1, run.get("exit").asInt(), "exit status"),
+                () -> assertEquals(scope, yama.at("/evidence/ptrace_scope").asInt(), "the scope the doctor read"),
+                () -> assertEquals(allowed ? "pass" : "fail", yama.get("status").asText(), "yama.ptrace_scope: " + yama.get("summary")),
+                () -> assertEquals(allowed ? List.of() : List.of("yama.ptrace_scope"), failing(doc), "failing checks"),
+                () -> assertEquals(allowed ? List.of() : List.of("yama.ptrace_scope"), texts(doc.at("/proof/explainedBy")),
+                        "the checks the refusal is blamed on"),
+                () -> assertTrue(doc.get("contradiction").isNull(), "contradiction: " + doc.get("contradiction")),
+                () -> assertEquals(visiblyAllowed ? "attachable" : "not-attachable", doc.get("predicted").asText(),
+                        "predicted from /proc alone"));
+    }
+
+    /**
+     * `matrix --allow-yama-change`, run as root against a uid-1000 target while the scope is 0:
+     * it tries yama-1 and yama-2 for real (root with CAP_SYS_PTRACE attaches under both), refuses
+     * to set 3 from below, and writes 0 back.
+     */
+    @Test
+    void theMatrixTriesYamaScopesAndPutsTheOriginalBack() {
+        JsonNode m = event("matrix");
+        assertEquals("0", m.path("scopeAfter").asText(), () -> "the scope was not written back: " + m);
+        JsonNode doc = m.path("matrix");
+        assertEquals("attachproof.matrix/v1", doc.path("schema").asText(), m::toString);
+        Map<String, JsonNode> rows = new LinkedHashMap<>();
+        doc.path("rows").forEach(r -> rows.put(r.path("setting").asText(), r));
+        for (String s : List.of("baseline", "yama-1", "yama-2")) {
+            JsonNode r = rows.get(s);
+            assertEquals("ok", r.path("observed").asText(), () -> s + ": " + r);
+            assertEquals("attachable", r.path("predicted").asText(), () -> s + ": " + r);
+            assertTrue(r.path("agree").asBoolean(), () -> s + ": " + r);
+        }
+        assertTrue(rows.get("yama-1").path("evidence").asText().contains("ptrace_scope 1"), rows.get("yama-1")::toString);
+        assertTrue(rows.get("yama-2").path("evidence").asText().contains("ptrace_scope 2"), rows.get("yama-2")::toString);
+        JsonNode three = rows.get("yama-3");
+        assertEquals("skipped", three.path("observed").asText(), three::toString);
+        assertTrue(three.path("skipped").asText().contains("cannot be lowered"), three::toString);
+        assertEquals(0, m.path("exit").asInt(), () -> "every tried setting agrees: " + m);
+    }
+
+    private static JsonNode event(String name) {
+        return otherEvents.stream().filter(e -> e.path("event").asText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("the init printed no " + name + " event; runs: " + runs.keySet()
+                        + ", other events: " + otherEvents));
+    }
+
+    private static JsonNode check(JsonNode doc, String id) {
+        for (JsonNode c : doc.get("checks")) {
+            if (c.get("id").asText().equals(id)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no check " + id + " in " + doc);
+    }
+
+    private static List<String> failing(JsonNode doc) {
+        List<String> ids = new ArrayList<>();
+        doc.get("checks").forEach(c -> {
+            if (c.get("status").asText().equals("fail")) {
+                ids.add(c.get("id").asText());
+            }
+        });
+        return ids;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** The measurements the README quotes: where the time goes. */
+    private static void report(Path kernel, Path initramfs, Duration prepared, QemuVm.Boot boot) throws IOException {
+        StringBuilder sb = new StringBuilder("Yama VM: ").append(kernel.getFileName()).append(", initramfs ")
+                .append(Files.size(initramfs) >> 20).append(" MiB, built in ").append(prepared.toMillis()).append(" ms; qemu ran ")
+                .append(boot.elapsed().toMillis()).append(" ms\n");
+        for (JsonNode e : otherEvents) {
+            sb.append("  ").append(e).append('\n');
+        }
+        runs.values().forEach(r -> sb.append(String.format("  scope %d %s: exit %d in %d ms%n",
+                r.get("scope").asInt(), r.get("case").asText(), r.get("exit").asInt(), r.get("millis").asLong())));
+        System.out.print(sb);
+    }
+}
