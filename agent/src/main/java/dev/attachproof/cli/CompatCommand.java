@@ -72,7 +72,7 @@ final class CompatCommand implements Callable<Integer> {
     }
 
     static Compat evaluate(GoBuildInfo info, int dwarfVersion, String dlv) {
-        Path dlvPath = dlv != null ? Path.of(dlv) : onPath("dlv");
+        Path dlvPath = dlv != null ? Path.of(dlv) : Executables.onPath("dlv");
         DelveBinary.Result delve = dlvPath == null ? new DelveBinary.Result(null, "no dlv on PATH")
                 : DelveBinary.identify(dlvPath);
         if (dlv != null && delve.delve() == null) {
@@ -93,19 +93,9 @@ final class CompatCommand implements Callable<Integer> {
         return Path.of(target);
     }
 
-    private static Path onPath(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path p = Path.of(dir, name);
-            if (!dir.isEmpty() && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
     /** `go version` of the go on PATH, with a timeout; null when there is none. */
     private static String goToolchain() {
-        Path go = onPath("go");
+        Path go = Executables.onPath("go");
         if (go == null) {
             return null;
         }

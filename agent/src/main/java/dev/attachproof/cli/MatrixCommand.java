@@ -41,7 +41,8 @@ final class MatrixCommand implements Callable<Integer> {
         FactsReader facts = Engine.facts();
         Engine.diagnoseGo(facts, Engine.doctor(facts, null, StopMode.LEADER), target, false);
         String name = facts.procfs().comm(target).orElse("?");
-        List<ProbeReport> rows = new Matrix(facts.procfs(), agentJava()).run(target, allowYamaChange);
+        Matrix matrix = new Matrix(facts.procfs(), agentJava(), Executables.onPath("unshare"));
+        List<ProbeReport> rows = matrix.run(target, allowYamaChange);
         System.out.print(json ? MatrixJson.write(target, rows) : MatrixText.write(target, name, rows));
         return rows.stream().allMatch(r -> !r.applied() || r.agree()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }

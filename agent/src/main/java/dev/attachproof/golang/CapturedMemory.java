@@ -1,7 +1,6 @@
 package dev.attachproof.golang;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +16,7 @@ import java.util.List;
  */
 public final class CapturedMemory implements MemoryReader {
     /** Ranges closer than this are read as one: the bytes between cost less than another range. */
-    public static final int MERGE_GAP = 4096;
+    private static final int MERGE_GAP = 4096;
     /** No merged range grows past this; nor does one batch of reads. */
     static final int MAX_MERGED = 4 << 20;
     static final int MAX_BATCH_BYTES = 4 << 20;
@@ -37,11 +36,6 @@ public final class CapturedMemory implements MemoryReader {
         this.offset = offset;
         this.buffers = buffers;
         this.indexed = sorted;
-    }
-
-    /** Copies with ranges merged across gaps of up to 4 KB (goroutines sit side by side in their spans). */
-    public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths) {
-        return copy(mem, addresses, lengths, new CopyBuffers());
     }
 
     /**
@@ -301,25 +295,14 @@ public final class CapturedMemory implements MemoryReader {
         }
     }
 
-    /**
-     * The copied bytes at {@code address}, {@code length} long, without copying them again; null
-     * when they were not copied.
-     */
-    public ByteBuffer view(long address, int length) {
-        int i = floor(address);
-        if (i >= 0) {
-            long off = address - starts[i];
-            if (off >= 0 && off + length <= lengths[i]) {
-                return buffers[buffer[i]].slice(offset[i] + (int) off, length).order(ByteOrder.LITTLE_ENDIAN);
-            }
-        }
-        return null;
-    }
-
     /** The range holding {@code length} bytes at {@code address}, -1 when they were not copied. */
     public int find(long address, int length) {
         int i = floor(address);
-        return i >= 0 && address - starts[i] + length <= lengths[i] ? i : -1;
+        if (i < 0) {
+            return -1;
+        }
+        long off = address - starts[i];
+        return off >= 0 && off + length <= lengths[i] ? i : -1;
     }
 
     /** The buffer range {@code range} (from {@link #find}) lies in, little-endian; read it with absolute gets. */
@@ -332,35 +315,13 @@ public final class CapturedMemory implements MemoryReader {
         return offset[range] + (int) (address - starts[range]);
     }
 
-    /** Whether {@code length} bytes at {@code address} were copied. */
-    public boolean holds(long address, int length) {
-        int i = floor(address);
-        return i >= 0 && address - starts[i] + length <= lengths[i];
-    }
-
-    /** An unsigned field of {@code size} bytes (1, 2, 4, 8) at {@code address}, which must have been copied. */
-    public long unsigned(long address, int size) {
-        int i = floor(address);
-        int at = offset[i] + (int) (address - starts[i]);
-        ByteBuffer b = buffers[buffer[i]];
-        return switch (size) {
-            case 1 -> Byte.toUnsignedLong(b.get(at));
-            case 2 -> Short.toUnsignedLong(b.getShort(at));
-            case 4 -> Integer.toUnsignedLong(b.getInt(at));
-            default -> b.getLong(at);
-        };
-    }
-
     /** The word at {@code address}; reads past the copies fail. */
     public long word(long address) throws MemoryReadException {
-        int i = floor(address);
-        if (i >= 0) {
-            long off = address - starts[i];
-            if (off >= 0 && off + 8 <= lengths[i]) {
-                return buffers[buffer[i]].getLong(offset[i] + (int) off);
-            }
+        int r = find(address, 8);
+        if (r < 0) {
+            throw new MemoryReadException(String.format("0x%x was not copied while the target was stopped", address));
         }
-        throw new MemoryReadException(String.format("0x%x was not copied while the target was stopped", address));
+        return rangeBuffer(r).getLong(rangeOffset(r, address));
     }
 
     /** The range the last lookup found: a stack's frames are read one after the other from one range. */
@@ -394,10 +355,10 @@ public final class CapturedMemory implements MemoryReader {
     @Override
     public void read(long address, ByteBuffer dst) throws MemoryReadException {
         int len = dst.remaining();
-        ByteBuffer v = view(address, len);
-        if (v == null) {
+        int r = find(address, len);
+        if (r < 0) {
             throw new MemoryReadException(String.format("0x%x (%d bytes) was not copied while the target was stopped", address, len));
         }
-        dst.duplicate().put(v);
+        dst.duplicate().put(rangeBuffer(r).slice(rangeOffset(r, address), len));
     }
 }

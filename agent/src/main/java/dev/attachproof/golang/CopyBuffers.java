@@ -45,11 +45,7 @@ public final class CopyBuffers {
             used = 0;
         }
         // Chunks double, from 64 KB up to CHUNK: a few small copies take little.
-        long have = 0;
-        for (ByteBuffer h : chunks) {
-            have += h.capacity();
-        }
-        ByteBuffer c = ByteBuffer.allocateDirect((int) Math.max(bytes, Math.min(CHUNK, Math.max(1 << 16, have))));
+        ByteBuffer c = ByteBuffer.allocateDirect((int) Math.max(bytes, Math.min(CHUNK, Math.max(1 << 16, capacity()))));
         chunks.add(c);
         current = chunks.size() - 1;
         used = bytes;

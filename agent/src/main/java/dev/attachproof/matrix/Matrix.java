@@ -26,11 +26,17 @@ public final class Matrix {
 
     private final ProcFs procfs;
     private final List<String> java;
+    private final Path unshare;
 
-    /** {@code java}: the command that starts an agent JVM, up to and including its main class or jar. */
-    public Matrix(ProcFs procfs, List<String> java) {
+    /**
+     * {@code java}: the command that starts an agent JVM, up to and including its main class or
+     * jar; {@code unshare}: util-linux's unshare(1), which starts the user-namespace probe (null:
+     * none here, and that probe is skipped).
+     */
+    public Matrix(ProcFs procfs, List<String> java, Path unshare) {
         this.procfs = procfs;
         this.java = List.copyOf(java);
+        this.unshare = unshare;
     }
 
     /** Every setting against {@code pid}, in {@link Setting} order; Yama ones only with {@code allowYamaChange}. */
@@ -87,11 +93,10 @@ public final class Matrix {
     ProbeReport probe(Setting s, int pid) {
         List<String> cmd = new ArrayList<>();
         if (s == Setting.USER_NAMESPACE) {
-            String unshare = onPath("unshare");
             if (unshare == null) {
                 return ProbeReport.skipped(s, "unshare(1) from util-linux is needed to start a probe in a user namespace", "");
             }
-            cmd.addAll(List.of(unshare, "--user", "--map-root-user"));
+            cmd.addAll(List.of(unshare.toString(), "--user", "--map-root-user"));
         }
         cmd.addAll(java);
         cmd.addAll(List.of("probe", "--setting", s.id(),
@@ -133,15 +138,5 @@ public final class Matrix {
     private static String lastLine(String text) {
         List<String> lines = text.strip().lines().toList();
         return lines.isEmpty() ? "(no output)" : lines.getLast();
-    }
-
-    private static String onPath(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, name);
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return null;
     }
 }

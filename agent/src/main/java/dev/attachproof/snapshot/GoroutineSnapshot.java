@@ -199,7 +199,6 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         long tA = System.nanoTime();
         GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers);
-        long tB = System.nanoTime();
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
         int n = gs.size();
@@ -350,8 +349,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         // The sorts and copies on a few dummy ranges: their code paths linked before the stop.
         long[] dummy = {0x1000, 0x3000, 0x2000};
-        CapturedMemory.copy((address, dst) -> { }, dummy, new int[] {8, 8, 8}).holds(0x1000, 8);
-        CapturedMemory.copyAsGiven((address, dst) -> { }, dummy, new int[] {8, 8, 8}, new CopyBuffers()).holds(0x1000, 8);
+        CapturedMemory.copy((address, dst) -> { }, dummy, new int[] {8, 8, 8}, new CopyBuffers()).find(0x1000, 8);
+        CapturedMemory.copyAsGiven((address, dst) -> { }, dummy, new int[] {8, 8, 8}, new CopyBuffers()).find(0x1000, 8);
     }
 
     /** The thread running a goroutine, from its m: m.procid. */

@@ -43,20 +43,19 @@ public final class UserNamespace implements Check {
                     + "ptrace read access to the target's (EACCES on /proc/" + target.pid() + "/ns/user): across namespaces "
                     + "it asks for CAP_SYS_PTRACE in the target's, which nothing held in ours gives", leave);
         }
-        if (theirs != null && KernelRules.INIT_USER_NS.equals(theirs)) {
-            // Ours is below the initial namespace, the target's: no capability of ours reaches up there.
-            return f.evidence("errno", "EPERM").fail("we are in a child user namespace of the target's: across namespaces the kernel "
-                    + "asks for CAP_SYS_PTRACE in the target's, and nothing held down here counts there", leave);
-        }
+        // Ours is below the initial namespace, the target's: no capability of ours reaches up there.
+        String belowTheirs = "we are in a child user namespace of the target's: across namespaces the kernel "
+                + "asks for CAP_SYS_PTRACE in the target's, and nothing held down here counts there";
         return switch (scope) {
             case COUNTS -> f.pass("the target's user namespace is below ours: our CAP_SYS_PTRACE counts there");
-            case DOES_NOT_COUNT -> f.evidence("errno", "EPERM").fail(
-                    "we are in a child user namespace; capabilities held here do not count for the target", leave);
+            case DOES_NOT_COUNT -> f.evidence("errno", "EPERM").fail(belowTheirs, leave);
             case UNKNOWN -> f.warn("different user namespaces, and whether ours is an ancestor of the target's cannot be read from /proc",
                     "if the attach is denied, run the debugger in the target's user namespace (nsenter -U -t " + target.pid() + ")");
-            case NOT_HELD -> f.warn("different user namespaces, and we hold no CAP_SYS_PTRACE: the kernel asks for it in the "
-                    + "target's namespace, which only its owner has without it (a rootless container's user)",
-                    "grant CAP_SYS_PTRACE, or " + leave);
+            case NOT_HELD -> KernelRules.INIT_USER_NS.equals(theirs)
+                    ? f.evidence("errno", "EPERM").fail(belowTheirs, leave)
+                    : f.warn("different user namespaces, and we hold no CAP_SYS_PTRACE: the kernel asks for it in the "
+                        + "target's namespace, which only its owner has without it (a rootless container's user)",
+                        "grant CAP_SYS_PTRACE, or " + leave);
         };
     }
 }
