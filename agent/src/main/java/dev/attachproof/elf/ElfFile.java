@@ -27,7 +27,8 @@ public final class ElfFile {
     public static final int EM_AARCH64 = 183;
     public static final int PT_LOAD = 1;
     static final int SHT_SYMTAB = 2;
-    static final int SHT_NOBITS = 8;
+    static final int SHT_RELA = 4;
+    public static final int SHT_NOBITS = 8;
     static final int SHT_NOTE = 7;
     public static final int PT_TLS = 7;
     static final long SHF_COMPRESSED = 0x800;
@@ -35,12 +36,19 @@ public final class ElfFile {
     private static final long MAX_DEBUG_SECTION = 1L << 30;
     private static final int MAX_SECTIONS = 65_535;
     private static final int MAX_SEGMENTS = 4_096;
+    /** R_X86_64_RELATIVE (x86-64 psABI, table 4.9) and R_AARCH64_RELATIVE (Arm's ELF for the Arm 64-bit Architecture, 5.7.12). */
+    static final int R_X86_64_RELATIVE = 8;
+    static final int R_AARCH64_RELATIVE = 1027;
+    /** More relative relocations than any real program has (dockerd has about 10^5); bounds a hostile file. */
+    private static final int MAX_RELOCATIONS = 1 << 23;
 
     private final ByteBuffer data;
     private final int type;
     private final int machine;
     private final List<Section> sections;
     private final List<Segment> segments;
+    /** The RELATIVE relocations of SHT_RELA sections, sorted by the address they write: built on first use. */
+    private Relocations relative;
 
     private ElfFile(ByteBuffer data) throws ElfFormatException {
         this.data = data.order(ByteOrder.LITTLE_ENDIAN);
@@ -252,6 +260,119 @@ public final class ElfFile {
         }
         return Optional.empty();
     }
+
+    /**
+     * The 8-byte word at virtual address {@code vaddr} as the loader leaves it in a process loaded
+     * at the file's link addresses: the file's word, or, where a RELATIVE relocation writes that
+     * word, the relocation's addend. A position-independent executable linked with RELA
+     * relocations (the system linker's, as distributions build Go programs, and Go's own linker for
+     * -buildmode=pie) keeps 0 in the file for every absolute address in its data; the loader writes
+     * base + addend there (glibc's elf_machine_rela_relative). REL and RELR relocations keep the
+     * addend in place, so the file's word is already right for them. Empty when no PT_LOAD segment
+     * holds the word in the file.
+     */
+    public java.util.OptionalLong word(long vaddr) throws ElfFormatException {
+        Optional<ByteBuffer> b = readVirtual(vaddr, 8);
+        if (b.isEmpty()) {
+            return java.util.OptionalLong.empty();
+        }
+        long inFile = b.get().getLong(0);
+        if (inFile != 0) {
+            return java.util.OptionalLong.of(inFile);
+        }
+        Relocations r = relative();
+        int i = java.util.Arrays.binarySearch(r.at, vaddr);
+        return java.util.OptionalLong.of(i >= 0 ? r.addend[i] : 0);
+    }
+
+    /**
+     * The virtual addresses of the 8-aligned words of section {@code s} that hold {@code value}
+     * once loaded (as {@link #word} reads them), in address order: in the file's bytes, or as the
+     * addend of a RELATIVE relocation that writes there.
+     */
+    public long[] wordsHolding(Section s, long value) throws ElfFormatException {
+        ByteBuffer data = contents(s);
+        long[] found = new long[4];
+        int n = 0;
+        for (int at = 0; at + 8 <= data.limit(); at += 8) {
+            if (data.getLong(at) == value && value != 0) {
+                found = n == found.length ? java.util.Arrays.copyOf(found, n * 2) : found;
+                found[n++] = s.address() + at;
+            }
+        }
+        Relocations r = relative();
+        int from = java.util.Arrays.binarySearch(r.at, s.address());
+        for (int i = from >= 0 ? from : -from - 1; i < r.at.length && r.at[i] + 8 <= s.address() + data.limit(); i++) {
+            if (r.addend[i] == value && ((r.at[i] - s.address()) & 7) == 0) {
+                found = n == found.length ? java.util.Arrays.copyOf(found, n * 2) : found;
+                found[n++] = r.at[i];
+            }
+        }
+        long[] out = java.util.Arrays.copyOf(found, n);
+        java.util.Arrays.sort(out);
+        return out;
+    }
+
+    /** The sorted (address, addend) pairs of every RELATIVE relocation in the file's SHT_RELA sections. */
+    private synchronized Relocations relative() throws ElfFormatException {
+        if (relative != null) {
+            return relative;
+        }
+        int want = machine == EM_AARCH64 ? R_AARCH64_RELATIVE : R_X86_64_RELATIVE;
+        long[] at = new long[0];
+        long[] addend = new long[0];
+        int n = 0;
+        for (Section s : sections) {
+            if (s.type() != SHT_RELA) {
+                continue;
+            }
+            ByteBuffer rela = contents(s);
+            int entries = rela.limit() / 24;   // Elf64_Rela: r_offset, r_info, r_addend
+            if ((long) n + entries > MAX_RELOCATIONS) {
+                throw new ElfFormatException(s.name() + " holds more than " + MAX_RELOCATIONS + " relocations");
+            }
+            at = java.util.Arrays.copyOf(at, n + entries);
+            addend = java.util.Arrays.copyOf(addend, n + entries);
+            for (int e = 0; e < entries; e++) {
+                if ((int) rela.getLong(e * 24 + 8) == want) {   // ELF64_R_TYPE: the low 32 bits of r_info
+                    at[n] = rela.getLong(e * 24);
+                    addend[n] = rela.getLong(e * 24 + 16);
+                    n++;
+                }
+            }
+        }
+        at = java.util.Arrays.copyOf(at, n);
+        addend = java.util.Arrays.copyOf(addend, n);
+        if (!sorted(at)) {   // linkers sort them (ld's -z combreloc); a file that does not is sorted here
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            long[] a = at;
+            java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> a[i]));
+            long[] sortedAt = new long[n];
+            long[] sortedAddend = new long[n];
+            for (int i = 0; i < n; i++) {
+                sortedAt[i] = at[order[i]];
+                sortedAddend[i] = addend[order[i]];
+            }
+            at = sortedAt;
+            addend = sortedAddend;
+        }
+        relative = new Relocations(at, addend);
+        return relative;
+    }
+
+    private static boolean sorted(long[] a) {
+        for (int i = 1; i < a.length; i++) {
+            if (a[i - 1] > a[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private record Relocations(long[] at, long[] addend) {}
 
     /** The lowest PT_LOAD virtual address: with the load address of a PIE, gives its bias. */
     public long firstLoadAddress() {

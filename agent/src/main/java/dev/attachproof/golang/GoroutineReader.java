@@ -4,6 +4,7 @@ import dev.attachproof.dwarf.StructType;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -24,6 +25,7 @@ public final class GoroutineReader {
             schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels;
     private final String[] statuses;
     private final boolean[] waiting;
+    private final boolean[] dead;
     private final String[] reasons;
 
     /** Made from the layout alone, before any target stops; each read names its memory. */
@@ -53,7 +55,8 @@ public final class GoroutineReader {
         stackHi = sub("runtime.stack", "hi", stackOff);
         labels = optionalField("runtime.g", "labels", 0);
         statuses = statusWords(layout);
-        waiting = waitingStatuses(layout);
+        waiting = statuses(layout, "_Gwaiting", "_Gleaked");
+        dead = statuses(layout, "_Gdead", "_Gdeadextra");
         reasons = reasonWords(layout);
     }
 
@@ -186,6 +189,16 @@ public final class GoroutineReader {
             return (int) read(i, status) & ~Goroutine.SCAN_BIT;
         }
 
+        /**
+         * Whether goroutine i is not a goroutine Go lists: _Gdead (freed, kept for reuse) or, from
+         * Go 1.26, _Gdeadextra (the g of an extra M waiting for a cgo callback); tracebackothers
+         * and the goroutine profile skip both (runtime/traceback.go, runtime/mprof.go).
+         */
+        public boolean dead(int i) {
+            int st = baseStatus(i);
+            return st >= 0 && st < dead.length && dead[st];
+        }
+
         /** The m running goroutine i (0 for none). */
         public long m(int i) {
             return read(i, m);
@@ -244,10 +257,12 @@ public final class GoroutineReader {
         return out;
     }
 
-    private static boolean[] waitingStatuses(RuntimeLayout layout) {
+    /** Which status values are the constants named (e.g. "_Gwaiting", "_Gleaked": Go prints their wait reason). */
+    private static boolean[] statuses(RuntimeLayout layout, String... constants) {
         int max = layout.gStatus().keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
         boolean[] out = new boolean[max + 1];
-        layout.gStatus().forEach((v, n) -> out[v] = n.constant().equals("_Gwaiting") || n.constant().equals("_Gleaked"));
+        List<String> names = List.of(constants);
+        layout.gStatus().forEach((v, n) -> out[v] = names.contains(n.constant()));
         return out;
     }
 

@@ -117,13 +117,19 @@ public final class RuntimeLayouts {
         }
         List<String> words = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            long ptr = headers.get().getLong(i * 16);
             long len = headers.get().getLong(i * 16 + 8);
             if (len == 0) {
                 words.add("");
                 continue;
             }
             if (len < 0 || len > 256) {
+                return;
+            }
+            // In a PIE the string's pointer is a dynamic relocation: read it as loaded.
+            long ptr;
+            try {
+                ptr = elf.word(address + i * 16L).orElse(0);
+            } catch (dev.attachproof.elf.ElfFormatException e) {
                 return;
             }
             Optional<ByteBuffer> bytes = elf.readVirtual(ptr, (int) len);

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,6 +89,7 @@ public final class Pclntab {
     private ByteBuffer moduledata;
     private static final int MODULEDATA_MIN_WORDS = 41;
     private List<String> funcIds;
+    private String foundBy = "";
 
     private Pclntab(ByteBuffer tab, long textFallback, ElfFile elf, long tabAddress) throws ElfFormatException {
         this.elf = elf;
@@ -136,30 +138,113 @@ public final class Pclntab {
     }
 
     /**
-     * The table of an ELF Go binary, from its .gopclntab section (.data.rel.ro.gopclntab in a
-     * position-independent build before Go 1.26).
+     * The table of an ELF Go binary, wherever its linker put it (see {@link #locate}).
      * <p>
      * Entry offsets (1.18+) count from runtime.text. pcHeader.textStart holds it, except where
      * the file does not: Go 1.26 writes 0 there, and a PIE's copy is filled in by a dynamic
-     * relocation at load. Then it is moduledata.text (word 22 of moduledata in 1.19 to 1.26, per
-     * their DWARF), else the symbol runtime.text, else the start of .text. The order matters for
-     * cgo binaries linked by the system linker, whose .text starts with C code before Go's.
+     * relocation at load (read here through the relocation, {@link ElfFile#word}). Then it is
+     * moduledata.text (word 22 of moduledata in 1.19 to 1.26, per their DWARF), else the symbol
+     * runtime.text, else the start of .text. The order matters for cgo binaries linked by the
+     * system linker, whose .text starts with C code before Go's.
      */
     public static Pclntab of(ElfFile elf) throws ElfFormatException {
-        ElfFile.Section s = elf.section(".gopclntab").or(() -> elf.section(".data.rel.ro.gopclntab"))
-                .orElseThrow(() -> new ElfFormatException("no .gopclntab section: not a Go binary, or one older than Go 1.16"));
-        long text = elf.section(".text").map(ElfFile.Section::address).orElse(0L);
-        Pclntab tab = new Pclntab(elf.contents(s), 0, elf, s.address());
+        Located at = locate(elf);
+        Pclntab tab = new Pclntab(at.bytes(), 0, elf, at.address());
+        tab.foundBy = at.how();
         if (tab.magic != GO_1_16 && tab.textStart == 0) {
-            long fromModule = tab.moduledataWord(MODULEDATA_TEXT);
+            long relocated = elf.word(at.address() + 24).orElse(0);
+            long fromModule = relocated != 0 ? relocated : tab.moduledataWord(MODULEDATA_TEXT);
             if (fromModule != 0) {
                 tab.textStart = fromModule;
             } else {
                 ElfFile.Symbol sym = elf.symbols(List.of("runtime.text")).get("runtime.text");
-                tab.textStart = sym != null ? sym.value() : text;
+                tab.textStart = sym != null ? sym.value() : elf.section(".text").map(ElfFile.Section::address).orElse(0L);
             }
         }
         return tab;
+    }
+
+    /** How the table was found: "section .gopclntab", "symbol runtime.pclntab", "pcHeader in .data.rel.ro". */
+    public String foundBy() {
+        return foundBy;
+    }
+
+    /** The table's bytes, its link-time address, and how it was found. */
+    private record Located(ByteBuffer bytes, long address, String how) {}
+
+    /** Sections the external linker puts the pclntab in (Go 1.16 to 1.25), where the magic is looked for. */
+    private static final List<String> DATA_SECTIONS = List.of(".data.rel.ro", ".rodata");
+
+    /**
+     * Where the pclntab is. Go's own linker writes a section .gopclntab (.data.rel.ro.gopclntab
+     * in a PIE before Go 1.26). Linked externally (cgo, -linkmode=external, as distributions
+     * build), Go 1.16 to 1.25 put it inside .data.rel.ro (.rodata when not PIE) as the symbol
+     * runtime.pclntab, up to runtime.epclntab; Go 1.26 keeps a .gopclntab section there too. A
+     * stripped binary has neither section nor symbol: the table is found by its pcHeader, as
+     * debug/buildinfo's and debug/gosym's users do (the magic, two zero bytes, the instruction
+     * quantum, pointer size 8, and a header whose tables fit), and preferred where moduledata
+     * points at it (its first word is the pcHeader's address: runtime/symtab.go).
+     */
+    private static Located locate(ElfFile elf) throws ElfFormatException {
+        Optional<ElfFile.Section> s = elf.section(".gopclntab").or(() -> elf.section(".data.rel.ro.gopclntab"));
+        if (s.isPresent()) {
+            return new Located(elf.contents(s.get()), s.get().address(), "section " + s.get().name());
+        }
+        Map<String, ElfFile.Symbol> syms = elf.symbols(List.of("runtime.pclntab", "runtime.epclntab"));
+        ElfFile.Symbol start = syms.get("runtime.pclntab");
+        if (start != null) {
+            ElfFile.Symbol end = syms.get("runtime.epclntab");
+            Optional<ByteBuffer> b = end != null && end.value() > start.value() && end.value() - start.value() < Integer.MAX_VALUE
+                    ? elf.readVirtual(start.value(), (int) (end.value() - start.value()))
+                    : restOfSection(elf, start.value());
+            if (b.isPresent()) {
+                return new Located(b.get(), start.value(), "symbol runtime.pclntab");
+            }
+        }
+        Located unconfirmed = null;
+        for (String name : DATA_SECTIONS) {
+            Optional<ElfFile.Section> data = elf.section(name);
+            if (data.isEmpty()) {
+                continue;
+            }
+            ByteBuffer b = elf.contents(data.get());
+            for (int at = 0; at + 72 <= b.limit(); at += 8) {
+                if (!looksLikeHeader(b, at)) {
+                    continue;
+                }
+                Located candidate = new Located(b.slice(at, b.limit() - at), data.get().address() + at, "pcHeader in " + name);
+                try {
+                    Pclntab tab = new Pclntab(candidate.bytes(), 0, elf, candidate.address());
+                    if (tab.moduledataWord(0) == candidate.address()) {
+                        return candidate;
+                    }
+                    unconfirmed = unconfirmed != null ? unconfirmed : candidate;
+                } catch (ElfFormatException e) {
+                    // bytes that only look like a header: look on
+                }
+            }
+        }
+        if (unconfirmed != null) {
+            return unconfirmed;
+        }
+        throw new ElfFormatException("no pclntab: no .gopclntab section, no runtime.pclntab symbol, and no pcHeader in "
+                + String.join(" or ", DATA_SECTIONS) + " (a Go binary older than Go 1.16, or not a Go binary)");
+    }
+
+    /** From {@code vaddr} to the end of the section holding it. */
+    private static Optional<ByteBuffer> restOfSection(ElfFile elf, long vaddr) {
+        return elf.sections().stream()
+                .filter(x -> x.type() != ElfFile.SHT_NOBITS && Long.compareUnsigned(vaddr - x.address(), x.size()) < 0)
+                .findFirst()
+                .flatMap(x -> elf.readVirtual(vaddr, (int) (x.address() + x.size() - vaddr)));
+    }
+
+    /** The pcHeader's fixed bytes at {@code at}: a known magic, two zero pad bytes, quantum 1, 2 or 4, pointer size 8. */
+    private static boolean looksLikeHeader(ByteBuffer b, int at) {
+        int m = b.getInt(at);
+        int quantum = b.get(at + 6);
+        return (m == GO_1_20 || m == GO_1_18 || m == GO_1_16) && b.getShort(at + 4) == 0
+                && (quantum == 1 || quantum == 2 || quantum == 4) && b.get(at + 7) == 8;
     }
 
     public int functionCount() {
@@ -382,10 +467,10 @@ public final class Pclntab {
      * pcHeader's funcnametab, cutab and filetab. The first 8-aligned place in those sections
      * (.data too) holding all four is moduledata, and gofunc is its word 38 in format 0xfffffff0
      * and word 40 in 0xfffffff1, where covctrs and ecovctrs come before it (moduledata in
-     * runtime/symtab.go of 1.19 and of 1.21 to 1.26; checked against the symbol on each). The symbol go:func.* (go.func.* before 1.20) in .symtab is
-     * the fallback. (A position-independent binary may hold these words only as dynamic
-     * relocations, filled in at load: then the symbol is the only way, and a stripped PIE's
-     * funcdata cannot be read from the file.)
+     * runtime/symtab.go of 1.19 and of 1.21 to 1.26; checked against the symbol on each). In a
+     * position-independent binary these words are dynamic relocations, read as the loader would
+     * write them ({@link ElfFile#word}). The symbol go:func.* (go.func.* before 1.20) in .symtab
+     * is the fallback.
      */
     long gofunc() throws ElfFormatException {
         if (gofunc >= 0) {
@@ -409,28 +494,35 @@ public final class Pclntab {
      * Word {@code word} of the module's moduledata as the file holds it, 0 when no moduledata is
      * found (see {@link #gofunc}: located by its first words, which point into this table).
      */
-    private long moduledataWord(int word) {
+    private long moduledataWord(int word) throws ElfFormatException {
         if (moduledata == null) {
             moduledata = ByteBuffer.allocate(0);
+            search:
             for (String name : List.of(".go.module", ".noptrdata", ".data")) {
                 Optional<ElfFile.Section> s = elf.section(name);
                 if (s.isEmpty()) {
                     continue;
                 }
-                ByteBuffer data = elf.contents(s.get());
-                for (int at = 0; at + MODULEDATA_MIN_WORDS * 8L <= data.limit(); at += 8) {
-                    if (data.getLong(at) == tabAddress && data.getLong(at + 8) == tabAddress + funcnameOff
-                            && data.getLong(at + 32) == tabAddress + cuOff && data.getLong(at + 56) == tabAddress + filetabOff) {
-                        moduledata = data.slice(at, MODULEDATA_MIN_WORDS * 8).order(ByteOrder.LITTLE_ENDIAN);
-                        break;
+                // A PIE's moduledata holds its pointers only as relocations: read it as loaded.
+                for (long at : elf.wordsHolding(s.get(), tabAddress)) {
+                    if (loaded(at + 8) == tabAddress + funcnameOff && loaded(at + 32) == tabAddress + cuOff
+                            && loaded(at + 56) == tabAddress + filetabOff) {
+                        ByteBuffer words = ByteBuffer.allocate(MODULEDATA_MIN_WORDS * 8).order(ByteOrder.LITTLE_ENDIAN);
+                        for (int w = 0; w < MODULEDATA_MIN_WORDS; w++) {
+                            words.putLong(w * 8, loaded(at + w * 8L));
+                        }
+                        moduledata = words;
+                        break search;
                     }
-                }
-                if (moduledata.limit() > 0) {
-                    break;
                 }
             }
         }
         return word * 8 + 8 <= moduledata.limit() ? moduledata.getLong(word * 8) : 0;
+    }
+
+    /** The word at {@code vaddr} as loaded at link addresses, 0 outside the file. */
+    private long loaded(long vaddr) throws ElfFormatException {
+        return elf.word(vaddr).orElse(0);
     }
 
     /** The Go minor release from the build info (22 for go1.22.5, also in "devel go1.26-…"), -1 if none. */

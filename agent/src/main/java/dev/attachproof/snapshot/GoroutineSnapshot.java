@@ -209,7 +209,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         int ranges = 0;
         for (int i = 0; i < n; i++) {
             int status = gs.baseStatus(i);
-            if (status == Goroutine.G_DEAD) {
+            if (gs.dead(i)) {
                 continue;
             }
             long lo = gs.stackLo(i);
@@ -311,8 +311,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throws ElfFormatException {
         List<Entry> out = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
-            if (c.goroutines().baseStatus(i) == Goroutine.G_DEAD) {
-                continue;   // freed, kept for reuse: Go's traceback leaves them out too
+            if (c.goroutines().dead(i)) {
+                continue;   // freed, kept for reuse, or an extra M's: Go's traceback leaves them out too
             }
             Goroutine g = c.goroutines().decode(i);
             boolean running = g.baseStatus() == Goroutine.G_RUNNING;

@@ -32,16 +32,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GoroutinesTest {
     private static final Pattern HEADER = Pattern.compile("^goroutine (\\d+) \\[([^\\]]*)\\]:$");
 
-    /** Every toolchain the layout table is made from (Debian's 1.19, 1.21 to 1.26), stripped and not. */
+    /**
+     * Every toolchain the layout table is made from (Debian's 1.19, 1.21 to 1.26), stripped and
+     * not, each linked by Go's linker and as distributions link (cgo, PIE, the system linker).
+     */
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyRelease() {
-        return dev.attachproof.golang.LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of(t, false), org.junit.jupiter.params.provider.Arguments.of(t, true)));
+        return dev.attachproof.golang.LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> java.util.stream.Stream.of(GoFixture.Link.values())
+                .flatMap(link -> java.util.stream.Stream.of(false, true).map(stripped -> org.junit.jupiter.params.provider.Arguments.of(t, stripped, link))));
     }
 
-    @ParameterizedTest(name = "{0} stripped={1}")
+    @ParameterizedTest(name = "{0} stripped={1} {2}")
     @MethodSource("everyRelease")
-    void matchesGosOwnTraceback(String toolchain, boolean stripped) throws Exception {
-        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", toolchain, stripped))) {
+    void matchesGosOwnTraceback(String toolchain, boolean stripped, GoFixture.Link link) throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", toolchain, stripped, link, "amd64"))) {
             GoroutineSnapshot s = settled(t.pid());
             t.assertRunningUntraced();
             assertEquals(stripped ? "code of runtime.allgadd" : "symbols", s.listMethod());

@@ -48,6 +48,51 @@ public final class GoFixture {
         return build(program, toolchain.equals("default") ? null : toolchain, stripped ? List.of("-ldflags=-s -w") : List.of());
     }
 
+    /**
+     * How a fixture is linked. {@code INTERNAL}: Go's own linker, static (CGO_ENABLED=0), as the
+     * other builds here. {@code EXTERNAL_PIE}: as distributions build Go programs (Debian, Fedora
+     * and RHEL default to PIE, and anything with cgo links externally): cgo on,
+     * -buildmode=pie, -linkmode=external, the system's C linker (a cross gcc for arm64).
+     */
+    public enum Link { INTERNAL, EXTERNAL_PIE }
+
+    /**
+     * {@code program} built by {@code toolchain} (as in {@link #toolchainMatrix()}) for {@code
+     * arch}, linked as {@code link} says, stripped with -s -w or not; skipped visibly when the
+     * toolchain, or the C cross compiler an external arm64 link needs, is missing.
+     */
+    public static Path build(String program, String toolchain, boolean stripped, Link link, String arch) {
+        assumeTrue(available(toolchain), toolchain + " is not installed");
+        String go = toolchain.equals("default") ? null : toolchain;
+        java.util.Map<String, String> env = new java.util.TreeMap<>();
+        if (!arch.equals("amd64")) {   // as the other builds: the host's (amd64) without a GOARCH, so they share the cache
+            env.put("GOARCH", arch);
+        }
+        List<String> flags = new ArrayList<>();
+        String ldflags = stripped ? "-s -w" : "";
+        if (link == Link.EXTERNAL_PIE) {
+            env.put("CGO_ENABLED", "1");
+            if (arch.equals("arm64")) {
+                assumeTrue(onPath(ARM64_CC), ARM64_CC + " is not installed (apt-get install gcc-aarch64-linux-gnu)");
+                env.put("CC", ARM64_CC);
+            }
+            flags.add("-buildmode=pie");
+            ldflags = ("-linkmode=external " + ldflags).strip();
+        }
+        if (!ldflags.isEmpty()) {
+            flags.add("-ldflags=" + ldflags);
+        }
+        return build(program, go, flags, env);
+    }
+
+    /** The C cross compiler for arm64 cgo builds (Debian's gcc-aarch64-linux-gnu). */
+    public static final String ARM64_CC = "aarch64-linux-gnu-gcc";
+
+    private static boolean onPath(String command) {
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, command)));
+    }
+
     /** Debian's Go 1.19, which GOTOOLCHAIN cannot fetch (it starts at 1.21). */
     public static final String DEBIAN_GO_1_19 = "debian-go1.19";
     private static final Path DEBIAN_GO_1_19_BIN = Path.of("/usr/lib/go-1.19/bin/go");
