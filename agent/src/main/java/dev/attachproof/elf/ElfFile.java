@@ -263,44 +263,40 @@ public final class ElfFile {
 
     /**
      * The 8-byte word at virtual address {@code vaddr} as the loader leaves it in a process loaded
-     * at the file's link addresses: the file's word, or, where a RELATIVE relocation writes that
-     * word, the relocation's addend. A position-independent executable linked with RELA
-     * relocations (the system linker's, as distributions build Go programs, and Go's own linker for
-     * -buildmode=pie) keeps 0 in the file for every absolute address in its data; the loader writes
-     * base + addend there (glibc's elf_machine_rela_relative). REL and RELR relocations keep the
-     * addend in place, so the file's word is already right for them. Empty when no PT_LOAD segment
-     * holds the word in the file.
+     * at the file's link addresses: where a RELATIVE relocation writes that word, the
+     * relocation's addend, else the file's word. A position-independent executable linked with
+     * RELA relocations (the system linker's, as distributions build Go programs, and Go's own
+     * linker for -buildmode=pie) holds its data's absolute addresses as relocations: the loader
+     * writes base + addend and never reads the word in the file (glibc's
+     * elf_machine_rela_relative), which holds 0 on amd64 and, from GNU ld on arm64, a value that
+     * is not the address. REL and RELR relocations keep the addend in place, so the file's word
+     * is right for them. Empty when no PT_LOAD segment holds the word in the file.
      */
     public java.util.OptionalLong word(long vaddr) throws ElfFormatException {
         Optional<ByteBuffer> b = readVirtual(vaddr, 8);
         if (b.isEmpty()) {
             return java.util.OptionalLong.empty();
         }
-        long inFile = b.get().getLong(0);
-        if (inFile != 0) {
-            return java.util.OptionalLong.of(inFile);
-        }
         Relocations r = relative();
         int i = java.util.Arrays.binarySearch(r.at, vaddr);
-        return java.util.OptionalLong.of(i >= 0 ? r.addend[i] : 0);
+        return java.util.OptionalLong.of(i >= 0 ? r.addend[i] : b.get().getLong(0));
     }
 
     /**
      * The virtual addresses of the 8-aligned words of section {@code s} that hold {@code value}
-     * once loaded (as {@link #word} reads them), in address order: in the file's bytes, or as the
-     * addend of a RELATIVE relocation that writes there.
+     * once loaded (as {@link #word} reads them), in address order.
      */
     public long[] wordsHolding(Section s, long value) throws ElfFormatException {
         ByteBuffer data = contents(s);
+        Relocations r = relative();
         long[] found = new long[4];
         int n = 0;
         for (int at = 0; at + 8 <= data.limit(); at += 8) {
-            if (data.getLong(at) == value && value != 0) {
+            if (data.getLong(at) == value && java.util.Arrays.binarySearch(r.at, s.address() + at) < 0) {
                 found = n == found.length ? java.util.Arrays.copyOf(found, n * 2) : found;
                 found[n++] = s.address() + at;
             }
         }
-        Relocations r = relative();
         int from = java.util.Arrays.binarySearch(r.at, s.address());
         for (int i = from >= 0 ? from : -from - 1; i < r.at.length && r.at[i] + 8 <= s.address() + data.limit(); i++) {
             if (r.addend[i] == value && ((r.at[i] - s.address()) & 7) == 0) {

@@ -151,9 +151,11 @@ public final class Pclntab {
         Located at = locate(elf);
         Pclntab tab = new Pclntab(at.bytes(), 0, elf, at.address());
         tab.foundBy = at.how();
-        if (tab.magic != GO_1_16 && tab.textStart == 0) {
-            long relocated = elf.word(at.address() + 24).orElse(0);
-            long fromModule = relocated != 0 ? relocated : tab.moduledataWord(MODULEDATA_TEXT);
+        long loaded = tab.magic == GO_1_16 ? 0 : elf.word(at.address() + 24).orElse(0);
+        if (loaded != 0) {
+            tab.textStart = loaded;   // a PIE's is a relocation, whatever the file holds there
+        } else if (tab.magic != GO_1_16) {
+            long fromModule = tab.moduledataWord(MODULEDATA_TEXT);
             if (fromModule != 0) {
                 tab.textStart = fromModule;
             } else {

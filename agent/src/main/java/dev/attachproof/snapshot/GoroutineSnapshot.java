@@ -399,7 +399,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         } catch (AccessDeniedException e) {
             throw new SnapshotException("cannot read /proc/" + pid + "/exe: permission denied (run as the target's user or as root)");
         } catch (ElfFormatException e) {
-            throw new SnapshotException("process " + pid + "'s executable is not a Go binary attachproof can read: " + e.getMessage());
+            throw new SnapshotException("cannot read the Go tables of process " + pid + "'s executable: " + e.getMessage());
         } catch (IOException e) {
             throw new SnapshotException("cannot read process " + pid + "'s executable: " + e.getMessage());
         }

@@ -69,6 +69,54 @@ class PclntabTest {
         compareWithAddr2line(binary);
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> externalPie() {
+        return dev.attachproof.golang.LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(t, "amd64"), org.junit.jupiter.params.provider.Arguments.of(t, "arm64")));
+    }
+
+    /**
+     * Built as distributions build (cgo, PIE, the system linker) on every release, amd64 and
+     * arm64: the unstripped build against `go tool addr2line` (which finds the table by its
+     * symbols), and the stripped build, whose table Go 1.19 to 1.25 leave inside .data.rel.ro
+     * with no section or symbol naming it, against the unstripped one: every function at the same
+     * offset from runtime.text, and the same logical frames (inlined calls read through
+     * moduledata.gofunc, which the file holds only as a dynamic relocation) at 400 PCs.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("externalPie")
+    void readsExternallyLinkedPieStrippedAndNot(String toolchain, String arch) throws Exception {
+        Path plain = GoFixture.build("target", toolchain, false, GoFixture.Link.EXTERNAL_PIE, arch);
+        Pclntab tab = arch.equals("amd64") ? compareWithAddr2line(plain) : Pclntab.of(ElfFile.open(plain));
+        Pclntab stripped = Pclntab.of(ElfFile.open(GoFixture.build("target", toolchain, true, GoFixture.Link.EXTERNAL_PIE, arch)));
+        boolean go126 = toolchain.equals("go1.26.0");
+        assertEquals(go126 ? "section .gopclntab" : "symbol runtime.pclntab", tab.foundBy());
+        assertEquals(go126 ? "section .gopclntab" : "pcHeader in .data.rel.ro", stripped.foundBy());
+        assertEquals(tab.functionCount(), stripped.functionCount());
+        Random r = new Random(11);
+        int inlined = 0;
+        for (int k = 0; k < 400; k++) {
+            int i = r.nextInt(tab.functionCount() - 1);
+            long size = tab.entry(i + 1) - tab.entry(i);
+            long off = tab.entry(i) - tab.textStart() + (size > 1 ? r.nextLong(size) : 0);
+            List<Pclntab.Frame> want = tab.frames(tab.textStart() + off);
+            List<Pclntab.Frame> got = stripped.frames(stripped.textStart() + off);
+            assertEquals(want.stream().map(f -> f.function() + " " + f.file() + ":" + f.line() + " +" + (f.pc() - tab.textStart())).toList(),
+                    got.stream().map(f -> f.function() + " " + f.file() + ":" + f.line() + " +" + (f.pc() - stripped.textStart())).toList(),
+                    "frames at runtime.text+" + off);
+            inlined += want.size() > 1 ? 1 : 0;
+        }
+        assertTrue(inlined > 10, "PCs inside inlined calls among the 400: " + inlined);
+        // runtime.text, where entry offsets count from, is Go's text, not the C code the system
+        // linker puts before it in .text: the symbol's place, found in the stripped build too.
+        ElfFile plainElf = ElfFile.open(plain);
+        ElfFile strippedElf = ElfFile.open(GoFixture.build("target", toolchain, true, GoFixture.Link.EXTERNAL_PIE, arch));
+        long runtimeText = plainElf.symbols(List.of("runtime.text")).get("runtime.text").value();
+        long cCode = runtimeText - plainElf.section(".text").orElseThrow().address();
+        assertTrue(cCode > 0, "the system linker's C code comes first in .text");
+        assertEquals(runtimeText, tab.textStart());
+        assertEquals(cCode, stripped.textStart() - strippedElf.section(".text").orElseThrow().address());
+    }
+
     /** 400 PCs (entries and random ones inside functions) against `go tool addr2line`. */
     static Pclntab compareWithAddr2line(Path binary) throws Exception {
         Pclntab tab = Pclntab.of(ElfFile.open(binary));
