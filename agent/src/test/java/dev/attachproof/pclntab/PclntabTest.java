@@ -117,6 +117,41 @@ class PclntabTest {
         assertEquals(cCode, stripped.textStart() - strippedElf.section(".text").orElseThrow().address());
     }
 
+    /**
+     * A Go binary whose table cannot be found is not called "not a Go binary": the reader says
+     * where it looked. The stripped externally linked PIE with its pcHeader's magic overwritten.
+     */
+    @org.junit.jupiter.api.Test
+    void aTableThatCannotBeFoundIsNamedWithWhereItWasLookedFor() throws Exception {
+        Path binary = GoFixture.build("target", "go1.23.0", true, GoFixture.Link.EXTERNAL_PIE, "amd64");
+        ElfFile elf = ElfFile.open(binary);
+        ElfFile.Section rodata = elf.section(".data.rel.ro").orElseThrow();
+        long header = headerAddress(elf);
+        assertTrue(header != 0, "the pcHeader, found through moduledata");
+        byte[] bytes = java.nio.file.Files.readAllBytes(binary);
+        int at = (int) (rodata.offset() + header - rodata.address());
+        bytes[at] = 0;   // magic 0xfffffff1 becomes 0xffffff00
+        ElfFile damaged = ElfFile.of(bytes);
+        dev.attachproof.elf.ElfFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.attachproof.elf.ElfFormatException.class, () -> Pclntab.of(damaged));
+        assertEquals("no pclntab: no .gopclntab section, no runtime.pclntab symbol, and no pcHeader in .data.rel.ro or .rodata "
+                + "(a Go binary older than Go 1.16, or not a Go binary)", e.getMessage());
+        assertTrue(dev.attachproof.buildinfo.GoBuildInfo.read(damaged).isPresent(), "still a Go binary by its build info");
+    }
+
+    /** The pcHeader's address in a stripped binary: the magic in .data.rel.ro that moduledata's first word names. */
+    private static long headerAddress(ElfFile elf) throws Exception {
+        ElfFile.Section rodata = elf.section(".data.rel.ro").orElseThrow();
+        java.nio.ByteBuffer b = elf.contents(rodata);
+        for (int at = 0; at + 8 <= b.limit(); at += 8) {
+            if (b.getInt(at) == Pclntab.GO_1_20
+                    && elf.wordsHolding(elf.section(".noptrdata").orElseThrow(), rodata.address() + at).length > 0) {
+                return rodata.address() + at;
+            }
+        }
+        return 0;
+    }
+
     /** 400 PCs (entries and random ones inside functions) against `go tool addr2line`. */
     static Pclntab compareWithAddr2line(Path binary) throws Exception {
         Pclntab tab = Pclntab.of(ElfFile.open(binary));
