@@ -238,6 +238,16 @@ public final class ElfFile {
                 .map(n -> new String(n.desc(), StandardCharsets.UTF_8)).findFirst();
     }
 
+    /**
+     * The GNU build id (the first "GNU" note of type 3, NT_GNU_BUILD_ID) in hex, as the linker
+     * wrote it: what runtime/pprof/elf.go's elfBuildID reads and Go's profiles carry. Go's linker
+     * writes one by default from Go 1.24 on, derived from the Go build id.
+     */
+    public Optional<String> gnuBuildId() throws ElfFormatException {
+        return notes().stream().filter(n -> n.name().equals("GNU") && n.type() == 3)
+                .map(n -> java.util.HexFormat.of().formatHex(n.desc())).findFirst();
+    }
+
     /** True when the file carries DWARF (plain or zlib-compressed .zdebug). */
     public boolean hasDwarf() {
         return section(".debug_info").isPresent() || section(".zdebug_info").isPresent();

@@ -52,13 +52,32 @@ public final class Traceback {
     public record CreatedBy(String function, String file, int line, long pc, long offset) {}
 
     /**
+     * A frame as Go's goroutine profile records it, runtime frames included.
+     *
+     * @param symbol the function's symbol name, as runtime/pprof names functions
+     *               (runtime_FrameSymbolName: "runtime.gopanic", a generic's shape as the binary names it)
+     * @param pc     the PC its physical frame is looked up at (a return address backed up into the
+     *               CALL, as traceback.go's symPC does): the address Go's profile gives its location
+     */
+    public record RecordedFrame(String symbol, String file, int line, long pc, boolean inlined) {}
+
+    /**
      * The printed frames and, when the unwinding stopped on something it could not read, why
      * ({@code stopped}, else null). {@code elided} frames were left out of the middle (Go 1.21+)
-     * or the end (older releases), as Go leaves them out.
+     * or the end (older releases), as Go leaves them out. {@code recorded} are the frames Go's
+     * goroutine profile records of the same stack (runtime/traceback.go tracebackPCs, 1.21+, and
+     * gentraceback's pcbuf branch before): every frame, runtime ones included, wrappers elided as
+     * the text elides them, innermost first, runtime.goexit included and no depth limit applied
+     * (runtime/pprof drops the one, runtime/mprof.go's saveg applies the other).
      */
-    public record Stack(List<Frame> frames, int elided, String stopped, String elisionLine, int elisionAt) {
+    public record Stack(List<Frame> frames, int elided, String stopped, String elisionLine, int elisionAt,
+                        List<RecordedFrame> recorded) {
         public Stack(List<Frame> frames, int elided, String stopped) {
-            this(frames, elided, stopped, null, -1);
+            this(frames, elided, stopped, null, -1, List.of());
+        }
+
+        Stack withRecorded(List<RecordedFrame> recorded) {
+            return new Stack(frames, elided, stopped, elisionLine, elisionAt, List.copyOf(recorded));
         }
     }
 
@@ -152,6 +171,7 @@ public final class Traceback {
     private Stack frames(Chain chain) {
         List<Frame> shown = new ArrayList<>();
         List<Frame> everyFrame = new ArrayList<>();   // for a stack Go would print nothing of (below)
+        List<RecordedFrame> recorded = new ArrayList<>();
         int everyInFirst100 = -1;
         int shownInFirst100 = -1;   // shown frames among the first 100 physical ones (the pre-1.21 limit)
         String stopped = chain.stopped();
@@ -170,6 +190,7 @@ public final class Traceback {
                 // unless it is where a trap stopped: the thread's own PC, or the frame an injected
                 // call (sigpanic, asyncPreempt, debugCallV2) interrupted.
                 boolean back = linkPc > f.entry() && !trapPc;
+                long symPc = (back ? linkPc - 1 : linkPc) + bias;
                 for (Candidate c : candidates(info, linkPc, back)) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
@@ -177,6 +198,10 @@ public final class Traceback {
                         shown.add(c.frame());
                     }
                     everyFrame.add(c.frame());
+                    if (!c.elidedWrapper(callee)) {
+                        Frame fr = c.frame();
+                        recorded.add(new RecordedFrame(c.name(), fr.file(), fr.line(), symPc, fr.inlined()));
+                    }
                 }
                 trapPc = f.is("sigpanic") || f.is("asyncPreempt") || f.is("debugCallV2");
             }
@@ -194,7 +219,8 @@ public final class Traceback {
             shown = everyFrame;
             shownInFirst100 = everyInFirst100;
         }
-        return chain.go121() ? elide121(shown, stopped) : elideBefore121(shown, shownInFirst100, stopped);
+        Stack printed = chain.go121() ? elide121(shown, stopped) : elideBefore121(shown, shownInFirst100, stopped);
+        return printed.withRecorded(recorded);
     }
 
     /** What a PC's function says, once per PC: a dump of 100,000 goroutines asks about a few hundred. */
@@ -211,10 +237,15 @@ public final class Traceback {
         }
 
         boolean shown(boolean firstFrame, String calleeKind) {
-            if (wrapper && !(calleeKind.equals("gopanic") || calleeKind.equals("sigpanic") || calleeKind.equals("panicwrap"))) {
+            if (elidedWrapper(calleeKind)) {
                 return false;
             }
             return (gopanic && !firstFrame) || visible;
+        }
+
+        /** A wrapper not calling a panic function: left out of tracebacks and profiles alike (elideWrapperCalling). */
+        boolean elidedWrapper(String calleeKind) {
+            return wrapper && !(calleeKind.equals("gopanic") || calleeKind.equals("sigpanic") || calleeKind.equals("panicwrap"));
         }
     }
 
@@ -256,7 +287,7 @@ public final class Traceback {
         List<Frame> kept = new ArrayList<>(frames.subList(0, INNER_FRAMES));
         kept.addAll(frames.subList(frames.size() - OUTER_FRAMES, frames.size()));
         int elided = frames.size() - max;
-        return new Stack(List.copyOf(kept), elided, stopped, "..." + elided + " frames elided...", INNER_FRAMES);
+        return new Stack(List.copyOf(kept), elided, stopped, "..." + elided + " frames elided...", INNER_FRAMES, List.of());
     }
 
     /**
@@ -270,7 +301,7 @@ public final class Traceback {
         }
         List<Frame> kept = List.copyOf(frames.subList(0, shownInFirst100));
         String line = kept.size() == MAX_FRAMES_BEFORE_121 ? "...additional frames elided..." : null;
-        return new Stack(kept, frames.size() - kept.size(), stopped, line, kept.size());
+        return new Stack(kept, frames.size() - kept.size(), stopped, line, kept.size(), List.of());
     }
 
     /** What created {@code g}: empty for goroutine 1 and for creators Go would not show. */

@@ -22,6 +22,7 @@ import dev.attachproof.golang.Traceback;
 import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.pclntab.Pclntab;
+import dev.attachproof.procfs.Mapping;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.AttachResult;
 import dev.attachproof.ptrace.PtraceSession;
@@ -54,10 +55,12 @@ import java.util.Optional;
  *                      and "stacks" (copied, while the target is stopped), "unwind"
  * @param labelsShown   whether the target's Go prints pprof labels in its goroutine headers (Go
  *                      1.26 on, with GODEBUG tracebacklabels=1 in its environment or build)
+ * @param profile       what the target's own goroutine profile would say besides the stacks
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
-                                List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown) {
+                                List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown,
+                                ProfileFacts profile) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     /** amd64 user_regs_struct words. */
     private static final int RIP = 16;
@@ -70,9 +73,37 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
                         Integer threadId, String startFunction, Map<String, String> labels) {}
 
+    /**
+     * What Go's goroutine profile of the target says besides its stacks.
+     *
+     * @param mappings   the target's executable mappings, as runtime/pprof lists them (proto.go
+     *                   parseProcSelfMaps: every mapping with x in its permissions and a file name)
+     * @param stackDepth the most frames Go records of one goroutine's stack (runtime/mprof.go saveg):
+     *                   32 before Go 1.23 (StackRecord.Stack0), from 1.23 GODEBUG profstackdepth
+     *                   (runtime1.go: default 128, at most 1,024)
+     */
+    public record ProfileFacts(List<ExecutableMapping> mappings, int stackDepth) {}
+
+    /**
+     * One executable mapping of the target.
+     *
+     * @param file    as /proc/PID/maps names it, " (deleted)" taken off (the path in the target's mount namespace)
+     * @param buildId the file's GNU build id in hex, "" when it has none or cannot be read: what
+     *                runtime/pprof/elf.go's elfBuildID gives (not the Go build id; Go writes a GNU
+     *                one into its binaries from Go 1.24 on)
+     */
+    public record ExecutableMapping(long start, long limit, long offset, String file, String buildId) {}
+
+    /** Go's default profstackdepth (runtime/runtime1.go) and its ceiling, maxProfStackDepth (mprof.go). */
+    private static final int PROFSTACKDEPTH_DEFAULT = 128;
+    private static final int PROFSTACKDEPTH_MAX = 1024;
+    /** len(StackRecord.Stack0): what saveg recorded before Go 1.23 made the depth a setting. */
+    private static final int STACK0_DEPTH = 32;
+
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
-                          GoroutineList list, long bias, boolean go121, GoroutineReader reader, boolean labelsShown) {}
+                          GoroutineList list, long bias, boolean go121, GoroutineReader reader, boolean labelsShown,
+                          ProfileFacts profile) {}
 
     /**
      * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches.
@@ -101,7 +132,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
                     bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
                     + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"),
-                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown());
+                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile());
         }
         try {
             return tracer.call(() -> takeStopped(pid, bin, tracer, linux, phases));
@@ -147,7 +178,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
-                bin.labelsShown());
+                bin.labelsShown(), bin.profile());
     }
 
     /** The most of one goroutine's stack copied: Go's stacks grow to 1 GB, tracebacks stop long before. */
@@ -365,6 +396,46 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         return tid > 0 && tid < Integer.MAX_VALUE ? (int) tid : null;
     }
 
+    /**
+     * The mappings Go's own profile would list (runtime/pprof/proto.go parseProcSelfMaps): the
+     * executable ones with a file name, in /proc order, each with its file's GNU build id. The
+     * executable's own comes from the ELF already open; another file (a shared library of a cgo
+     * program) is read through /proc/PID/root, where the target sees it.
+     */
+    private static List<ExecutableMapping> executableMappings(int pid, ProcFs procfs, List<Mapping> maps,
+                                                             ElfFile exe, String linkText) throws ElfFormatException {
+        String exePath = withoutDeleted(linkText);
+        String exeBuildId = exe.gnuBuildId().orElse("");
+        Map<String, String> buildIds = new HashMap<>();
+        List<ExecutableMapping> out = new ArrayList<>();
+        for (Mapping m : maps) {
+            if (m.perms().length() < 4 || m.perms().charAt(2) != 'x' || m.path().isEmpty()) {
+                continue;
+            }
+            String file = withoutDeleted(m.path());
+            String buildId = file.equals(exePath) ? exeBuildId
+                    : buildIds.computeIfAbsent(file, f -> otherBuildId(procfs.pidDir(pid), f));
+            out.add(new ExecutableMapping(m.start(), m.end(), m.offset(), file, buildId));
+        }
+        return List.copyOf(out);
+    }
+
+    private static String withoutDeleted(String path) {
+        return path.endsWith(" (deleted)") ? path.substring(0, path.length() - " (deleted)".length()) : path;
+    }
+
+    /** The GNU build id of a file the target maps, "" when it has none or is no file ([vdso]), as Go's elfBuildID. */
+    private static String otherBuildId(Path pidDir, String file) {
+        if (!file.startsWith("/")) {
+            return "";
+        }
+        try {
+            return ElfFile.open(pidDir.resolve("root").resolve(file.substring(1))).gnuBuildId().orElse("");
+        } catch (IOException | RuntimeException e) {   // ElfFormatException is an IOException
+            return "";
+        }
+    }
+
     private static Binary readBinary(int pid, ProcFs procfs) throws SnapshotException {
         Path exe = procfs.pidDir(pid).resolve("exe");
         if (!Files.exists(procfs.pidDir(pid))) {
@@ -386,14 +457,20 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     info.goVersion() + " is not supported: " + res.problem() + "; build it without -ldflags=-w to keep its DWARF"));
             GoroutineList list = GoroutineList.locate(elf, tab).orElseThrow(() -> new SnapshotException(
                     "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
-            long bias = LoadBias.of(elf, procfs.maps(pid), linkText);
+            List<Mapping> maps = procfs.maps(pid);
+            long bias = LoadBias.of(elf, maps, linkText);
             boolean go121 = v == null || v.major() > 1 || v.minor() >= 21;
             GoroutineReader reader = new GoroutineReader(layout);
             boolean go126 = v == null || v.major() > 1 || v.minor() >= 26;
             String environ = procfs.read("proc/" + pid + "/environ").asText().orElse("");
             boolean labelsShown = go126 && GoDebug.setting(info.settings().get("DefaultGODEBUG"),
                     GoDebug.fromEnviron(environ), "tracebacklabels").orElse(0) == 1;
-            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader, labelsShown);
+            boolean go123 = v == null || v.major() > 1 || v.minor() >= 23;
+            int depth = !go123 ? STACK0_DEPTH : Math.max(0, Math.min(PROFSTACKDEPTH_MAX, GoDebug.setting(
+                    info.settings().get("DefaultGODEBUG"), GoDebug.fromEnviron(environ), "profstackdepth")
+                    .orElse(PROFSTACKDEPTH_DEFAULT)));
+            ProfileFacts profile = new ProfileFacts(executableMappings(pid, procfs, maps, elf, linkText), depth);
+            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader, labelsShown, profile);
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {
