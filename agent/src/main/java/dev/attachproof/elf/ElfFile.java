@@ -293,29 +293,23 @@ public final class ElfFile {
     }
 
     /**
-     * The virtual addresses of the 8-aligned words of section {@code s} that hold {@code value}
-     * once loaded (as {@link #word} reads them), in address order.
+     * The 8-aligned words of section {@code s} as loaded (as {@link #word} reads each): the
+     * section's words, with every RELATIVE relocation's addend in place. Empty for SHT_NOBITS.
      */
-    public long[] wordsHolding(Section s, long value) throws ElfFormatException {
+    public long[] words(Section s) throws ElfFormatException {
         ByteBuffer data = contents(s);
+        long[] out = new long[data.limit() / 8];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = data.getLong(i * 8);
+        }
         Relocations r = relative();
-        long[] found = new long[4];
-        int n = 0;
-        for (int at = 0; at + 8 <= data.limit(); at += 8) {
-            if (data.getLong(at) == value && java.util.Arrays.binarySearch(r.at, s.address() + at) < 0) {
-                found = n == found.length ? java.util.Arrays.copyOf(found, n * 2) : found;
-                found[n++] = s.address() + at;
-            }
-        }
         int from = java.util.Arrays.binarySearch(r.at, s.address());
-        for (int i = from >= 0 ? from : -from - 1; i < r.at.length && r.at[i] + 8 <= s.address() + data.limit(); i++) {
-            if (r.addend[i] == value && ((r.at[i] - s.address()) & 7) == 0) {
-                found = n == found.length ? java.util.Arrays.copyOf(found, n * 2) : found;
-                found[n++] = r.at[i];
+        for (int i = from >= 0 ? from : -from - 1; i < r.at.length && r.at[i] - s.address() < out.length * 8L; i++) {
+            long off = r.at[i] - s.address();
+            if ((off & 7) == 0) {
+                out[(int) (off >>> 3)] = r.addend[i];
             }
         }
-        long[] out = java.util.Arrays.copyOf(found, n);
-        java.util.Arrays.sort(out);
         return out;
     }
 

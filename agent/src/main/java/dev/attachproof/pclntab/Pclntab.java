@@ -166,7 +166,10 @@ public final class Pclntab {
         return tab;
     }
 
-    /** How the table was found: "section .gopclntab", "symbol runtime.pclntab", "pcHeader in .data.rel.ro". */
+    /**
+     * How the table was found: "section .gopclntab", "symbol runtime.pclntab", "pcHeader in
+     * .data.rel.ro, named by moduledata", "pcHeader in .data.rel.ro, found by its magic".
+     */
     public String foundBy() {
         return foundBy;
     }
@@ -182,10 +185,10 @@ public final class Pclntab {
      * in a PIE before Go 1.26). Linked externally (cgo, -linkmode=external, as distributions
      * build), Go 1.16 to 1.25 put it inside .data.rel.ro (.rodata when not PIE) as the symbol
      * runtime.pclntab, up to runtime.epclntab; Go 1.26 keeps a .gopclntab section there too. A
-     * stripped binary has neither section nor symbol: the table is found by its pcHeader, as
-     * debug/buildinfo's and debug/gosym's users do (the magic, two zero bytes, the instruction
-     * quantum, pointer size 8, and a header whose tables fit), and preferred where moduledata
-     * points at it (its first word is the pcHeader's address: runtime/symtab.go).
+     * stripped binary has neither section nor symbol: the table is found by its pcHeader (the
+     * magic, two zero bytes, the instruction quantum, pointer size 8), the one moduledata names
+     * ({@link #namedByModuledata}); failing that, the first such header whose tables fit, as
+     * debug/gosym's users search for it.
      */
     private static Located locate(ElfFile elf) throws ElfFormatException {
         Optional<ElfFile.Section> s = elf.section(".gopclntab").or(() -> elf.section(".data.rel.ro.gopclntab"));
@@ -203,7 +206,10 @@ public final class Pclntab {
                 return new Located(b.get(), start.value(), "symbol runtime.pclntab");
             }
         }
-        Located unconfirmed = null;
+        Optional<Located> named = namedByModuledata(elf);
+        if (named.isPresent()) {
+            return named.get();
+        }
         for (String name : DATA_SECTIONS) {
             Optional<ElfFile.Section> data = elf.section(name);
             if (data.isEmpty()) {
@@ -214,23 +220,52 @@ public final class Pclntab {
                 if (!looksLikeHeader(b, at)) {
                     continue;
                 }
-                Located candidate = new Located(b.slice(at, b.limit() - at), data.get().address() + at, "pcHeader in " + name);
+                Located candidate = new Located(b.slice(at, b.limit() - at), data.get().address() + at,
+                        "pcHeader in " + name + ", found by its magic");
                 try {
-                    Pclntab tab = new Pclntab(candidate.bytes(), 0, elf, candidate.address());
-                    if (tab.moduledataWord(0) == candidate.address()) {
-                        return candidate;
-                    }
-                    unconfirmed = unconfirmed != null ? unconfirmed : candidate;
+                    new Pclntab(candidate.bytes(), 0, elf, candidate.address());
+                    return candidate;
                 } catch (ElfFormatException e) {
                     // bytes that only look like a header: look on
                 }
             }
         }
-        if (unconfirmed != null) {
-            return unconfirmed;
-        }
         throw new ElfFormatException("no pclntab: no .gopclntab section, no runtime.pclntab symbol, and no pcHeader in "
                 + String.join(" or ", DATA_SECTIONS) + " (a Go binary older than Go 1.16, or not a Go binary)");
+    }
+
+    /**
+     * The pcHeader a moduledata names: a word in moduledata's sections pointing at a header in
+     * {@link #DATA_SECTIONS}, followed by the header's funcnametab pointer (moduledata begins
+     * pcHeader, funcnametab: runtime/symtab.go). One pass over those sections' words, where a
+     * scan of .data.rel.ro for the magic reads tens of megabytes in a big server.
+     */
+    private static Optional<Located> namedByModuledata(ElfFile elf) throws ElfFormatException {
+        List<ElfFile.Section> data = DATA_SECTIONS.stream().map(elf::section).flatMap(Optional::stream).toList();
+        List<ByteBuffer> bytes = data.stream().map(elf::contents).toList();
+        for (String name : MODULEDATA_SECTIONS) {
+            Optional<ElfFile.Section> s = elf.section(name);
+            if (s.isEmpty()) {
+                continue;
+            }
+            long[] words = elf.words(s.get());
+            for (int i = 0; i + 1 < words.length; i++) {
+                long v = words[i];
+                for (int k = 0; k < data.size(); k++) {
+                    long off = v - data.get(k).address();
+                    ByteBuffer b = bytes.get(k);
+                    if ((v & 7) != 0 || off < 0 || off + 72 > b.limit() || !looksLikeHeader(b, (int) off)) {
+                        continue;
+                    }
+                    int h = b.getInt((int) off) == GO_1_16 ? 24 : 32;   // where the header keeps funcnametab's offset
+                    if (words[i + 1] == v + b.getLong((int) off + h)) {
+                        return Optional.of(new Located(b.slice((int) off, b.limit() - (int) off), v,
+                                "pcHeader in " + data.get(k).name() + ", named by moduledata"));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** From {@code vaddr} to the end of the section holding it. */
@@ -499,22 +534,21 @@ public final class Pclntab {
     private long moduledataWord(int word) throws ElfFormatException {
         if (moduledata == null) {
             moduledata = ByteBuffer.allocate(0);
-            search:
-            for (String name : List.of(".go.module", ".noptrdata", ".data")) {
+            for (String name : MODULEDATA_SECTIONS) {
                 Optional<ElfFile.Section> s = elf.section(name);
                 if (s.isEmpty()) {
                     continue;
                 }
                 // A PIE's moduledata holds its pointers only as relocations: read it as loaded.
-                for (long at : elf.wordsHolding(s.get(), tabAddress)) {
-                    if (loaded(at + 8) == tabAddress + funcnameOff && loaded(at + 32) == tabAddress + cuOff
-                            && loaded(at + 56) == tabAddress + filetabOff) {
-                        ByteBuffer words = ByteBuffer.allocate(MODULEDATA_MIN_WORDS * 8).order(ByteOrder.LITTLE_ENDIAN);
+                long[] words = elf.words(s.get());
+                for (int i = 0; i + MODULEDATA_MIN_WORDS <= words.length; i++) {
+                    if (words[i] == tabAddress && words[i + 1] == tabAddress + funcnameOff
+                            && words[i + 4] == tabAddress + cuOff && words[i + 7] == tabAddress + filetabOff) {
+                        moduledata = ByteBuffer.allocate(MODULEDATA_MIN_WORDS * 8).order(ByteOrder.LITTLE_ENDIAN);
                         for (int w = 0; w < MODULEDATA_MIN_WORDS; w++) {
-                            words.putLong(w * 8, loaded(at + w * 8L));
+                            moduledata.putLong(w * 8, words[i + w]);
                         }
-                        moduledata = words;
-                        break search;
+                        return word * 8 + 8 <= moduledata.limit() ? moduledata.getLong(word * 8) : 0;
                     }
                 }
             }
@@ -522,10 +556,8 @@ public final class Pclntab {
         return word * 8 + 8 <= moduledata.limit() ? moduledata.getLong(word * 8) : 0;
     }
 
-    /** The word at {@code vaddr} as loaded at link addresses, 0 outside the file. */
-    private long loaded(long vaddr) throws ElfFormatException {
-        return elf.word(vaddr).orElse(0);
-    }
+    /** Where the linker puts moduledata: .go.module from Go 1.26, .noptrdata before; .data too. */
+    private static final List<String> MODULEDATA_SECTIONS = List.of(".go.module", ".noptrdata", ".data");
 
     /** The Go minor release from the build info (22 for go1.22.5, also in "devel go1.26-…"), -1 if none. */
     private int goMinor() {
