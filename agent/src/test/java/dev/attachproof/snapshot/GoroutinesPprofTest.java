@@ -74,6 +74,17 @@ class GoroutinesPprofTest {
     }
 
     /**
+     * Built as distributions build (cgo, PIE, the system linker), stripped and not: the C
+     * libraries' mappings come into the profile too, as Go writes them.
+     */
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"debian-go1.19, false", "debian-go1.19, true", "go1.23.0, false",
+        "go1.23.0, true", "go1.26.0, false", "go1.26.0, true"})
+    void anExternallyLinkedPieAsGoWritesIt(String toolchain, boolean stripped) throws Exception {
+        compare(GoFixture.build("stacks", toolchain, stripped, GoFixture.Link.EXTERNAL_PIE, "amd64"), toolchain, List.of());
+    }
+
+    /**
      * Starts the fixture (with {@code env}), writes our profile of it and has it write its own,
      * and compares them; returns the parked goroutines' stacks, which are the same in both.
      */
