@@ -39,8 +39,8 @@ public final class ElfFile {
     /** R_X86_64_RELATIVE (x86-64 psABI, table 4.9) and R_AARCH64_RELATIVE (Arm's ELF for the Arm 64-bit Architecture, 5.7.12). */
     static final int R_X86_64_RELATIVE = 8;
     static final int R_AARCH64_RELATIVE = 1027;
-    /** More relative relocations than any real program has (dockerd has about 10^5); bounds a hostile file. */
-    private static final int MAX_RELOCATIONS = 1 << 23;
+    /** More relocations than any real program has (Debian's dockerd: 244,107); bounds what a hostile file costs. */
+    private static final int MAX_RELOCATIONS = 1 << 22;
 
     private final ByteBuffer data;
     private final int type;
