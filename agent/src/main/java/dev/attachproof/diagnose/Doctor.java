@@ -43,6 +43,8 @@ public final class Doctor {
             "credentials.uid", "capability.sys_ptrace", "target.dumpable", "yama.ptrace_scope",
             "seccomp.ptrace", "lsm", "namespace.user");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+    /** What refuses a ptrace access that every rule /proc shows allows. */
+    static final String UNSHOWN_RULE = "a rule /proc does not show (a BPF LSM program, a Landlock domain, an SELinux or AppArmor policy)";
 
     private final FactsReader facts;
     private final Tracer tracer;
@@ -210,6 +212,6 @@ public final class Doctor {
             return "the checks predicted a refusal (" + String.join(", ", explaining(findings)) + "), but the attach worked";
         }
         return "every visible rule allows this attach, yet the kernel answered " + proof.errno() + " to " + proof.failedCall()
-                + ": a rule /proc does not show denied it (a BPF LSM program, a Landlock domain, an SELinux or AppArmor policy)";
+                + ": " + UNSHOWN_RULE + " denied it";
     }
 }

@@ -36,6 +36,7 @@ public final class DoctorJson {
         root.put("checks", findings.stream().map(DoctorJson::finding).toList());
         root.put("processes", scan.processes().stream().map(PsJson::process).toList());
         root.put("uninspected", scan.unreadable());
+        root.put("uninspectedProcesses", PsJson.uninspected(scan));
         return Json.write(root);
     }
 
