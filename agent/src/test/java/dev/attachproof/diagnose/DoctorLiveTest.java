@@ -13,6 +13,7 @@ import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +58,46 @@ class DoctorLiveTest {
             assertEquals(t.goVersion(), check(doc, "target.go").get("evidence").get("goVersion").asText());
             assertEquals(17, doc.get("checks").size(), "every check id of DESIGN.md");
             t.assertRunningUntraced();
+        }
+    }
+
+    /**
+     * A target in a mount namespace of its own, as in a container: at the path its executable
+     * has there, our namespace holds another file. The path is judged where it belongs, through
+     * /proc/PID/root: the running file, not "replaced"; replacing it there is then seen.
+     */
+    @Test
+    void aTargetsPathIsJudgedInItsOwnMountNamespace() throws Exception {
+        assumeTrue(isRoot(), "needs root to mount a tmpfs in a mount namespace of the target's own");
+        Path dir = Files.createTempDirectory("attachproof-mntns");
+        Path app = dir.resolve("app");
+        Files.copy(Path.of("/bin/true"), app);   // what the path names in our namespace
+        List<String> inOwnNamespace = List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs tmpfs \"$1\" && cp \"$2\" \"$1/app\" && exec \"$1/app\" -hold forever", "sh",
+                dir.toString(), target.toString());
+        try (FixtureProcess t = FixtureProcess.start(inOwnNamespace)) {
+            JsonNode binary = check(JSON.readTree(AgentCli.run("doctor", Integer.toString(t.pid()), "--json", "--no-proof").stdout()),
+                    "target.binary");
+            JsonNode evidence = binary.get("evidence");
+            assertEquals(app.toString(), evidence.get("path").asText(), binary.toString());
+            assertEquals("same", evidence.get("pathInTarget").asText(), binary.toString());
+            assertEquals("/proc/" + t.pid() + "/root", evidence.get("readFrom").asText(), binary.toString());
+            assertEquals("replaced", evidence.get("pathHere").asText(), binary.toString());
+            assertTrue(binary.get("summary").asText().contains("in the target's mount namespace (read through /proc/"), binary.toString());
+            assertTrue(!binary.get("summary").asText().contains("replaced since start"), binary.toString());
+
+            // Now another file at its path in the target's namespace, the old one still running and
+            // not unlinked (that would be "deleted"): a file bind-mounted over it there.
+            Process bind = new ProcessBuilder("nsenter", "--target", Integer.toString(t.pid()), "--mount",
+                    "mount", "--bind", "/bin/true", app.toString()).inheritIO().start();
+            assertEquals(0, bind.waitFor(), "nsenter ... mount --bind");
+            JsonNode replaced = check(JSON.readTree(AgentCli.run("doctor", Integer.toString(t.pid()), "--json", "--no-proof").stdout()),
+                    "target.binary");
+            assertEquals("replaced", replaced.get("evidence").get("pathInTarget").asText(), replaced.toString());
+            assertTrue(replaced.get("summary").asText().contains("replaced since start"), replaced.toString());
+        } finally {
+            Files.deleteIfExists(app);
+            Files.deleteIfExists(dir);
         }
     }
 
