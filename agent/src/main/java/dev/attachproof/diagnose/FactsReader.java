@@ -27,8 +27,8 @@ import java.util.Optional;
  * (without one, on a recorded tree, it uses the probes recorded with the tree, if any).
  */
 public final class FactsReader {
-    /** The runtime variables the proof reads. */
-    public static final List<String> PROOF_SYMBOLS = List.of("runtime.buildVersion", "runtime.allglen");
+    /** The runtime variables the proof finds by symbol (the goroutine list is found by GoroutineList, stripped or not). */
+    public static final List<String> PROOF_SYMBOLS = List.of(dev.attachproof.golang.BuildVersion.SYMBOL);
 
     private final ProcFs procfs;
     private final Linux linux;

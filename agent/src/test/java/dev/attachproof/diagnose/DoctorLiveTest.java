@@ -12,6 +12,8 @@ import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +60,51 @@ class DoctorLiveTest {
             assertEquals(t.goVersion(), check(doc, "target.go").get("evidence").get("goVersion").asText());
             assertEquals(17, doc.get("checks").size(), "every check id of DESIGN.md");
             t.assertRunningUntraced();
+        }
+    }
+
+    /**
+     * The proof counts what Go's own dump shows, not runtime.allglen (which also holds the
+     * runtime's goroutines and dead ones kept for reuse), stripped or not. The fixture holds
+     * without a stdin reader, so nothing starts after READY reports runtime.NumGoroutine().
+     */
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
+    void theProofCountsTheGoroutinesGosDumpShows(String toolchain, boolean stripped) throws Exception {
+        Path binary = GoFixture.build("target", toolchain, stripped);
+        assertProofCountsAsGo(binary, stripped);
+    }
+
+    /**
+     * A stripped PIE (before, its proof read a PROT_NONE heap reservation below the executable:
+     * EFAULT): the list is found from code, every address moved by the load bias. With every
+     * thread stopped, the gs are copied inside the stop.
+     */
+    @Test
+    void theProofReadsAStrippedPie() throws Exception {
+        Path pie = GoFixture.build("target", null, List.of("-buildmode=pie", "-ldflags=-s -w"));
+        assertProofCountsAsGo(pie, true);
+        JsonNode all = assertProofCountsAsGo(pie, true, "--stop", "all");
+        assertTrue(!all.get("notes").toString().contains("copied just before the stop"), all.toString());
+    }
+
+    private static JsonNode assertProofCountsAsGo(Path binary, boolean stripped, String... flags) throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(binary, "-goroutines", "12", "-hold", "forever")) {
+            List<String> args = new ArrayList<>(List.of("doctor", Integer.toString(t.pid()), "--json"));
+            args.addAll(List.of(flags));
+            AgentCli.Result r = AgentCli.run(args.toArray(String[]::new));
+            assertEquals(0, r.exit(), r.stderr() + r.stdout());
+            JsonNode proof = JSON.readTree(r.stdout()).get("proof");
+            assertTrue(proof.get("ok").asBoolean(), proof.toString());
+            assertEquals(t.readyGoroutines(), proof.get("goroutines").asLong(), "goroutines as the target's NumGoroutine: " + proof);
+            assertTrue(proof.get("goroutinesSystem").asLong() >= 3, "forcegc, bgsweep, bgscavenge at least: " + proof);
+            assertTrue(proof.get("goroutinesCounted").asText().contains("Go's own dump"), proof.toString());
+            assertEquals(t.goVersion(), proof.get("goVersion").asText(), proof.toString());
+            assertEquals(stripped ? "build info" : "runtime.buildVersion", proof.get("goVersionFrom").asText());
+            assertEquals(stripped ? "code of runtime.allgadd" : "symbols", proof.get("goroutineList").asText());
+            assertTrue(proof.get("notes").toString().indexOf("not read") < 0, proof.toString());
+            t.assertRunningUntraced();
+            return proof;
         }
     }
 
