@@ -159,11 +159,12 @@ public final class Doctor {
     private Proof proveOnTracer(TargetFacts target, List<Finding> findings, GoroutineCensus.Prepared census) {
         loadStopPathClasses();
         Early early = copyBeforeStop(census, target);
+        CopyBuffers stoppedCopy = buffersForStoppedCopy(early);
         List<String> notes = new ArrayList<>();
         AttachResult r = tracer.attach(target.pid(), stopMode, STOP_TIMEOUT);
         // instanceof, not a pattern switch: its call site would be bootstrapped while the target is stopped.
         if (r instanceof AttachResult.Attached a) {
-            return readAndDetach(a, target, census, early, notes);
+            return readAndDetach(a, target, census, early, stoppedCopy, notes);
         }
         if (r instanceof AttachResult.Denied d) {
             return new Proof(true, false, "seize", d.failure().errno().name(), d.failure().call(),
@@ -179,7 +180,7 @@ public final class Doctor {
     }
 
     private Proof readAndDetach(AttachResult.Attached a, TargetFacts target, GoroutineCensus.Prepared census, Early early,
-                                List<String> notes) {
+                                CopyBuffers stoppedCopy, List<String> notes) {
         PtraceSession session = a.session();
         BinaryFacts bin = target.binary();
         GoroutineCensus counter = census == null ? null : census.census().orElse(null);
@@ -199,7 +200,7 @@ public final class Doctor {
                 // the stopped list: none was made, or a goroutine was allocated since (allgs
                 // only grows). Otherwise the stop stays two reads long.
                 if (stopMode == StopMode.ALL_THREADS || early == null || early.list().length() != atStop.length()) {
-                    gs = counter.copy(mem, atStop);
+                    gs = counter.copy(mem, atStop, stoppedCopy);
                     copiedStopped = true;
                 } else {
                     gs = early.gs();
@@ -250,7 +251,24 @@ public final class Doctor {
     }
 
     /** The goroutine list and its gs as copied while the target ran, just before the stop. */
-    private record Early(GoroutineReader.AllGs list, GoroutineReader.Copied gs) {}
+    private record Early(GoroutineReader.AllGs list, GoroutineReader.Copied gs, CopyBuffers buffers) {}
+
+    /**
+     * Where a copy inside the stop goes. With every thread stopped the early copy is not used:
+     * its buffers are grown by an eighth and a megabyte (goroutines made meanwhile) and given
+     * back, so that the stopped copy finds its pages allocated and touched, as the goroutines
+     * command's rehearsal does. Otherwise the early copy must stay intact, and a fresh pool
+     * serves the rare stopped copy.
+     */
+    private CopyBuffers buffersForStoppedCopy(Early early) {
+        if (early == null || stopMode != StopMode.ALL_THREADS) {
+            return new CopyBuffers();
+        }
+        CopyBuffers b = early.buffers();
+        b.reserve(b.taken() + b.taken() / 8 + (1 << 20));
+        b.reuse();
+        return b;
+    }
 
     /**
      * The census's copy while the target runs (process_vm_readv, no ptrace): with only the
@@ -267,7 +285,8 @@ public final class Doctor {
         MemoryReader running = new VmMemory(tracer.linux(), target.pid());
         try {
             GoroutineReader.AllGs list = c.list(running, target.binary().loadBias());
-            return new Early(list, c.copy(running, list));
+            CopyBuffers buffers = new CopyBuffers();
+            return new Early(list, c.copy(running, list, buffers), buffers);
         } catch (MemoryReader.MemoryReadException | RuntimeException e) {
             return null;
         }

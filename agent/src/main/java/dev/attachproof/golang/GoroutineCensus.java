@@ -97,9 +97,13 @@ public final class GoroutineCensus {
         return all;
     }
 
-    /** Copies every g of {@code all}, without decoding it (what a stopped window may do). */
-    public GoroutineReader.Copied copy(MemoryReader mem, GoroutineReader.AllGs all) throws MemoryReader.MemoryReadException {
-        return reader.copyAll(mem, all, new CopyBuffers());
+    /**
+     * Copies every g of {@code all} into memory from {@code buffers}, without decoding it (what a
+     * stopped window may do).
+     */
+    public GoroutineReader.Copied copy(MemoryReader mem, GoroutineReader.AllGs all, CopyBuffers buffers)
+            throws MemoryReader.MemoryReadException {
+        return reader.copyAll(mem, all, buffers);
     }
 
     /** Counts the copied gs, after the target runs again (the start functions are looked up in pclntab). */
