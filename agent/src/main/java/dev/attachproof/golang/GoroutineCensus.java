@@ -12,7 +12,8 @@ import java.util.Optional;
  * exits stays there as _Gdead, kept for reuse (runtime/proc.go, gfput: "Put on gfree list"),
  * and the runtime's own goroutines (forcegc, bgsweep, bgscavenge, the finalizer, GC workers)
  * are in it too. Go's tracebackothers (runtime/traceback.go) skips both: it prints a g only
- * when its status is not _Gdead and isSystemGoroutine(gp, false) is false. This counts the
+ * when its status is not _Gdead (nor, from Go 1.26, _Gdeadextra: {@link GoroutineReader.Copied#dead})
+ * and isSystemGoroutine(gp, false) is false. This counts the
  * same three groups from the same list the goroutines command reads, found the same way (symbols,
  * DWARF, or runtime.allgadd's code in a stripped binary).
  *
@@ -35,7 +36,7 @@ public final class GoroutineCensus {
     /**
      * The counts: {@code shown} is what Go's dump prints (runtime.Stack(all), SIGQUIT, the
      * goroutines command), {@code system} the runtime's own, {@code dead} the exited gs kept for
-     * reuse; their sum is allgs' length.
+     * reuse (and Go 1.26's extra-M gs); their sum is allgs' length.
      *
      * @param listMethod how runtime.allgs was found ({@link GoroutineList#method()})
      */
@@ -113,7 +114,7 @@ public final class GoroutineCensus {
         long system = 0;
         long dead = 0;
         for (int i = 0; i < gs.size(); i++) {
-            if (gs.baseStatus(i) == Goroutine.G_DEAD) {
+            if (gs.dead(i)) {
                 dead++;
             } else if (names.isSystem(gs.decode(i))) {
                 system++;
