@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /** {@code compat PID|BINARY}: does this Delve support the target's Go version? */
 @Command(name = "compat", mixinStandardHelpOptions = true,
         description = {"The target's Go version against a Delve binary's supported Go range, and the local go toolchain.",
-            "Exit status: 0 supported, 1 not supported or unknown, 2 bad input."})
+            "Exit status: 0 supported, 1 not supported (a binary without DWARF is never: no Delve opens it) or unknown, 2 bad input."})
 final class CompatCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "PID|BINARY", description = "A running Go process, or a Go executable.")
@@ -52,7 +52,7 @@ final class CompatCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new BadInputException("cannot read " + exe + ": " + e.getMessage());
         }
-        Compat c = evaluate(info, facts.dwarfVersion(), dlv);
+        Compat c = evaluate(info, facts.debugInfo(), facts.dwarfVersion(), dlv);
         System.out.print(json ? CompatJson.write(c, facts) : CompatJson.text(c, facts, Style.forConsole()));
         return Boolean.TRUE.equals(c.supported()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }
@@ -68,17 +68,17 @@ final class CompatCommand implements Callable<Integer> {
             layout = r.source();
             layoutNotes = r.layout().isPresent() ? r.disagreements() : java.util.List.of(r.problem());
         }
-        return new CompatJson.Target(info.path(), info.mainModule(), elf.arch(), dwarfVersion, layout, layoutNotes);
+        return new CompatJson.Target(info.path(), info.mainModule(), elf.arch(), elf.hasDwarf(), dwarfVersion, layout, layoutNotes);
     }
 
-    static Compat evaluate(GoBuildInfo info, int dwarfVersion, String dlv) {
+    static Compat evaluate(GoBuildInfo info, boolean debugInfo, int dwarfVersion, String dlv) {
         Path dlvPath = dlv != null ? Path.of(dlv) : Executables.onPath("dlv");
         DelveBinary.Result delve = dlvPath == null ? new DelveBinary.Result(null, "no dlv on PATH")
                 : DelveBinary.identify(dlvPath);
         if (dlv != null && delve.delve() == null) {
             throw new BadInputException("--dlv " + dlv + ": " + delve.problem());
         }
-        return Compat.evaluate(info.goVersion(), dwarfVersion, delve, DelveTable.load(), goToolchain());
+        return Compat.evaluate(info.goVersion(), debugInfo, dwarfVersion, delve, DelveTable.load(), goToolchain());
     }
 
     /** A pid means its /proc/PID/exe; anything else is a path. */

@@ -8,23 +8,55 @@ import java.util.List;
  * or opening a core), said also for attach, where Delve does not check and an unsupported
  * version attaches and then misbehaves.
  *
- * @param supported   null when unknown (no Delve named, or one newer than the table)
+ * @param supported   null when unknown (no Delve named, or one newer than the table); false for a
+ *                    binary without DWARF, which no Delve can debug
  * @param delveRange  the named Delve's "min".."max" Go, or null
  * @param delveError  the error Delve prints when it checks, or null
  * @param remedy      which Delve releases support the target, or null when nothing is needed
+ * @param debugInfo   whether the binary has DWARF; without it every Delve stops at "could not open debug info"
  */
 public record Compat(String goVersion, String delveVersion, Boolean supported, String[] delveRange,
-                     String delveError, String goToolchain, String remedy, List<String> notes) {
+                     String delveError, String goToolchain, String remedy, List<String> notes, boolean debugInfo) {
 
     /**
-     * The verdict for a target built by {@code targetGo} whose DWARF is version {@code
-     * dwarfVersion} (0: none or unknown), in the order Delve's goversion.Compatible checks: the
+     * What every Delve says, launching or attaching, to a binary without DWARF: its binary reader
+     * fails with "could not open debug info", and service/debugger/debugger.go
+     * (noDebugErrorWarning) appends NoDebugWarning. Checked against Delve 1.20's `dlv exec` and
+     * `dlv attach` in the tests.
+     */
+    public static final String NO_DEBUG_INFO = "could not open debug info - debuggee must not be built with 'go run' "
+            + "or -ldflags='-s -w', which strip debug info";
+    static final String NO_DEBUG_INFO_REMEDY = "no Delve release can debug this binary, whatever Go it supports: rebuild it "
+            + "without -ldflags='-s -w' (go build -gcflags=all=\"-N -l\" for a full session), or keep an unstripped "
+            + "copy of the same build and debug a core dump with it (dlv core COPY CORE)";
+
+    /**
+     * The verdict for a target built by {@code targetGo} whose DWARF ({@code debugInfo}: whether
+     * it has any) is version {@code dwarfVersion} (0: none or unknown). Without DWARF the answer
+     * is no, whichever Delve: Delve cannot open the binary at all. Otherwise, in the order Delve's goversion.Compatible checks: the
      * supported range, then (from Delve 1.24.2) whether this Delve was built by a Go recent enough
      * for DWARF 5. The range comes from the dlv binary's own symbols when it has them, else from
      * the table row of its version.
      */
-    public static Compat evaluate(String targetGo, int dwarfVersion, DelveBinary.Result delve, DelveTable table,
-                                  String goToolchain) {
+    public static Compat evaluate(String targetGo, boolean debugInfo, int dwarfVersion, DelveBinary.Result delve,
+                                  DelveTable table, String goToolchain) {
+        Compat c = evaluateVersions(targetGo, dwarfVersion, delve, table, goToolchain);
+        if (debugInfo) {
+            return c;
+        }
+        List<String> notes = new ArrayList<>(c.notes());
+        if (c.delveError() != null) {
+            notes.add("with DWARF, Delve " + c.delveVersion() + " would still refuse it: " + c.delveError());
+        }
+        notes.add("no DWARF (built with -ldflags='-s -w', or stripped): Delve launches nothing and attaches to nothing "
+                + "without it; attachproof's doctor and goroutines still read it (pclntab survives stripping)");
+        return new Compat(c.goVersion(), c.delveVersion(), false, c.delveRange(), NO_DEBUG_INFO, c.goToolchain(),
+                NO_DEBUG_INFO_REMEDY, List.copyOf(notes), false);
+    }
+
+    /** The version rules alone, for a binary with DWARF. */
+    private static Compat evaluateVersions(String targetGo, int dwarfVersion, DelveBinary.Result delve, DelveTable table,
+                                           String goToolchain) {
         String delveVersion = delve.delve() == null ? null : delve.delve().version();
         List<String> notes = new ArrayList<>();
         if (delve.problem() != null) {
@@ -33,11 +65,11 @@ public record Compat(String goVersion, String delveVersion, Boolean supported, S
         GoVersion go = GoVersion.parse(targetGo).orElse(null);
         if (go == null) {
             notes.add("a development build of Go: Delve does not check its version");
-            return new Compat(targetGo, delveVersion, true, null, null, goToolchain, null, List.copyOf(notes));
+            return new Compat(targetGo, delveVersion, true, null, null, goToolchain, null, List.copyOf(notes), true);
         }
         String releases = supportingReleases(go, table);
         if (delveVersion == null) {
-            return new Compat(targetGo, null, null, null, null, goToolchain, releases, List.copyOf(notes));
+            return new Compat(targetGo, null, null, null, null, goToolchain, releases, List.copyOf(notes), true);
         }
         DelveRelease row = table.release(delveVersion).orElse(null);
         String[] fromSymbols = delve.delve().symbolRange();
@@ -56,7 +88,7 @@ public record Compat(String goVersion, String delveVersion, Boolean supported, S
         } else {
             notes.add("Delve " + delveVersion + " is not in attachproof's table (which ends at "
                     + table.releases().getLast().tag() + ") and its binary carries no symbols: its supported range is unknown here");
-            return new Compat(targetGo, delveVersion, null, null, null, goToolchain, releases, List.copyOf(notes));
+            return new Compat(targetGo, delveVersion, null, null, null, goToolchain, releases, List.copyOf(notes), true);
         }
         notes.add("Delve checks this when it launches a program or opens a core, not when it attaches: "
                 + "an unsupported Delve attaches and then misbehaves");
@@ -74,7 +106,7 @@ public record Compat(String goVersion, String delveVersion, Boolean supported, S
             }
         }
         return new Compat(targetGo, delveVersion, error == null, new String[] {release.min(), release.max()}, error,
-                goToolchain, remedy, List.copyOf(notes));
+                goToolchain, remedy, List.copyOf(notes), true);
     }
 
     /** {@code template}'s messages and DWARF rule with another range (from a binary's symbols). */

@@ -12,18 +12,17 @@ import java.util.Optional;
  * @param linkText    readlink of /proc/PID/exe: the path in the target's mount namespace,
  *                    with " (deleted)" appended by the kernel when it was unlinked
  * @param readError   why the executable could not be read (e.g. "EACCES"), or null
- * @param pathState   what the same path is in our mount namespace: "same", "replaced",
- *                    "missing", "deleted", or "unknown" (another mount namespace)
+ * @param pathState   what that path names now, in the target's mount namespace and in ours
  * @param dwarfVersion the version of the first DWARF unit (what Delve's DWARF 5 check sees), 0 without DWARF
  * @param symbols     addresses of the runtime symbols the proof reads, from .symtab (link-time
  *                    addresses; {@code loadBias} turns them into run-time ones for a PIE)
  */
-public record BinaryFacts(String linkText, String readError, String pathState, String arch, int elfType,
+public record BinaryFacts(String linkText, String readError, ExePath pathState, String arch, int elfType,
                           Optional<GoBuildInfo> buildInfo, boolean hasDwarf, int dwarfVersion, boolean hasSymtab,
                           Map<String, Long> symbols, long loadBias) {
 
     public static BinaryFacts unreadable(String linkText, String reason) {
-        return new BinaryFacts(linkText, reason, "unknown", "", 0, Optional.empty(), false, 0, false, Map.of(), 0);
+        return new BinaryFacts(linkText, reason, ExePath.UNKNOWN, "", 0, Optional.empty(), false, 0, false, Map.of(), 0);
     }
 
     public boolean readable() {

@@ -16,8 +16,15 @@ import dev.attachproof.diagnose.checks.TargetState;
 import dev.attachproof.diagnose.checks.TargetTraced;
 import dev.attachproof.diagnose.checks.UserNamespace;
 import dev.attachproof.diagnose.checks.YamaPtraceScope;
+import dev.attachproof.delve.GoVersion;
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.golang.BuildVersion;
+import dev.attachproof.golang.CapturedMemory;
+import dev.attachproof.golang.CopyBuffers;
+import dev.attachproof.golang.GoroutineCensus;
+import dev.attachproof.golang.GoroutineReader;
 import dev.attachproof.golang.MemoryReader;
-import dev.attachproof.golang.RuntimeSummary;
 import dev.attachproof.linux.CallResult;
 import dev.attachproof.procfs.Mapping;
 import dev.attachproof.ptrace.AttachResult;
@@ -25,6 +32,7 @@ import dev.attachproof.ptrace.PtraceSession;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.ptrace.Tracer;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +41,8 @@ import java.util.Set;
 
 /**
  * Runs every check on gathered facts, then proves the answer by attaching: seize, stop, read the
- * Go version and goroutine count from the target's memory, detach. The verdict is the proof's; a
+ * Go version and copy the goroutine list from the target's memory, detach, then count the
+ * goroutines as Go's own dump would show them ({@link GoroutineCensus}). The verdict is the proof's; a
  * refusal is attributed to the failing checks that explain it, and said to be unexplained when
  * none does (as an LSM whose decisions /proc does not show would cause).
  */
@@ -43,6 +52,8 @@ public final class Doctor {
             "credentials.uid", "capability.sys_ptrace", "target.dumpable", "yama.ptrace_scope",
             "seccomp.ptrace", "lsm", "namespace.user");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+    /** What refuses a ptrace access that every rule /proc shows allows. */
+    static final String UNSHOWN_RULE = "a rule /proc does not show (a BPF LSM program, a Landlock domain, an SELinux or AppArmor policy)";
 
     private final FactsReader facts;
     private final Tracer tracer;
@@ -122,48 +133,85 @@ public final class Doctor {
         return settled;
     }
 
-    /** Attach, read and detach as one task on the tracer thread: no hand-off while the target is stopped. */
+    /**
+     * Attach, read and detach as one task on the tracer thread: no hand-off while the target is
+     * stopped. The binary is read (goroutine list, layout, pclntab) before it.
+     */
     private Proof prove(TargetFacts target, List<Finding> findings) {
-        return tracer.call(() -> proveOnTracer(target, findings));
+        GoroutineCensus.Prepared census = prepareCensus(target);
+        return tracer.call(() -> proveOnTracer(target, findings, census));
     }
 
-    private Proof proveOnTracer(TargetFacts target, List<Finding> findings) {
+    /** The census of a Go target, ready before it stops; null for a binary that is not Go. */
+    private GoroutineCensus.Prepared prepareCensus(TargetFacts target) {
+        if (!target.binary().isGo()) {
+            return null;
+        }
+        GoVersion v = GoVersion.parse(target.binary().buildInfo().get().goVersion()).orElse(null);
+        try {
+            ElfFile elf = ElfFile.open(facts.procfs().pidDir(target.pid()).resolve("exe"));
+            return GoroutineCensus.prepare(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
+        } catch (IOException | RuntimeException e) {
+            return new GoroutineCensus.Prepared(java.util.Optional.empty(), "the executable could not be read: " + e.getMessage());
+        }
+    }
+
+    private Proof proveOnTracer(TargetFacts target, List<Finding> findings, GoroutineCensus.Prepared census) {
         loadStopPathClasses();
+        Early early = copyBeforeStop(census, target);
+        CopyBuffers stoppedCopy = buffersForStoppedCopy(early);
         List<String> notes = new ArrayList<>();
         AttachResult r = tracer.attach(target.pid(), stopMode, STOP_TIMEOUT);
         // instanceof, not a pattern switch: its call site would be bootstrapped while the target is stopped.
         if (r instanceof AttachResult.Attached a) {
-            return readAndDetach(a, target, notes);
+            return readAndDetach(a, target, census, early, stoppedCopy, notes);
         }
         if (r instanceof AttachResult.Denied d) {
             return new Proof(true, false, "seize", d.failure().errno().name(), d.failure().call(),
-                    -1, null, null, null, explaining(findings), List.of(d.failure().describe()), false);
+                    -1, null, null, explaining(findings), List.of(d.failure().describe()), false);
         }
         if (r instanceof AttachResult.StopTimedOut s) {
-            return new Proof(true, false, "seize", null, null, s.waitedMicros(), null, null, null, List.of(),
+            return new Proof(true, false, "seize", null, null, s.waitedMicros(), null, null, List.of(),
                     List.of("attached, but the target did not stop within " + s.waitedMicros() / 1000 + " ms (uninterruptible sleep?); detached"), false);
         }
         AttachResult.NoSuchProcess n = (AttachResult.NoSuchProcess) r;
-        return new Proof(true, false, "seize", null, null, -1, null, null, null,
+        return new Proof(true, false, "seize", null, null, -1, null, null,
                 List.of(), List.of("the process exited during the proof: " + n.detail()), true);
     }
 
-    private Proof readAndDetach(AttachResult.Attached a, TargetFacts target, List<String> notes) {
+    private Proof readAndDetach(AttachResult.Attached a, TargetFacts target, GoroutineCensus.Prepared census, Early early,
+                                CopyBuffers stoppedCopy, List<String> notes) {
         PtraceSession session = a.session();
+        BinaryFacts bin = target.binary();
+        GoroutineCensus counter = census == null ? null : census.census().orElse(null);
+        Long versionAt = bin.symbols().get(BuildVersion.SYMBOL);
         String goVersion = null;
-        Long goroutines = null;
+        GoroutineReader.Copied gs = null;
+        boolean copiedStopped = false;
         try {
-            if (target.binary().isGo() && !target.binary().symbols().isEmpty()) {
-                RuntimeSummary s = RuntimeSummary.read(new SessionMemory(session), target.binary().symbols(),
-                        target.binary().loadBias());
-                goVersion = s.goVersion();
-                goroutines = s.goroutines().isPresent() ? s.goroutines().getAsLong() : null;
-            } else {
-                // Still prove memory is readable: the first word of the first mapping.
-                long first = facts.procfs().maps(target.pid()).stream().findFirst().map(Mapping::start).orElse(0L);
+            MemoryReader mem = new SessionMemory(session);
+            if (versionAt != null) {
+                goVersion = BuildVersion.read(mem, versionAt + bin.loadBias());
+            }
+            if (counter != null) {
+                GoroutineReader.AllGs atStop = counter.list(mem, bin.loadBias());
+                // The gs are copied inside the stop only when every thread is stopped (a
+                // consistent count), or when the copy made just before it cannot stand for
+                // the stopped list: none was made, or a goroutine was allocated since (allgs
+                // only grows). Otherwise the stop stays two reads long.
+                if (stopMode == StopMode.ALL_THREADS || early == null || early.list().length() != atStop.length()) {
+                    gs = counter.copy(mem, atStop, stoppedCopy);
+                    copiedStopped = true;
+                } else {
+                    gs = early.gs();
+                }
+            }
+            if (versionAt == null && counter == null) {
+                // Still prove memory is readable: the first word of the first readable mapping
+                // (not simply the first: Go reserves PROT_NONE heap arenas below a PIE).
+                long first = facts.procfs().maps(target.pid()).stream().filter(m -> m.perms().startsWith("r"))
+                        .findFirst().map(Mapping::start).orElse(0L);
                 CallResult<Long> res = session.read(first, ByteBuffer.allocate(8));
-                notes.add(target.binary().isGo() ? "no symbol table (stripped): goroutine count not read"
-                        : "not a Go binary: only the attach was proven");
                 if (!res.ok()) {
                     notes.add("memory read: " + ((CallResult.Failed<Long>) res).describe());
                 }
@@ -174,8 +222,74 @@ public final class Doctor {
             session.close();
         }
         notes.addAll(session.notes());
-        return new Proof(true, true, a.method(), null, null, session.stoppedMicros(), goVersion, goroutines,
+        if (gs != null && !copiedStopped) {
+            notes.add("the goroutines were copied just before the stop, which only the leader thread makes "
+                    + "(runtime.allgs read stopped: the same length); --stop all copies them stopped");
+        }
+        // The target runs again: what follows reads only our copies and the binary.
+        String versionFrom = goVersion == null ? null : BuildVersion.SYMBOL;
+        if (goVersion == null && versionAt == null && bin.isGo()) {
+            goVersion = bin.buildInfo().get().goVersion();
+            versionFrom = "build info";
+            notes.add("Go version from the build info: no symbol table (stripped), so runtime.buildVersion cannot be found");
+        }
+        GoroutineCensus.Count count = null;
+        if (gs != null) {
+            try {
+                count = counter.count(gs, bin.loadBias());
+            } catch (ElfFormatException e) {
+                notes.add("goroutine count not read: the binary's pclntab is damaged: " + e.getMessage());
+            }
+        } else if (!bin.isGo()) {
+            notes.add("not a Go binary: only the attach was proven");
+        } else if (counter == null) {
+            notes.add("goroutine count not read: " + census.problem());
+        }
+        Proof.Read read = goVersion == null && count == null ? null : new Proof.Read(goVersion, versionFrom, count);
+        return new Proof(true, true, a.method(), null, null, session.stoppedMicros(), read,
                 session.lastReadMethod(), List.of(), notes, false);
+    }
+
+    /** The goroutine list and its gs as copied while the target ran, just before the stop. */
+    private record Early(GoroutineReader.AllGs list, GoroutineReader.Copied gs, CopyBuffers buffers) {}
+
+    /**
+     * Where a copy inside the stop goes. With every thread stopped the early copy is not used:
+     * its buffers are grown by an eighth and a megabyte (goroutines made meanwhile) and given
+     * back, so that the stopped copy finds its pages allocated and touched, as the goroutines
+     * command's rehearsal does. Otherwise the early copy must stay intact, and a fresh pool
+     * serves the rare stopped copy.
+     */
+    private CopyBuffers buffersForStoppedCopy(Early early) {
+        if (early == null || stopMode != StopMode.ALL_THREADS) {
+            return new CopyBuffers();
+        }
+        CopyBuffers b = early.buffers();
+        b.reserve(b.taken() + b.taken() / 8 + (1 << 20));
+        b.reuse();
+        return b;
+    }
+
+    /**
+     * The census's copy while the target runs (process_vm_readv, no ptrace): with only the
+     * leader stopped, the count comes from it when allgs has not grown by the stop; either way the
+     * copying code has run once, so a copy inside the stop runs linked and warm. A copy that fails
+     * here (process_vm_readv filtered, the list moving) gives null: the stopped copy says why if
+     * it fails too.
+     */
+    private Early copyBeforeStop(GoroutineCensus.Prepared census, TargetFacts target) {
+        if (census == null || census.census().isEmpty()) {
+            return null;
+        }
+        GoroutineCensus c = census.census().get();
+        MemoryReader running = new VmMemory(tracer.linux(), target.pid());
+        try {
+            GoroutineReader.AllGs list = c.list(running, target.binary().loadBias());
+            CopyBuffers buffers = new CopyBuffers();
+            return new Early(list, c.copy(running, list, buffers), buffers);
+        } catch (MemoryReader.MemoryReadException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**
@@ -183,8 +297,10 @@ public final class Doctor {
      * millisecond or more on a cold JVM) happens before the target stops, not while.
      */
     private static void loadStopPathClasses() {
-        for (Class<?> c : List.of(RuntimeSummary.class, SessionMemory.class, MemoryReader.MemoryReadException.class,
-                CallResult.Ok.class, CallResult.Failed.class, java.nio.ByteOrder.class)) {
+        for (Class<?> c : List.of(BuildVersion.class, SessionMemory.class, MemoryReader.MemoryReadException.class,
+                CallResult.Ok.class, CallResult.Failed.class, java.nio.ByteOrder.class, GoroutineCensus.class,
+                GoroutineReader.class, GoroutineReader.Copied.class, GoroutineReader.AllGs.class, CapturedMemory.class,
+                CopyBuffers.class)) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {
@@ -210,6 +326,6 @@ public final class Doctor {
             return "the checks predicted a refusal (" + String.join(", ", explaining(findings)) + "), but the attach worked";
         }
         return "every visible rule allows this attach, yet the kernel answered " + proof.errno() + " to " + proof.failedCall()
-                + ": a rule /proc does not show denied it (a BPF LSM program, a Landlock domain, an SELinux or AppArmor policy)";
+                + ": " + UNSHOWN_RULE + " denied it";
     }
 }

@@ -27,8 +27,8 @@ import java.util.Optional;
  * (without one, on a recorded tree, it uses the probes recorded with the tree, if any).
  */
 public final class FactsReader {
-    /** The runtime variables the proof reads. */
-    public static final List<String> PROOF_SYMBOLS = List.of("runtime.buildVersion", "runtime.allglen");
+    /** The runtime variables the proof finds by symbol (the goroutine list is found by GoroutineList, stripped or not). */
+    public static final List<String> PROOF_SYMBOLS = List.of(dev.attachproof.golang.BuildVersion.SYMBOL);
 
     private final ProcFs procfs;
     private final Linux linux;
@@ -156,7 +156,7 @@ public final class FactsReader {
             hasSymtab = elf.section(".symtab").isPresent();
             symbols = info.isPresent() ? toAddresses(elf.symbols(PROOF_SYMBOLS)) : Map.of();
         } catch (ElfFormatException e) {
-            return new BinaryFacts(linkText, "malformed ELF: " + e.getMessage(), "unknown", elf.arch(), elf.type(),
+            return new BinaryFacts(linkText, "malformed ELF: " + e.getMessage(), ExePath.UNKNOWN, elf.arch(), elf.type(),
                     Optional.empty(), false, 0, false, Map.of(), 0);
         }
         return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), elf.arch(), elf.type(), info,
@@ -174,27 +174,47 @@ public final class FactsReader {
     }
 
     /**
-     * What the executable's path is in our mount namespace, compared by inode with the file the
-     * process actually runs: "same", "replaced" (a new file at that path, e.g. after a deploy),
-     * "deleted", "missing" or "unknown" (a recorded tree, or we cannot stat it).
+     * What the executable's path names now, compared by inode with the file the process runs.
+     * The kernel writes the link's text with d_path (fs/proc/base.c, proc_pid_readlink): from our
+     * root when the file is reachable from it, else from the root of the target's mount namespace,
+     * as in a container whose entrypoint is /srv. So in another mount namespace the path is looked
+     * up under /proc/PID/root (the target's root, open to whoever may ptrace-read it), in ours
+     * under / (where /proc/PID/root would differ only for a chrooted target, whose d_path is ours).
+     * Both are reported: a tool run here that opens the path gets {@code here}.
      */
-    private String pathState(Path exe, String linkText, int pid) {
+    private ExePath pathState(Path exe, String linkText, int pid) {
         if (linkText.endsWith(" (deleted)")) {
-            return "deleted";
+            return ExePath.DELETED;
         }
-        if (!procfs.isLive()) {
-            return "unknown";
+        if (!procfs.isLive() || !linkText.startsWith("/")) {
+            return ExePath.UNKNOWN;
         }
+        Object running;
         try {
-            Object running = Files.getAttribute(exe, "unix:ino");
-            Object runningDev = Files.getAttribute(exe, "unix:dev");
-            Path here = Path.of(linkText);
-            if (!Files.exists(here)) {
-                return "missing";
-            }
-            boolean same = running.equals(Files.getAttribute(here, "unix:ino"))
-                    && runningDev.equals(Files.getAttribute(here, "unix:dev"));
-            return same ? "same" : "replaced";
+            running = List.of(Files.getAttribute(exe, "unix:ino"), Files.getAttribute(exe, "unix:dev"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return ExePath.UNKNOWN;
+        }
+        String here = compare(running, Path.of(linkText));
+        String ours = text(procfs.namespace(procfs.selfPid(), "mnt"));
+        String theirs = text(procfs.namespace(pid, "mnt"));
+        if (!ours.isEmpty() && ours.equals(theirs)) {
+            return new ExePath(here, "/", here);
+        }
+        if (theirs.isEmpty()) {
+            return new ExePath("unknown", null, here);   // its namespace is hidden from us: so is its root
+        }
+        String root = "/proc/" + pid + "/root";
+        return new ExePath(compare(running, procfs.pidDir(pid).resolve("root").resolve(linkText.substring(1))), root, here);
+    }
+
+    /** "same", "replaced", "missing" or "unknown": {@code path} against the running file's inode and device. */
+    private static String compare(Object running, Path path) {
+        try {
+            return running.equals(List.of(Files.getAttribute(path, "unix:ino"), Files.getAttribute(path, "unix:dev")))
+                    ? "same" : "replaced";
+        } catch (NoSuchFileException e) {
+            return "missing";
         } catch (IOException | UnsupportedOperationException e) {
             return "unknown";
         }

@@ -1,18 +1,40 @@
 package dev.attachproof.diagnose;
 
+import dev.attachproof.golang.GoroutineCensus;
+
 import java.util.List;
 
 /**
  * What attaching for real showed. {@code errno} is the errno name of the refused call (null when
- * it worked); {@code explainedBy} lists the failing checks that account for a refusal (empty: no
- * visible rule explains it); {@code readMethod} is how memory was read; {@code vanished} says the
- * target exited during the proof, so that nothing was proven either way.
+ * it worked); {@code read} is what was read from the target's memory (null when nothing was);
+ * {@code explainedBy} lists the failing checks that account for a refusal (empty: no visible rule
+ * explains it); {@code readMethod} is how memory was read; {@code vanished} says the target exited
+ * during the proof, so that nothing was proven either way.
  */
 public record Proof(boolean attempted, boolean ok, String method, String errno, String failedCall,
-                    long stoppedMicros, String goVersion, Long goroutines, String readMethod,
+                    long stoppedMicros, Read read, String readMethod,
                     List<String> explainedBy, List<String> notes, boolean vanished) {
 
+    /**
+     * What the proof read while the target was stopped.
+     *
+     * @param goVersion     the target's Go version, null when not read
+     * @param goVersionFrom where it came from: "runtime.buildVersion" (the target's memory) or
+     *                      "build info" (the executable's, where a stripped binary leaves no symbol to read)
+     * @param goroutines    the goroutines counted in its memory, null when not counted
+     */
+    public record Read(String goVersion, String goVersionFrom, GoroutineCensus.Count goroutines) {}
+
     public static Proof notAttempted(String why) {
-        return new Proof(false, false, null, null, null, -1, null, null, null, List.of(), List.of(why), false);
+        return new Proof(false, false, null, null, null, -1, null, null, List.of(), List.of(why), false);
+    }
+
+    public String goVersion() {
+        return read == null ? null : read.goVersion();
+    }
+
+    /** The goroutines Go's own dump would show ({@link GoroutineCensus.Count#shown}), null when not counted. */
+    public Long goroutines() {
+        return read == null || read.goroutines() == null ? null : read.goroutines().shown();
     }
 }

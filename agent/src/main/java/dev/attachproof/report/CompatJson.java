@@ -11,11 +11,11 @@ public final class CompatJson {
     private CompatJson() {}
 
     /**
-     * What else the target binary says: its main package and module, arch, DWARF version (0:
-     * none), which runtime layout describes it ("dwarf", "table go1.22-amd64", "none") and where
+     * What else the target binary says: its main package and module, arch, whether it has DWARF
+     * and its version (0: none), which runtime layout describes it ("dwarf", "table go1.22-amd64", "none") and where
      * its DWARF and the table disagree (or why there is no layout).
      */
-    public record Target(String path, String mainModule, String arch, int dwarfVersion, String layout, List<String> layoutNotes) {}
+    public record Target(String path, String mainModule, String arch, boolean debugInfo, int dwarfVersion, String layout, List<String> layoutNotes) {}
 
     public static String write(Compat c, Target t) {
         Map<String, Object> root = new LinkedHashMap<>();
@@ -25,6 +25,7 @@ public final class CompatJson {
         root.put("mainModule", t.mainModule());
         root.put("arch", t.arch());
         root.put("dwarfVersion", t.dwarfVersion());
+        root.put("debugInfo", t.debugInfo());
         root.put("layout", t.layout());
         root.put("layoutNotes", List.copyOf(t.layoutNotes()));
         root.put("delveVersion", c.delveVersion());
@@ -47,10 +48,11 @@ public final class CompatJson {
     public static String text(Compat c, Target t, Style style) {
         StringBuilder sb = new StringBuilder();
         String verdict = c.supported() == null ? style.bold("unknown")
-                : c.supported() ? style.green("supported") : style.red("NOT supported");
+                : c.supported() ? style.green("supported")
+                : !c.debugInfo() ? style.red("NOT debuggable by any Delve (no DWARF)") : style.red("NOT supported");
         sb.append("target Go: ").append(c.goVersion()).append(" (").append(t.path())
                 .append(t.mainModule().isEmpty() ? "" : ", module " + t.mainModule()).append(", ").append(t.arch())
-                .append(t.dwarfVersion() == 0 ? ", no DWARF" : ", DWARF " + t.dwarfVersion()).append(")\n");
+                .append(!t.debugInfo() ? ", no DWARF" : ", DWARF " + t.dwarfVersion()).append(")\n");
         sb.append("layout:    ").append(t.layout() == null ? "unknown" : t.layout()).append('\n');
         for (String n : t.layoutNotes()) {
             sb.append(style.dim("  " + n)).append('\n');

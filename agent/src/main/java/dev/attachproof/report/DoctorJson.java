@@ -4,6 +4,7 @@ import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.Proof;
 import dev.attachproof.diagnose.GoProcessScan;
+import dev.attachproof.golang.GoroutineCensus;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class DoctorJson {
         root.put("checks", findings.stream().map(DoctorJson::finding).toList());
         root.put("processes", scan.processes().stream().map(PsJson::process).toList());
         root.put("uninspected", scan.unreadable());
+        root.put("uninspectedProcesses", PsJson.uninspected(scan));
         return Json.write(root);
     }
 
@@ -59,6 +61,13 @@ public final class DoctorJson {
         m.put("stoppedMicros", p.stoppedMicros() < 0 ? null : p.stoppedMicros());
         m.put("goVersion", p.goVersion());
         m.put("goroutines", p.goroutines());
+        // Added to v1 (fields are only ever added): what "goroutines" counts, and the rest of the list.
+        GoroutineCensus.Count n = p.read() == null ? null : p.read().goroutines();
+        m.put("goroutinesCounted", n == null ? null : GoroutineCensus.Count.COUNTED);
+        m.put("goroutinesSystem", n == null ? null : n.system());
+        m.put("goroutinesDead", n == null ? null : n.dead());
+        m.put("goroutineList", n == null ? null : n.listMethod());
+        m.put("goVersionFrom", p.read() == null ? null : p.read().goVersionFrom());
         m.put("readMethod", p.readMethod());
         m.put("explainedBy", p.explainedBy());
         m.put("notes", p.notes());

@@ -5,12 +5,15 @@ import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.GoProcessScan;
 import dev.attachproof.diagnose.Proof;
 import dev.attachproof.diagnose.Status;
+import dev.attachproof.golang.GoroutineCensus;
 
 import java.util.List;
 
 /** {@code doctor} for people: the verdict first, then each check with its remedy, then the proof. */
 public final class DoctorText {
     private DoctorText() {}
+
+    private static final String BUILD_INFO = "build info";
 
     public static String write(Diagnosis d, String name, Style style) {
         StringBuilder sb = new StringBuilder();
@@ -42,9 +45,16 @@ public final class DoctorText {
         findings(sb, d.findings(), style);
         if (p.attempted() && p.ok()) {
             sb.append('\n').append(style.bold("proof")).append(": ");
-            sb.append(p.goVersion() == null ? "attached" : "read " + p.goVersion())
-              .append(p.goroutines() == null ? "" : ", " + p.goroutines() + " goroutines")
-              .append(" from its memory (").append(p.readMethod()).append("), then detached\n");
+            Proof.Read read = p.read();
+            GoroutineCensus.Count n = read == null ? null : read.goroutines();
+            sb.append(n == null ? "attached" : "read " + n.shown() + " goroutines as Go's dump shows them (and "
+                    + n.system() + " of the runtime's own, " + n.dead() + " dead kept for reuse)")
+              .append(" from its memory (").append(p.readMethod()).append("), then detached");
+            if (p.goVersion() != null) {
+                sb.append("; ").append(p.goVersion()).append(" from ").append(read.goVersionFrom().equals(BUILD_INFO)
+                        ? "its build info" : "its memory (" + read.goVersionFrom() + ")");
+            }
+            sb.append('\n');
         }
         for (String note : p.notes()) {
             if (!(p.attempted() && p.errno() != null && note.startsWith(p.failedCall()))) {

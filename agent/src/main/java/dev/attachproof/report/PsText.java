@@ -12,8 +12,12 @@ public final class PsText {
     public static String table(GoProcessScan.Result scan, Style style) {
         StringBuilder sb = new StringBuilder(rows(scan.processes()));
         if (scan.unreadable() > 0) {
-            sb.append(style.dim("  " + scan.unreadable() + " more processes could not be inspected: their executables are "
-                    + "unreadable from here (EACCES); run as root, or with CAP_SYS_PTRACE, to see them")).append('\n');
+            sb.append(style.dim("  " + scan.unreadable() + " more process" + (scan.unreadable() == 1 ? "" : "es")
+                    + " could not be inspected (the kernel refused " + (scan.unreadable() == 1 ? "its executable" : "their executables") + ": Go or not cannot be told):")).append('\n');
+            for (GoProcessScan.Uninspected u : scan.uninspected()) {
+                sb.append(style.dim(String.format("  %7d  %-16s %6d  %s", u.pid(), u.name(), u.uid(),
+                        u.causes().isEmpty() ? u.reason() : String.join(", ", u.causes()) + ": " + u.reason()))).append('\n');
+            }
         }
         return sb.toString();
     }

@@ -55,7 +55,7 @@ class CompatTest {
         assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
         Path binary = GoFixture.build("target");   // built by the go on PATH, newer than Delve 1.20
         DelveBinary.Result delve = DelveBinary.identify(DLV);
-        Compat c = Compat.evaluate(goVersionOf(binary), dwarfVersionOf(binary), delve, TABLE, null);
+        Compat c = Compat.evaluate(goVersionOf(binary), true, dwarfVersionOf(binary), delve, TABLE, null);
         assumeTrue(Boolean.FALSE.equals(c.supported()), "this machine's go is supported by its dlv: nothing to compare");
         Process p = new ProcessBuilder(DLV.toString(), "exec", binary.toString(), "--allow-non-terminal-interactive=true")
                 .redirectErrorStream(true).start();
@@ -78,11 +78,48 @@ class CompatTest {
         assertEquals(1, bad.stderr().strip().lines().count(), bad.stderr());
     }
 
+    /**
+     * A binary without DWARF: Debian's Go 1.19, which Delve 1.20 supports by version, stripped.
+     * The real Delve refuses it on launch and on attach alike; compat must say so, with the
+     * rebuild as the remedy, not a Delve release to install (it would refuse it the same way).
+     */
+    @Test
+    void aBinaryWithoutDwarfIsDebuggableByNoDelve() throws Exception {
+        assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
+        Path binary = GoFixture.build("target", GoFixture.DEBIAN_GO_1_19, true);
+        AgentCli.Result r = AgentCli.run("compat", binary.toString(), "--dlv", DLV.toString(), "--json");
+        assertEquals(1, r.exit(), r.stdout() + r.stderr());
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout());
+        assertFalse(doc.get("supported").asBoolean(true), r.stdout());
+        assertFalse(doc.get("debugInfo").asBoolean(true), r.stdout());
+        assertEquals("1.18", doc.get("delveRange").get("min").asText(), "the version range still holds: " + r.stdout());
+        String remedy = doc.get("remedy").asText();
+        assertTrue(remedy.contains("-s -w") && !remedy.contains("go install"), remedy);
+        String predicted = doc.get("delveError").asText();
+        String launched = run(DLV.toString(), "exec", binary.toString(), "--allow-non-terminal-interactive=true");
+        assertTrue(launched.contains(predicted), "dlv exec printed:\n" + launched + "\nwe predicted:\n" + predicted);
+        try (FixtureProcess t = FixtureProcess.start(binary)) {
+            String attached = run(DLV.toString(), "attach", Integer.toString(t.pid()), "--allow-non-terminal-interactive=true");
+            assertTrue(attached.contains(predicted), "dlv attach printed:\n" + attached + "\nwe predicted:\n" + predicted);
+            t.assertRunningUntraced();
+        }
+        AgentCli.Result text = AgentCli.run("compat", binary.toString(), "--dlv", DLV.toString());
+        assertTrue(text.stdout().contains("NOT debuggable by any Delve (no DWARF)"), text.stdout());
+    }
+
+    /** A dlv command's output; it must end by itself. */
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "ends by itself: " + String.join(" ", command));
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
     @Test
     void doctorWithDlvWarnsWhenDelveIsTooOldForTheTarget() throws Exception {
         assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target"))) {
-            Compat c = Compat.evaluate(t.goVersion(), dwarfVersionOf(Path.of("/proc/" + t.pid() + "/exe")), DelveBinary.identify(DLV), TABLE, null);
+            Compat c = Compat.evaluate(t.goVersion(), true, dwarfVersionOf(Path.of("/proc/" + t.pid() + "/exe")), DelveBinary.identify(DLV), TABLE, null);
             assumeTrue(Boolean.FALSE.equals(c.supported()), "this machine's go is supported by its dlv");
             AgentCli.Result r = AgentCli.run("doctor", Integer.toString(t.pid()), "--dlv", DLV.toString(), "--json");
             assertEquals(0, r.exit(), "an unsupported Delve does not make the target unattachable: " + r.stderr());

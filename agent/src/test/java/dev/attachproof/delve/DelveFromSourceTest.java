@@ -62,7 +62,7 @@ class DelveFromSourceTest {
         Path target = GoFixture.build("target", "go1.25.0", false);
         ElfFile elf = ElfFile.open(target);
         assertEquals(5, Dwarf.version(elf));
-        Compat c = Compat.evaluate(GoBuildInfo.read(elf).orElseThrow().goVersion(), 5, DelveBinary.identify(dlv),
+        Compat c = Compat.evaluate(GoBuildInfo.read(elf).orElseThrow().goVersion(), true, 5, DelveBinary.identify(dlv),
                 DelveTable.load(), null);
         assertEquals(Boolean.FALSE, c.supported(), "Go 1.25 is in range, but the DWARF is 5 and this Delve was built by 1.24");
         assertTrue(c.remedy().contains("GOTOOLCHAIN=go1.25.0 go install github.com/go-delve/delve/cmd/dlv@v1.25.2"), c.remedy());
@@ -75,7 +75,7 @@ class DelveFromSourceTest {
         Path target = GoFixture.build("target", "go1.24.0", false);
         ElfFile elf = ElfFile.open(target);
         assertEquals(4, Dwarf.version(elf));
-        Compat c = Compat.evaluate(GoBuildInfo.read(elf).orElseThrow().goVersion(), 4, DelveBinary.identify(dlv),
+        Compat c = Compat.evaluate(GoBuildInfo.read(elf).orElseThrow().goVersion(), true, 4, DelveBinary.identify(dlv),
                 DelveTable.load(), null);
         assertEquals(Boolean.TRUE, c.supported(), String.valueOf(c.delveError()));
         assertNull(c.remedy());

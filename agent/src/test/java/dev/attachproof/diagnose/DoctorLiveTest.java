@@ -12,7 +12,10 @@ import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,6 +60,91 @@ class DoctorLiveTest {
             assertEquals(t.goVersion(), check(doc, "target.go").get("evidence").get("goVersion").asText());
             assertEquals(17, doc.get("checks").size(), "every check id of DESIGN.md");
             t.assertRunningUntraced();
+        }
+    }
+
+    /**
+     * The proof counts what Go's own dump shows, not runtime.allglen (which also holds the
+     * runtime's goroutines and dead ones kept for reuse), stripped or not. The fixture holds
+     * without a stdin reader, so nothing starts after READY reports runtime.NumGoroutine().
+     */
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @MethodSource("dev.attachproof.testing.GoFixture#toolchainMatrix")
+    void theProofCountsTheGoroutinesGosDumpShows(String toolchain, boolean stripped) throws Exception {
+        Path binary = GoFixture.build("target", toolchain, stripped);
+        assertProofCountsAsGo(binary, stripped);
+    }
+
+    /**
+     * A stripped PIE (before, its proof read a PROT_NONE heap reservation below the executable:
+     * EFAULT): the list is found from code, every address moved by the load bias. With every
+     * thread stopped, the gs are copied inside the stop.
+     */
+    @Test
+    void theProofReadsAStrippedPie() throws Exception {
+        Path pie = GoFixture.build("target", null, List.of("-buildmode=pie", "-ldflags=-s -w"));
+        assertProofCountsAsGo(pie, true);
+        JsonNode all = assertProofCountsAsGo(pie, true, "--stop", "all");
+        assertTrue(!all.get("notes").toString().contains("copied just before the stop"), all.toString());
+    }
+
+    private static JsonNode assertProofCountsAsGo(Path binary, boolean stripped, String... flags) throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(binary, "-goroutines", "12", "-hold", "forever")) {
+            List<String> args = new ArrayList<>(List.of("doctor", Integer.toString(t.pid()), "--json"));
+            args.addAll(List.of(flags));
+            AgentCli.Result r = AgentCli.run(args.toArray(String[]::new));
+            assertEquals(0, r.exit(), r.stderr() + r.stdout());
+            JsonNode proof = JSON.readTree(r.stdout()).get("proof");
+            assertTrue(proof.get("ok").asBoolean(), proof.toString());
+            assertEquals(t.readyGoroutines(), proof.get("goroutines").asLong(), "goroutines as the target's NumGoroutine: " + proof);
+            assertTrue(proof.get("goroutinesSystem").asLong() >= 3, "forcegc, bgsweep, bgscavenge at least: " + proof);
+            assertTrue(proof.get("goroutinesCounted").asText().contains("Go's own dump"), proof.toString());
+            assertEquals(t.goVersion(), proof.get("goVersion").asText(), proof.toString());
+            assertEquals(stripped ? "build info" : "runtime.buildVersion", proof.get("goVersionFrom").asText());
+            assertEquals(stripped ? "code of runtime.allgadd" : "symbols", proof.get("goroutineList").asText());
+            assertTrue(proof.get("notes").toString().indexOf("not read") < 0, proof.toString());
+            t.assertRunningUntraced();
+            return proof;
+        }
+    }
+
+    /**
+     * A target in a mount namespace of its own, as in a container: at the path its executable
+     * has there, our namespace holds another file. The path is judged where it belongs, through
+     * /proc/PID/root: the running file, not "replaced"; replacing it there is then seen.
+     */
+    @Test
+    void aTargetsPathIsJudgedInItsOwnMountNamespace() throws Exception {
+        assumeTrue(isRoot(), "needs root to mount a tmpfs in a mount namespace of the target's own");
+        Path dir = Files.createTempDirectory("attachproof-mntns");
+        Path app = dir.resolve("app");
+        Files.copy(Path.of("/bin/true"), app);   // what the path names in our namespace
+        List<String> inOwnNamespace = List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs tmpfs \"$1\" && cp \"$2\" \"$1/app\" && exec \"$1/app\" -hold forever", "sh",
+                dir.toString(), target.toString());
+        try (FixtureProcess t = FixtureProcess.start(inOwnNamespace)) {
+            JsonNode binary = check(JSON.readTree(AgentCli.run("doctor", Integer.toString(t.pid()), "--json", "--no-proof").stdout()),
+                    "target.binary");
+            JsonNode evidence = binary.get("evidence");
+            assertEquals(app.toString(), evidence.get("path").asText(), binary.toString());
+            assertEquals("same", evidence.get("pathInTarget").asText(), binary.toString());
+            assertEquals("/proc/" + t.pid() + "/root", evidence.get("readFrom").asText(), binary.toString());
+            assertEquals("replaced", evidence.get("pathHere").asText(), binary.toString());
+            assertTrue(binary.get("summary").asText().contains("in the target's mount namespace (read through /proc/"), binary.toString());
+            assertTrue(!binary.get("summary").asText().contains("replaced since start"), binary.toString());
+
+            // Now another file at its path in the target's namespace, the old one still running and
+            // not unlinked (that would be "deleted"): a file bind-mounted over it there.
+            Process bind = new ProcessBuilder("nsenter", "--target", Integer.toString(t.pid()), "--mount",
+                    "mount", "--bind", "/bin/true", app.toString()).inheritIO().start();
+            assertEquals(0, bind.waitFor(), "nsenter ... mount --bind");
+            JsonNode replaced = check(JSON.readTree(AgentCli.run("doctor", Integer.toString(t.pid()), "--json", "--no-proof").stdout()),
+                    "target.binary");
+            assertEquals("replaced", replaced.get("evidence").get("pathInTarget").asText(), replaced.toString());
+            assertTrue(replaced.get("summary").asText().contains("replaced since start"), replaced.toString());
+        } finally {
+            Files.deleteIfExists(app);
+            Files.deleteIfExists(dir);
         }
     }
 

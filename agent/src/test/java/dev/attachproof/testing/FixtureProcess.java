@@ -28,12 +28,14 @@ public final class FixtureProcess implements AutoCloseable {
     private final Process process;
     private final int pid;
     private final String goVersion;
+    private final int readyGoroutines;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-    private FixtureProcess(Process process, int pid, String goVersion) {
+    private FixtureProcess(Process process, int pid, String goVersion, int readyGoroutines) {
         this.process = process;
         this.pid = pid;
         this.goVersion = goVersion;
+        this.readyGoroutines = readyGoroutines;
     }
 
     /**
@@ -69,7 +71,7 @@ public final class FixtureProcess implements AutoCloseable {
                 p.destroyForcibly();
                 throw new IllegalStateException("fixture " + command + " did not report READY (got: " + line + ")");
             }
-            FixtureProcess fp = new FixtureProcess(p, Integer.parseInt(m.group(1)), m.group(2));
+            FixtureProcess fp = new FixtureProcess(p, Integer.parseInt(m.group(1)), m.group(2), Integer.parseInt(m.group(3)));
             self[0] = fp;
             reader.setName("fixture-" + fp.pid);
             return fp;
@@ -93,6 +95,11 @@ public final class FixtureProcess implements AutoCloseable {
 
     public String goVersion() {
         return goVersion;
+    }
+
+    /** runtime.NumGoroutine() when the fixture printed READY (the goroutines Go's own dump shows). */
+    public int readyGoroutines() {
+        return readyGoroutines;
     }
 
     /** The next line the fixture prints after READY, waiting up to {@code seconds}. */

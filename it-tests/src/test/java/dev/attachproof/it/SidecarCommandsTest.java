@@ -131,7 +131,8 @@ class SidecarCommandsTest {
   }
 
   // Every Go toolchain under test (Debian's 1.19, 1.22.0, PATH's go): the proof reads the
-  // target's Go version and its goroutines out of its memory (8 parked + main + the runtime's).
+  // target's Go version and its goroutines out of its memory (8 parked + main + os/signal's loop, as
+  // Go's dump counts them: the runtime's own and dead ones are counted apart).
   @ParameterizedTest(name = "{0}")
   @MethodSource("goVersions")
   void proofReadsEachGoVersion(String tag) {

@@ -42,7 +42,8 @@ public final class DelveCompat implements Check {
         if (target == null || target.binary().buildInfo().isEmpty()) {
             return f.skip("Delve " + delve.delve().version() + "; no target Go version to compare");
         }
-        Compat c = Compat.evaluate(target.binary().buildInfo().get().goVersion(), target.binary().dwarfVersion(), delve,
+        Compat c = Compat.evaluate(target.binary().buildInfo().get().goVersion(), target.binary().hasDwarf(),
+                target.binary().dwarfVersion(), delve,
                 DelveTable.load(), null);
         f.evidence("goVersion", c.goVersion());
         if (c.delveRange() != null) {
@@ -50,6 +51,10 @@ public final class DelveCompat implements Check {
         }
         if (c.supported() == null) {
             return f.warn("Delve " + delve.delve().version() + "'s supported Go range is not known here", c.remedy());
+        }
+        if (!c.debugInfo()) {
+            return f.evidence("delveError", c.delveError()).warn("no Delve can debug this binary: it has no DWARF (Delve "
+                    + delve.delve().version() + " stops at \"" + c.delveError() + "\")", c.remedy());
         }
         if (!c.supported()) {
             return f.evidence("delveError", c.delveError()).warn(
