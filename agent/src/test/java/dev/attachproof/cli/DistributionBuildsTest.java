@@ -44,7 +44,7 @@ class DistributionBuildsTest {
             assertEquals(0, doctor.exit(), doctor.stderr());
             JsonNode proof = JSON.readTree(doctor.stdout()).get("proof");
             assertTrue(proof.get("ok").asBoolean(), doctor.stdout());
-            assertEquals(goVersion, proof.get("goVersion").asText(null), "the proof reads the version from memory");
+            assertEquals(goVersion, proof.get("goVersion").asText(null), "the proof names the version (from memory, or stripped, from the build info)");
             assertTrue(proof.get("goroutines").asInt(0) >= 13, "the proof counts the fixture's goroutines: " + proof);
 
             AgentCli.Result compat = AgentCli.run("compat", pid, "--json");
