@@ -10,6 +10,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code goroutines PID}: every goroutine and its stack, read from outside the process. */
@@ -32,10 +33,10 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--no-stop", description = "Read without stopping the target (may be inconsistent; says so).")
     boolean noStop;
 
-    @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids, biggest first.")
+    @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids (runs as first..last), biggest first.")
     boolean group;
 
-    @Option(names = "--timing", description = "Also print, on standard error, where the time went (reading the binary, copying while stopped, unwinding, output).")
+    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary, the stop split into phases that add up to it (interrupt, wait, goroutines, labels, registers, stacks, detach), unwinding, output.")
     boolean timing;
 
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
@@ -61,17 +62,56 @@ final class GoroutinesCommand implements Callable<Integer> {
             throw e;
         }
         if (timing) {
-            StringBuilder t = new StringBuilder("attachproof: timing (ms):");
-            s.phaseMicros().entrySet()
-                    .forEach(e -> t.append(' ').append(e.getKey()).append(' ').append(String.format("%.1f", e.getValue() / 1000.0)));
-            System.err.println(t.append(String.format(" output %.1f", (System.nanoTime() - f0) / 1e6)));
+            System.err.println(timingLine(s, System.nanoTime() - f0));
         }
         if (f == GoroutinesFormat.TEXT) {
-            System.err.println(s.stopped()
-                    ? String.format("attachproof: %d goroutines; target stopped %.3f ms; layout %s; allgs by %s",
-                            s.goroutines().size(), s.stoppedMicros() / 1000.0, s.layoutSource(), s.listMethod())
-                    : "attachproof: " + s.goroutines().size() + " goroutines; " + String.join("; ", s.notes()));
+            System.err.println("attachproof: " + counted(s) + "; " + (s.stopped()
+                    ? String.format("target stopped %.3f ms; layout %s; allgs by %s", s.stoppedMicros() / 1000.0,
+                            s.layoutSource(), s.listMethod())
+                    : String.join("; ", s.notes())));
         }
         return ExitCodes.ATTACHABLE;
+    }
+
+    /**
+     * How many goroutines the text shows and how many there are: without --system, Go's own
+     * dump leaves the system goroutines out (runtime/traceback.go, isSystemGoroutine), and so
+     * does ours, so the two counts differ and both are said.
+     */
+    private String counted(GoroutineSnapshot s) {
+        int all = s.goroutines().size();
+        long hidden = system ? 0 : s.goroutines().stream().filter(GoroutineSnapshot.Entry::system).count();
+        return hidden == 0 ? all + " goroutines"
+                : String.format("%d goroutines shown of %d (%d system goroutines hidden; --system shows them)",
+                        all - hidden, all, hidden);
+    }
+
+    /**
+     * --timing: the phases before the stop, the stop split into its phases (they add up to it:
+     * a lap clock, {@link dev.attachproof.ptrace.StopPhases}), then those after it.
+     */
+    private static String timingLine(GoroutineSnapshot s, long outputNanos) {
+        Map<String, Long> stop = s.stopPhaseMicros();
+        StringBuilder t = new StringBuilder("attachproof: timing (ms):");
+        s.phaseMicros().forEach((k, v) -> {
+            if (!stop.containsKey(k) && !k.equals("unwind")) {
+                t.append(' ').append(k).append(' ').append(ms(v));
+            }
+        });
+        if (s.stopped()) {
+            t.append("; stopped ").append(ms(s.stoppedMicros())).append(" =");
+            String sep = " ";
+            for (Map.Entry<String, Long> e : stop.entrySet()) {
+                t.append(sep).append(e.getKey()).append(' ').append(ms(e.getValue()));
+                sep = " + ";
+            }
+            t.append(';');
+        }
+        t.append(" unwind ").append(ms(s.phaseMicros().getOrDefault("unwind", 0L)));
+        return t.append(" output ").append(ms(outputNanos / 1000)).toString();
+    }
+
+    private static String ms(long micros) {
+        return String.format("%.1f", micros / 1000.0);
     }
 }

@@ -134,6 +134,17 @@ public final class Doctor {
     }
 
     /**
+     * What any ptrace stop (ours, Delve's, gdb's) does to the stopped threads: a few blocking
+     * calls are not restarted after a stop but fail with EINTR (signal(7), "Interruption of
+     * system calls and library functions by stop signals"). Go's netpoller polls again; a
+     * goroutine in such a syscall returns from it, and exitsyscall clears its waitsince
+     * (runtime/proc.go), so its "N minutes" start again.
+     */
+    static final String STOP_IS_VISIBLE = "the stop is visible to the target: a blocked epoll_wait, semop or "
+            + "sigtimedwait returns EINTR when it resumes (signal(7)); Go polls again, but a goroutine in such a "
+            + "syscall loses its wait minutes ([syscall, 14 minutes] becomes [syscall]), as with any debugger's attach";
+
+    /**
      * Attach, read and detach as one task on the tracer thread: no hand-off while the target is
      * stopped. The binary is read (goroutine list, layout, pclntab) before it.
      */
@@ -245,6 +256,7 @@ public final class Doctor {
         } else if (counter == null) {
             notes.add("goroutine count not read: " + census.problem());
         }
+        notes.add(STOP_IS_VISIBLE);
         Proof.Read read = goVersion == null && count == null ? null : new Proof.Read(goVersion, versionFrom, count);
         return new Proof(true, true, a.method(), null, null, session.stoppedMicros(), read,
                 session.lastReadMethod(), List.of(), notes, false);

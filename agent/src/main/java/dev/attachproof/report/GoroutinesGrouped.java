@@ -16,16 +16,22 @@ import java.util.Map;
  * one entry, biggest group first, with how many there are and their ids (what a person needs
  * with 100,000 goroutines, where Delve's IDE integration stops at 1,024):
  * <pre>
- * 99990 goroutines [chan receive], ids 6..100005 (99990 in all):
+ * 99990 goroutines [chan receive], ids 6..50004, 50006..100000, 100002..100005:
  * main.parked(...)
  *     /src/main.go:80 +0xf2
  * created by main.main
  *     /src/main.go:43 +0x18f
  * </pre>
- * The frames are as in the text format; "created by" names the site, not the parent.
+ * The frames are as in the text format; "created by" names the site, not the parent. The ids
+ * are listed, runs of three or more as {@code first..last}, so that ids 15, 45 and 49 never read
+ * as the range 15..49; after {@value #RUNS_SHOWN} runs, how many more ids there are (panicparse
+ * lists a bucket's ids too).
  */
 public final class GoroutinesGrouped {
     private GoroutinesGrouped() {}
+
+    /** Runs of ids printed before the rest is counted. */
+    static final int RUNS_SHOWN = 8;
 
     /** A group: the key (status words and the frames, identity of the shared records) and its members' ids. */
     private record Group(String status, List<Traceback.Frame> frames, Traceback.CreatedBy createdBy, List<Long> ids) {}
@@ -52,11 +58,11 @@ public final class GoroutinesGrouped {
                 b.append('\n');
             }
             first = false;
-            long min = g.ids().stream().mapToLong(Long::longValue).min().orElse(0);
-            long max = g.ids().stream().mapToLong(Long::longValue).max().orElse(0);
             int n = g.ids().size();
             b.append(n).append(n == 1 ? " goroutine [" : " goroutines [").append(g.status()).append("], ")
-                    .append(n == 1 ? "id " + min : "ids " + min + ".." + max).append(":\n");
+                    .append(n == 1 ? "id " : "ids ");
+            ids(b, g.ids());
+            b.append(":\n");
             for (Traceback.Frame f : g.frames()) {
                 b.append(GoroutinesText.frame(f));
             }
@@ -64,6 +70,33 @@ public final class GoroutinesGrouped {
                 b.append("created by ").append(g.createdBy().function()).append(GoroutinesText.site(g.createdBy()));
             }
             out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * {@code ids} in ascending order, runs of three or more as {@code first..last}, the first
+     * {@value #RUNS_SHOWN} runs only, then "and N more".
+     */
+    static void ids(StringBuilder b, List<Long> ids) {
+        long[] sorted = ids.stream().mapToLong(Long::longValue).sorted().toArray();
+        int runs = 0;
+        for (int i = 0; i < sorted.length; ) {
+            int j = i;
+            while (j + 1 < sorted.length && sorted[j + 1] == sorted[j] + 1) {
+                j++;
+            }
+            if (runs == RUNS_SHOWN) {
+                b.append(" and ").append(sorted.length - i).append(" more");
+                return;
+            }
+            b.append(runs == 0 ? "" : ", ").append(sorted[i]);
+            if (j - i >= 2) {
+                b.append("..").append(sorted[j]);
+            } else if (j == i + 1) {
+                b.append(", ").append(sorted[j]);
+            }
+            runs++;
+            i = j + 1;
         }
     }
 }

@@ -41,6 +41,7 @@ public final class GoroutinesJson {
         head.put("listMethod", s.listMethod());
         head.put("notes", List.copyOf(s.notes()));
         head.put("phaseMicros", new java.util.TreeMap<>(s.phaseMicros()));
+        head.put("stopPhaseMicros", s.stopPhaseMicros());   // in order; they add up to stoppedMicros
         String top = Json.write(head).strip();
         // The object without its closing brace, then the goroutines, then the brace.
         out.write(top.substring(0, top.length() - 1).stripTrailing().getBytes(StandardCharsets.UTF_8));

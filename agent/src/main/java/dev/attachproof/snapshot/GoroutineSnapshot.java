@@ -27,6 +27,7 @@ import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.AttachResult;
 import dev.attachproof.ptrace.PtraceSession;
 import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.ptrace.StopPhases;
 import dev.attachproof.ptrace.Tracer;
 
 import java.io.IOException;
@@ -51,8 +52,8 @@ import java.util.Optional;
  * @param layoutSource  "dwarf" or "table go1.22-amd64"
  * @param listMethod    how runtime.allgs was found: "symbols", "dwarf", "code of runtime.allgadd"
  * @param takenNanos    System.nanoTime() (CLOCK_MONOTONIC, the clock of the target's nanotime) at the read
- * @param phaseMicros   where the time went: "binary", "rehearsal" (before the stop), "goroutines"
- *                      and "stacks" (copied, while the target is stopped), "unwind"
+ * @param phaseMicros   where the time went: "binary", "rehearsal" (before the stop), the phases of
+ *                      the stop ({@link #stopPhaseMicros()}: they add up to stoppedMicros), "unwind"
  * @param labelsShown   whether the target's Go prints pprof labels in its goroutine headers (Go
  *                      1.26 on, with GODEBUG tracebacklabels=1 in its environment or build)
  * @param profile       what the target's own goroutine profile would say besides the stacks
@@ -68,7 +69,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /**
      * One goroutine: its g, whether Go counts it a system goroutine (hidden in Go's dumps), its
-     * stack, what created it, and the thread running it (null when none is).
+     * stack, what created it, and the thread running it or blocked in its syscall (null when none is).
      */
     public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
                         Integer threadId, String startFunction, Map<String, String> labels) {}
@@ -122,7 +123,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             long t = System.nanoTime();
             List<Entry> entries;
             try {
-                Captured c = capture(bin, mem, null, new CopyBuffers(), true, phases);
+                StopPhases clock = new StopPhases();
+                Captured c = capture(bin, mem, null, new CopyBuffers(), true, clock);
+                phases.putAll(clock.micros());
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false);
                 phases.put("unwind", (System.nanoTime() - u0) / 1000);
@@ -166,12 +169,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         List<String> notes = new ArrayList<>();
         try {
             t = System.nanoTime();
-            captured = capture(bin, new SessionMemory(session), session, buffers, true, phases);
+            captured = capture(bin, new SessionMemory(session), session, buffers, true, session.phases());
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
         } finally {
             session.close();
         }
+        phases.putAll(session.phases().micros());
         long u0 = System.nanoTime();
         List<Entry> entries = unwind(bin, captured, true);
         phases.put("unwind", (System.nanoTime() - u0) / 1000);
@@ -179,6 +183,22 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
                 bin.labelsShown(), bin.profile());
+    }
+
+    /**
+     * The phases of the stop, in {@link StopPhases#SNAPSHOT} order: they add up to {@code
+     * stoppedMicros} (empty when the target was not stopped).
+     */
+    public Map<String, Long> stopPhaseMicros() {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        if (stopped) {
+            StopPhases.SNAPSHOT.forEach(p -> {
+                if (phaseMicros.containsKey(p)) {
+                    out.put(p, phaseMicros.get(p));
+                }
+            });
+        }
+        return out;
     }
 
     /** The most of one goroutine's stack copied: Go's stacks grow to 1 GB, tracebacks stop long before. */
@@ -202,7 +222,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         long t0 = System.nanoTime();
         CopyBuffers buffers = new CopyBuffers();
         try {
-            Captured dry = capture(bin, mem, null, buffers, false, new HashMap<>());
+            Captured dry = capture(bin, mem, null, buffers, false, new StopPhases());
             // Room for goroutines made and stacks grown between the rehearsal and the stop.
             long need = buffers.taken() + dry.stackBytes();
             buffers.reserve(need + need / 8 + (1 << 20));
@@ -217,10 +237,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /**
      * Reads while the target is stopped (or, with --no-stop, while it runs): the goroutine list,
      * every g in batches, the registers of threads running goroutines, and every goroutine's
-     * stack from its SP to the top, in batches. Nothing is unwound here.
+     * stack from its SP to the top, in batches. Nothing is unwound here. The time goes to
+     * {@code clock}'s phases "goroutines", "labels", "registers" (with the m.procid reads) and
+     * "stacks", lapped around each step, never per goroutine.
      */
     private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session, CopyBuffers buffers,
-                                    boolean copyStacks, Map<String, Long> phases)
+                                    boolean copyStacks, StopPhases clock)
             throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader();
         GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
@@ -228,8 +250,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
                     + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
         }
-        long tA = System.nanoTime();
         GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers);
+        clock.lap("goroutines");
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
         int n = gs.size();
@@ -247,28 +269,36 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             long hi = gs.stackHi(i);
             long labelsAt = gs.labels(i);
             if (labelsAt != 0) {
+                clock.lap("goroutines");
                 try {
                     labels.put(gs.address(i), Labels.read(mem, bin.layout(), labelsAt));
                 } catch (MemoryReader.MemoryReadException e) {
                     labels.put(gs.address(i), Map.of("(unreadable)", e.getMessage()));
                 }
+                clock.lap("labels");
             }
             long pc = gs.startPc(i);
             long sp = gs.startSp(i);
-            if (status == Goroutine.G_RUNNING) {
+            // A goroutine in a syscall keeps its m (runtime/proc.go, reentersyscall: the P is
+            // released, gp.m is not), so it has a thread as a running one has; its stack still
+            // starts at syscallsp, as Go's traceback starts it.
+            if (status == Goroutine.G_RUNNING || status == Goroutine.G_SYSCALL) {
+                clock.lap("goroutines");
                 Integer tid = threadOf(gs.m(i), mem, bin.layout());
                 if (tid != null) {
                     threads.put(gs.address(i), tid);
-                    if (session != null && session.registers(tid) instanceof CallResult.Ok<long[]> regs) {
-                        long rsp = regs.value()[RSP];
-                        // On its own stack, the thread's registers are where it is; on another
-                        // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
-                        if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
-                            pc = regs.value()[RIP];
-                            sp = rsp;
-                        }
+                }
+                if (status == Goroutine.G_RUNNING && tid != null && session != null
+                        && session.registers(tid) instanceof CallResult.Ok<long[]> regs) {
+                    long rsp = regs.value()[RSP];
+                    // On its own stack, the thread's registers are where it is; on another
+                    // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
+                    if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
+                        pc = regs.value()[RIP];
+                        sp = rsp;
                     }
                 }
+                clock.lap("registers");
             }
             pcs[i] = pc;
             sps[i] = sp;
@@ -278,7 +308,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 ranges++;
             }
         }
-        long tC = System.nanoTime();
+        clock.lap("goroutines");
         if (!copyStacks) {
             long bytes = 0;
             for (int i = 0; i < ranges; i++) {
@@ -288,9 +318,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         MemoryReader stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
-        long tD = System.nanoTime();
-        phases.put("goroutines", (tC - tA) / 1000);
-        phases.put("stacks", (tD - tC) / 1000);
+        clock.lap("stacks");
         return new Captured(gs, threads, pcs, sps, stacks, labels, -1);
     }
 
@@ -347,7 +375,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
             Goroutine g = c.goroutines().decode(i);
             boolean running = g.baseStatus() == Goroutine.G_RUNNING;
-            Integer tid = running ? c.threads().get(g.address()) : null;
+            Integer tid = c.threads().get(g.address());
             long pc = c.pcs()[i];
             long sp = c.sps()[i];
             Traceback.Stack stack;

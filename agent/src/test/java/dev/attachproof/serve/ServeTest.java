@@ -359,7 +359,7 @@ class ServeTest {
     /** The timings differ from run to run; everything else must not. */
     private static JsonNode withoutTimings(JsonNode doc) {
         ObjectNode copy = doc.deepCopy();
-        copy.remove(List.of("stoppedMicros", "phaseMicros"));
+        copy.remove(List.of("stoppedMicros", "phaseMicros", "stopPhaseMicros"));
         if (copy.get("proof") instanceof ObjectNode proof) {
             proof.remove("stoppedMicros");
         }
