@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The goroutine headers, ids, threads, counts and timings against the {@code waiting} fixture,
@@ -89,14 +90,14 @@ class WaitingGoroutinesTest {
 
     private FixtureProcess fixture(String toolchain) {
         FixtureProcess t = fixtures.get(toolchain);
-        org.junit.jupiter.api.Assumptions.assumeTrue(t != null, toolchain + " is not installed");
+        assumeTrue(t != null, toolchain + " is not installed");
         return t;
     }
 
     /**
      * The fixture's three main.receive goroutines are started between three main.lock ones: their
-     * ids are not a run, and --group lists them one by one (once it printed "ids 15..19" for
-     * 15, 17 and 19, which reads as five goroutines).
+     * ids are not a run, and --group lists them one by one (it printed "ids 18..22" for 18, 20
+     * and 22 of the Go 1.19 build, which reads as five goroutines).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("releases")
