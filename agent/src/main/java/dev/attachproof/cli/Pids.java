@@ -1,18 +1,23 @@
 package dev.attachproof.cli;
 
-/** Parses a pid argument: a positive decimal number, or one clear line why not. */
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.service.PidArgument;
+import dev.attachproof.service.UserText;
+
+/**
+ * Reads a pid argument as the sidecar reads {@code ?pid=} ({@link PidArgument}): ASCII digits, or
+ * one clear line why not; a thread id stands for its process, with a note on standard error.
+ */
 final class Pids {
     private Pids() {}
 
     static int parse(String text) {
-        try {
-            int pid = Integer.parseInt(text.strip());
-            if (pid > 0) {
-                return pid;
-            }
-        } catch (NumberFormatException e) {
-            // fall through to the message
+        int pid = PidArgument.parse(text).orElseThrow(() -> new BadInputException(UserText.quote(text)
+                + " is not a pid: give a process id, a positive number in ASCII digits (see `attachproof ps`)"));
+        PidArgument.Target target = PidArgument.resolve(ProcFs.live(), pid);
+        if (target.note() != null) {
+            System.err.println("attachproof: " + target.note());
         }
-        throw new BadInputException("'" + text + "' is not a pid: give a process id, a positive number (see `attachproof ps`)");
+        return target.pid();
     }
 }

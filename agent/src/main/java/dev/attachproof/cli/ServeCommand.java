@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
             "Listens on 127.0.0.1:7070 by default. Any other address needs a bearer token (--token-file, or the "
                 + "ATTACHPROOF_TOKEN environment variable), which every request but /healthz must then carry.",
             "Each request is logged in one line on standard error. Stops on SIGTERM or SIGINT.",
-            "Exit status: 2 when it cannot start (an address off loopback without a token, a bad token, the port taken)."})
+            "Exit status: 2 when it cannot start (an address off loopback without a token, a bad token, a token file that is "
+                + "not a regular file of at most 4096 bytes, the port taken)."})
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "ADDR",

@@ -62,6 +62,13 @@ public final class Json {
         }
     }
 
+    /** {@code s} as a JSON string, quotes included: for a document that must stay on one line. */
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        string(sb, s);
+        return sb.toString();
+    }
+
     private static void pad(StringBuilder sb, int indent) {
         sb.append("  ".repeat(indent));
     }

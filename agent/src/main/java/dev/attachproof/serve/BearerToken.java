@@ -1,6 +1,7 @@
 package dev.attachproof.serve;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,8 @@ import java.util.regex.Pattern;
  */
 public final class BearerToken {
     static final int MIN_LENGTH = 16;
+    /** A token file's size at most: a token is a few dozen bytes; a file far bigger is the wrong file. */
+    static final int MAX_FILE_BYTES = 4096;
     private static final Pattern B64TOKEN = Pattern.compile("[A-Za-z0-9._~+/-]+=*");
 
     private final byte[] digest;
@@ -40,22 +43,49 @@ public final class BearerToken {
             throw new IllegalArgumentException(source + " holds characters a bearer token cannot carry: use letters, "
                     + "digits and -._~+/ (e.g. `openssl rand -hex 32`)");
         }
-        if (token.length() < MIN_LENGTH) {
-            throw new IllegalArgumentException(source + " holds a token of " + token.length() + " characters: use at least "
-                    + MIN_LENGTH + " (e.g. `openssl rand -hex 32`)");
+        // The trailing '=' are b64token's padding: they add no secret, so they do not count.
+        int length = token.replaceFirst("=+$", "").length();
+        if (length < MIN_LENGTH) {
+            throw new IllegalArgumentException(source + " holds a token of " + length + " character" + (length == 1 ? "" : "s")
+                    + (length < token.length() ? " before its '=' padding" : "") + ": use at least " + MIN_LENGTH
+                    + " (e.g. `openssl rand -hex 32`)");
         }
         return new BearerToken(token);
     }
 
-    /** The token in the file {@code path}. */
+    /**
+     * The token in the file {@code path}: a regular file (a Kubernetes secret's symbolic link is
+     * followed) of at most {@link #MAX_FILE_BYTES}. Anything else is refused before it is opened:
+     * opening a FIFO waits for a writer forever, and /dev/zero never ends.
+     */
     static BearerToken fromFile(Path path) {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
+            int mode = (Integer) Files.getAttribute(path, "unix:mode");
+            String kind = switch (mode & 0170000) {
+                case 0100000 -> null;
+                case 0040000 -> "a directory";
+                case 0010000 -> "a FIFO";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0140000 -> "a socket";
+                default -> "not a regular file";
+            };
+            if (kind != null) {
+                throw new IllegalArgumentException("the token file " + path + " is " + kind
+                        + ": give a regular file that holds the token (at most " + MAX_FILE_BYTES + " bytes)");
+            }
+            try (InputStream in = Files.newInputStream(path)) {
+                bytes = in.readNBytes(MAX_FILE_BYTES + 1);   // bounded even if the file grows after the check
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the token file " + path + ": " + describe(e));
         }
-        return of(text, "the token file " + path);
+        if (bytes.length > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException("the token file " + path + " holds more than " + MAX_FILE_BYTES
+                    + " bytes: give a file that holds only the token (e.g. `openssl rand -hex 32 > FILE`)");
+        }
+        return of(new String(bytes, StandardCharsets.UTF_8), "the token file " + path);
     }
 
     /**

@@ -8,12 +8,16 @@ import dev.attachproof.report.GoroutinesFormat;
 import dev.attachproof.report.Json;
 import dev.attachproof.report.PsJson;
 import dev.attachproof.service.Engine;
+import dev.attachproof.service.PidArgument;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What each endpoint answers: the command line's documents, made by the same calls ({@code
@@ -22,9 +26,15 @@ import java.util.Map;
  * turns it into 404 or 422.
  */
 final class Endpoints {
+    /** The header that carries what the command line prints as a note on standard error. */
+    static final String NOTE = "Attachproof-Note";
+
     private final FactsReader facts = Engine.facts();
     private final Doctor doctor = Engine.doctor(facts, null, StopMode.LEADER);
     private final TraceAdmission admission;
+    private final AtomicInteger psScans = new AtomicInteger();
+    private final AtomicInteger psPeak = new AtomicInteger();
+    private CompletableFuture<Reply> runningPs;   // guarded by this
 
     Endpoints(TraceAdmission admission) {
         this.admission = admission;
@@ -32,9 +42,10 @@ final class Endpoints {
 
     /** {@code GET /v1/doctor?pid=N}: the checks and the live proof, as {@code doctor N --json}. */
     Reply doctor(Query q) {
-        int pid = q.pid();
+        PidArgument.Target target = PidArgument.resolve(facts.procfs(), q.pid());
+        int pid = target.pid();
         try (TraceAdmission.Lease lease = admission.admit(pid, false)) {
-            return Reply.json(DoctorJson.write(Engine.diagnoseGo(facts, doctor, pid, true)));
+            return noted(Reply.json(DoctorJson.write(Engine.diagnoseGo(facts, doctor, pid, true))), target);
         }
     }
 
@@ -43,7 +54,8 @@ final class Endpoints {
         String name = q.get("format").orElse("text");
         GoroutinesFormat format = GoroutinesFormat.named(name).orElseThrow(() -> new HttpError(400,
                 "unknown format " + Query.quote(name) + ": give format=text, json or pprof"));
-        int pid = q.pid();
+        PidArgument.Target target = PidArgument.resolve(facts.procfs(), q.pid());
+        int pid = target.pid();
         try (TraceAdmission.Lease lease = admission.admit(pid, true)) {
             // The snapshot detaches inside take(), in its own finally: by the time it returns or
             // throws, the target runs again, whatever happens to this request afterwards.
@@ -53,15 +65,58 @@ final class Endpoints {
             Map<String, String> headers = format == GoroutinesFormat.PPROF
                     ? Map.of("Content-Disposition", "attachment; filename=\"goroutines-" + pid + ".pb.gz\"")
                     : Map.of();
-            return new Reply(200, format.mediaType(), body.toByteArray(), headers);
+            return noted(new Reply(200, format.mediaType(), body.toByteArray(), headers), target);
         } catch (IOException e) {
             throw new UncheckedIOException(e);   // a ByteArrayOutputStream does not fail
         }
     }
 
-    /** {@code GET /v1/ps}: the visible Go processes, as {@code ps --json}. */
+    /**
+     * {@code GET /v1/ps}: the visible Go processes, as {@code ps --json}. A scan reads every
+     * process's /proc entries and executable; requests that arrive while one runs wait for it and
+     * share its answer instead of starting their own, so a burst (100 at once under a high
+     * --rate) costs one scan's memory and time, not a hundred. A shared answer is at most one
+     * scan old.
+     */
     Reply ps(Query q) {
-        return Reply.json(PsJson.write(Engine.goProcesses(facts, doctor)));
+        CompletableFuture<Reply> scan;
+        boolean mine = false;
+        synchronized (this) {
+            if (runningPs == null) {
+                runningPs = new CompletableFuture<>();
+                mine = true;
+            }
+            scan = runningPs;
+        }
+        if (mine) {
+            int now = psScans.incrementAndGet();
+            psPeak.accumulateAndGet(now, Math::max);
+            try {
+                scan.complete(Reply.json(PsJson.write(Engine.goProcesses(facts, doctor))));
+            } catch (Throwable e) {
+                scan.completeExceptionally(e);
+            } finally {
+                psScans.decrementAndGet();
+                synchronized (this) {
+                    runningPs = null;
+                }
+            }
+        }
+        try {
+            return scan.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** The most /proc scans that ran at once: 1 however many requests came together. */
+    int peakConcurrentPsScans() {
+        return psPeak.get();
+    }
+
+    /** {@code reply}, with a note when the pid asked for was a thread's ({@link PidArgument#resolve}). */
+    private static Reply noted(Reply reply, PidArgument.Target target) {
+        return target.note() == null ? reply : reply.withHeader(NOTE, target.note());
     }
 
     /** {@code GET /healthz}: the server answers. Cheap, no token, no rate limit: for liveness probes. */

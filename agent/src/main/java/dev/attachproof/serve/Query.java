@@ -1,5 +1,8 @@
 package dev.attachproof.serve;
 
+import dev.attachproof.service.PidArgument;
+import dev.attachproof.service.UserText;
+
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -52,34 +55,19 @@ final class Query {
         return Optional.ofNullable(values.get(name));
     }
 
-    /** The {@code pid} parameter: a positive decimal number. */
+    /** The {@code pid} parameter, read as the command line reads one ({@link PidArgument#parse}). */
     int pid() {
         String text = values.get("pid");
         if (text == null) {
             throw new HttpError(400, "no pid: give ?pid=N, the process id of a Go process (GET /v1/ps lists them)");
         }
-        try {
-            int pid = Integer.parseInt(text.strip());
-            if (pid > 0) {
-                return pid;
-            }
-        } catch (NumberFormatException e) {
-            // the message below
-        }
-        throw new HttpError(400, "pid=" + quote(text) + " is not a pid: give ?pid=N, a positive number (GET /v1/ps lists Go processes)");
+        return PidArgument.parse(text).orElseThrow(() -> new HttpError(400, "pid=" + quote(text)
+                + " is not a pid: give ?pid=N, a positive number in ASCII digits (GET /v1/ps lists Go processes)"));
     }
 
-    /** A client's words, quoted for a message or a log line: at most 40 characters, nothing unprintable. */
+    /** A client's words, quoted for a message or a log line ({@link UserText#quote}). */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder("'");
-        s.codePoints().limit(40).forEach(c -> {
-            if (c < 0x20 || c == 0x7f || Character.getType(c) == Character.FORMAT || c == '\'') {
-                b.append(String.format("\\u%04x", c));
-            } else {
-                b.appendCodePoint(c);
-            }
-        });
-        return b.append(s.codePointCount(0, s.length()) > 40 ? "...'" : "'").toString();
+        return UserText.quote(s);
     }
 
     private static String takes(Set<String> allowed) {

@@ -17,11 +17,16 @@ record Reply(int status, String mediaType, byte[] body, Map<String, String> head
         return new Reply(200, JSON, document.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
-    /** {@code {"error": "...", "status": N}}: the one line that names the problem and the remedy. */
+    /** {@code {"error": "...", "status": N}} on one line: the problem and the remedy, as the README promises. */
     static Reply error(int status, String message, Map<String, String> headers) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("error", message);
-        doc.put("status", status);
-        return new Reply(status, JSON, Json.write(doc).getBytes(StandardCharsets.UTF_8), headers);
+        String doc = "{\"error\": " + Json.quote(message) + ", \"status\": " + status + "}\n";
+        return new Reply(status, JSON, doc.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    /** The same answer with one more header. */
+    Reply withHeader(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return new Reply(status, mediaType, body, more);
     }
 }

@@ -61,6 +61,75 @@ class ServeSettingsTest {
         assertThrows(IllegalArgumentException.class, () -> BearerToken.of("has a space in it, sixteen+", "test"));
     }
 
+    /** RFC 6750's trailing '=' are padding, not secret: "a" and 15 '=' is a token of 1 character, refused. */
+    @Test
+    void paddingDoesNotCountTowardsTheLength() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BearerToken.of("a" + "=".repeat(15), "test"));
+        assertTrue(e.getMessage().contains("1 character"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BearerToken.of("0123456789abcde=", "test"));
+        assertTrue(BearerToken.of("0123456789abcdef==", "test").acceptsHeader("Bearer 0123456789abcdef=="));
+    }
+
+    /** A connection the gate can close, remembering that it did. */
+    private static final class FakeConnection implements ConnectionGate.Closeable {
+        final java.net.InetAddress client;
+        boolean evicted;
+
+        FakeConnection(String client) throws java.net.UnknownHostException {
+            this.client = java.net.InetAddress.getByName(client);
+        }
+
+        @Override
+        public java.net.InetAddress client() {
+            return client;
+        }
+
+        @Override
+        public void evict() {
+            evicted = true;
+        }
+    }
+
+    @Test
+    void theGateClosesTheOldestWaitingConnectionOfAClientOverItsCap() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ConnectionGate gate = new ConnectionGate(3, 100, now::get);
+        java.util.List<FakeConnection> a = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            a.add(new FakeConnection("127.0.0.2"));
+            assertTrue(gate.admit(a.getLast()));
+        }
+        assertTrue(a.stream().noneMatch(c -> c.evicted), "a burst younger than the minimum wait: nobody is taken for stalled");
+        now.addAndGet(ConnectionGate.MIN_WAIT_NANOS);
+        FakeConnection late = new FakeConnection("127.0.0.2");
+        assertTrue(gate.admit(late));
+        assertTrue(a.getFirst().evicted, "the oldest of the client's waiting connections makes room");
+        assertEquals(1, a.stream().filter(c -> c.evicted).count());
+        FakeConnection other = new FakeConnection("127.0.0.1");
+        assertTrue(gate.admit(other));
+        assertEquals(1, a.stream().filter(c -> c.evicted).count(), "another client's connection evicts nobody");
+        assertTrue(gate.working(a.get(1)));
+        assertFalse(gate.working(a.getFirst()), "an evicted connection is not served");
+    }
+
+    @Test
+    void atTheOpenCapTheOldestWaitingConnectionGoesAndWorkingOnesStay() throws Exception {
+        AtomicLong now = new AtomicLong();
+        ConnectionGate gate = new ConnectionGate(16, 2, now::get);
+        FakeConnection first = new FakeConnection("127.0.0.2");
+        FakeConnection second = new FakeConnection("127.0.0.3");
+        assertTrue(gate.admit(first));
+        assertTrue(gate.admit(second));
+        assertTrue(gate.working(second));
+        FakeConnection third = new FakeConnection("127.0.0.4");
+        assertTrue(gate.admit(third));
+        assertTrue(first.evicted && !second.evicted);
+        assertTrue(gate.working(third));
+        assertFalse(gate.admit(new FakeConnection("127.0.0.5")), "every open connection is working: the new one is refused");
+        gate.gone(second);
+        assertTrue(gate.admit(new FakeConnection("127.0.0.5")));
+    }
+
     @Test
     void theBucketRefillsAtItsRate() {
         AtomicLong now = new AtomicLong();

@@ -172,14 +172,14 @@ class ServeTest {
                 }
                 assertEquals(200, get(server, "/healthz").statusCode(), "still serving after " + what);
             }
-            // A request target that is not a URI at all is refused by the JDK's server before any
-            // handler runs: a 400 of its own (HTML, no trace), not logged; the server serves on.
+            // A request target that is not a URI at all (the HttpClient will not send it) is the
+            // same one-line JSON error, and logged.
             String raw = rawExchange("GET /v1/doctor?pid=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             assertTrue(raw.startsWith("HTTP/1.1 400 "), raw);
-            assertFalse(raw.contains("\tat "), raw);
+            assertTrue(raw.endsWith("\"status\": 400}\n") && raw.contains("malformed"), raw);
             assertEquals(200, get(server, "/healthz").statusCode());
             List<String> lines = logLines().subList(logged, logLines().size());
-            assertEquals(2 * cases.size() + 1, lines.size(), "one log line per request:\n" + String.join("\n", lines));
+            assertEquals(2 * cases.size() + 2, lines.size(), "one log line per request:\n" + String.join("\n", lines));
             assertTrue(lines.getFirst().matches("attachproof serve: 127\\.0\\.0\\.1 GET /v1/doctor 400 \\d+ ms: no pid: .*"), lines.getFirst());
             assertTrue(lines.stream().anyMatch(l -> l.contains(" POST /v1/doctor?pid=" + pid + " 405 ")), String.join("\n", lines));
             target.assertRunningUntraced();
@@ -277,6 +277,135 @@ class ServeTest {
         }
     }
 
+    /** Digits of other scripts, whitespace, signs: a pid is ASCII digits only, over HTTP as on the command line. */
+    @Test
+    void aPidIsAsciiDigitsOnly() throws Exception {
+        String pid = Integer.toString(target.pid());
+        List<String> lenient = List.of(digits(pid, 0x0660), digits(pid, 0xFF10), "\t" + pid, "\r\n" + pid, " " + pid, pid + " ",
+                "+" + pid, pid + "\n");
+        for (String text : lenient) {
+            HttpResponse<String> r = get(server, "/v1/doctor?pid=" + java.net.URLEncoder.encode(text, StandardCharsets.UTF_8));
+            assertError(r, 400, "is not a pid");
+        }
+        for (String text : List.of(digits(pid, 0x0660), digits(pid, 0xFF10), "\t" + pid, " " + pid)) {
+            AgentCli.Result cli = AgentCli.run("doctor", text, "--no-proof");
+            assertEquals(2, cli.exit(), text + ": " + cli.stderr());
+            assertEquals(1, cli.stderr().strip().lines().count(), cli.stderr());
+            assertTrue(cli.stderr().contains("is not a pid"), cli.stderr());
+        }
+    }
+
+    /** A thread id names its process: diagnosed as that process, with a note saying so, over HTTP and on the command line. */
+    @Test
+    void aThreadIdIsDiagnosedAsItsProcess() throws Exception {
+        int pid = target.pid();
+        int tid;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            tid = tasks.map(p -> Integer.parseInt(p.getFileName().toString())).filter(t -> t != pid).findFirst().orElseThrow();
+        }
+        String note = "pid " + tid + " is thread " + tid + " of process " + pid + "; diagnosing " + pid;
+
+        HttpResponse<String> r = get(server, "/v1/doctor?pid=" + tid);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(pid, JSON.readTree(r.body()).get("pid").asInt(), r.body());
+        assertEquals(note, r.headers().firstValue("Attachproof-Note").orElse(""));
+        HttpResponse<String> g = get(server, "/v1/goroutines?pid=" + tid + "&format=json");
+        assertEquals(200, g.statusCode(), g.body());
+        assertEquals(pid, JSON.readTree(g.body()).get("pid").asInt());
+        assertEquals(note, g.headers().firstValue("Attachproof-Note").orElse(""));
+
+        AgentCli.Result cli = AgentCli.run("doctor", Integer.toString(tid), "--json");
+        assertEquals(0, cli.exit(), cli.stderr());
+        assertEquals(pid, JSON.readTree(cli.stdout()).get("pid").asInt(), cli.stdout());
+        assertTrue(cli.stderr().contains(note), cli.stderr());
+        target.assertRunningUntraced();
+    }
+
+    /** 100 /v1/ps at once share one scan of /proc instead of running 100: the work a burst costs is one request's. */
+    @Test
+    void concurrentPsRequestsShareOneScan() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            sent.add(HTTP.sendAsync(request(server, "/v1/ps").build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : sent) {
+            HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(entry(JSON.readTree(r.body()), target.pid()) != null, r.body());
+        }
+        assertEquals(1, server.peakConcurrentPsScans(), "scans of /proc running at once");
+    }
+
+    /** The token file is read only when it is a regular file of a sane size: a FIFO, /dev/zero, a directory are one line and exit 2. */
+    @Test
+    void tokenFilesThatCannotHoldATokenAreRefusedAtOnce() throws Exception {
+        Path dir = Files.createTempDirectory("tokens");
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path big = dir.resolve("big");
+        Files.write(big, new byte[1 << 20]);
+        for (String file : List.of(fifo.toString(), "/dev/zero", dir.toString(), big.toString())) {
+            AgentCli.Result r = serve(Map.of(), "--listen", "127.0.0.1:0", "--token-file", file);
+            assertEquals(2, r.exit(), file + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertTrue(r.stderr().startsWith("attachproof: the token file " + file + " "), r.stderr());
+        }
+    }
+
+    /**
+     * SIGTERM while a 48 MB answer is on its way: it is finished (the client gets all of it) or
+     * the connection is cut, never a short body passed off as whole. The client stops reading for
+     * a few seconds after the signal, as a slow one would: the old server cut it at its 5 s grace.
+     */
+    @Test
+    void aSigtermDuringALargeAnswerFinishesIt() throws Exception {
+        try (FixtureProcess big = FixtureProcess.start(GoFixture.build("target"), "-goroutines", "90000")) {
+            ChildServe serve = ChildServe.start(Map.of(), "listening on http://127\\.0\\.0\\.1:(\\d+) ", "--listen", "127.0.0.1:0");
+            Process p = serve.process();
+            try {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", serve.port())) {
+                    s.setSoTimeout(60_000);
+                    s.getOutputStream().write(("GET /v1/goroutines?pid=" + big.pid() + "&format=json HTTP/1.1\r\nHost: x\r\n"
+                            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+                    String head = readHead(in);
+                    assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+                    Matcher length = Pattern.compile("(?i)\r\ncontent-length: (\\d+)").matcher(head);
+                    assertTrue(length.find(), head);
+                    long expected = Long.parseLong(length.group(1));
+                    assertTrue(expected > 40_000_000, "a large answer: " + expected + " bytes");
+                    p.toHandle().destroy();   // SIGTERM
+                    Thread.sleep(7_000);      // a slow client, not a wait for readiness: it reads nothing for 7 s
+                    long got = in.transferTo(java.io.OutputStream.nullOutputStream());
+                    assertEquals(expected, got, "the body after SIGTERM");
+                }
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
+                assertTrue(serve.restOfStderr().contains("attachproof serve: stopped"), serve.restOfStderr());
+                big.assertRunningUntraced();
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static String readHead(java.io.InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        while (!b.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            b.append((char) c);
+        }
+        return b.toString();
+    }
+
+    private static String digits(String ascii, int zero) {
+        StringBuilder b = new StringBuilder();
+        ascii.chars().forEach(c -> b.appendCodePoint(zero + c - '0'));
+        return b.toString();
+    }
+
     /** The real command: off loopback it refuses to start without a token, starts with one, and stops on SIGTERM. */
     @Test
     void serveOffLoopbackNeedsATokenAndStopsOnSigterm() throws Exception {
@@ -294,30 +423,49 @@ class ServeTest {
         assertEquals(2, noFile.exit(), noFile.stderr());
         assertTrue(noFile.stderr().contains("cannot read the token file /nonexistent/token: no such file"), noFile.stderr());
 
-        ProcessBuilder pb = new ProcessBuilder(serveCommand("--listen", "0.0.0.0:0"));
-        pb.environment().put("ATTACHPROOF_TOKEN", TOKEN);
-        Process p = pb.start();
+        ChildServe serve = ChildServe.start(Map.of("ATTACHPROOF_TOKEN", TOKEN),
+                "listening on http://0\\.0\\.0\\.0:(\\d+) \\(token required", "--listen", "0.0.0.0:0");
+        Process p = serve.process();
         try {
-            java.util.concurrent.BlockingQueue<String> err = new java.util.concurrent.LinkedBlockingQueue<>();
-            Thread reader = Thread.ofPlatform().daemon(true).start(() -> new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                    StandardCharsets.UTF_8)).lines().forEach(err::add));
-            String first = err.poll(30, TimeUnit.SECONDS);
-            Matcher m = Pattern.compile("listening on http://0\\.0\\.0\\.0:(\\d+) \\(token required").matcher(String.valueOf(first));
-            assertTrue(m.find(), "startup line: " + first);
-            URI base = URI.create("http://127.0.0.1:" + m.group(1));
+            URI base = URI.create("http://127.0.0.1:" + serve.port());
             assertEquals(401, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/ps")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
             assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/doctor?pid=" + target.pid()))
                     .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
             assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
             p.toHandle().destroy();   // SIGTERM (Process.destroy would also close our end of its stderr)
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "serve stops on SIGTERM");
-            reader.join(10_000);   // to the end of its standard error
-            String rest = String.join("\n", err);
+            String rest = serve.restOfStderr();
             assertTrue(rest.contains("attachproof serve: stopped"), rest);
             assertFalse(rest.contains("\tat "), rest);
             target.assertRunningUntraced();
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /** The real {@code serve} command in a child JVM, past its startup line, with the port that line names. */
+    private record ChildServe(Process process, java.util.concurrent.BlockingQueue<String> stderr, Thread reader, int port) {
+        static ChildServe start(Map<String, String> env, String startupLine, String... args) throws Exception {
+            ProcessBuilder pb = new ProcessBuilder(serveCommand(args));
+            pb.environment().remove("ATTACHPROOF_TOKEN");
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            java.util.concurrent.BlockingQueue<String> err = new java.util.concurrent.LinkedBlockingQueue<>();
+            Thread reader = Thread.ofPlatform().daemon(true).start(() -> new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                    StandardCharsets.UTF_8)).lines().forEach(err::add));
+            String first = err.poll(30, TimeUnit.SECONDS);
+            Matcher m = Pattern.compile(startupLine).matcher(String.valueOf(first));
+            if (!m.find()) {
+                p.destroyForcibly();
+                throw new AssertionError("startup line: " + first);
+            }
+            return new ChildServe(p, err, reader, Integer.parseInt(m.group(1)));
+        }
+
+        /** Its standard error after the startup line, to the end (call once it has exited). */
+        String restOfStderr() throws InterruptedException {
+            reader.join(10_000);
+            return String.join("\n", stderr);
         }
     }
 
