@@ -75,6 +75,8 @@ public final class GoFixture {
             if (arch.equals("arm64")) {
                 assumeTrue(onPath(ARM64_CC), ARM64_CC + " is not installed (apt-get install gcc-aarch64-linux-gnu)");
                 env.put("CC", ARM64_CC);
+            } else {
+                assumeTrue(onPath("gcc"), "gcc is not installed: cgo cannot link (apt-get install gcc)");
             }
             flags.add("-buildmode=pie");
             ldflags = ("-linkmode=external " + ldflags).strip();
