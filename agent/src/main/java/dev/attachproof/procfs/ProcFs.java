@@ -80,6 +80,11 @@ public final class ProcFs {
         return Files.isDirectory(pidDir(pid));
     }
 
+    /** Whether {@code pid} has exited: gone from /proc, or a zombie (Z, or X while it is being reaped). */
+    public boolean exited(int pid) {
+        return status(pid).map(st -> st.state() == 'Z' || st.state() == 'X').orElse(true);
+    }
+
     /** Our own pid as /proc sees it (in a recorded tree: the recorder's). */
     public int selfPid() {
         return switch (readLink("proc/self")) {

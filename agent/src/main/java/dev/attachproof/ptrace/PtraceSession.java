@@ -265,16 +265,13 @@ public final class PtraceSession implements AutoCloseable {
             return;
         }
         closed = true;
-        for (int tid : seized) {
-            int sig = pendingSignals.getOrDefault(tid, 0);
-            CallResult<Long> d = linux.ptraceDetach(tid, sig);
-            if (d.errno() == Errno.ESRCH && procfs.exists(tid)) {
-                // Seized but not (yet) in a stop, so DETACH is refused: stop it, then detach.
-                linux.ptraceInterrupt(tid);
-                waitForStop(tid, Duration.ofMillis(200));
-                linux.ptraceDetach(tid, pendingSignals.getOrDefault(tid, 0));
+        List<Integer> refused = new ArrayList<>();
+        for (int tid : List.copyOf(seized)) {   // a copy: the threads that exit leave the set meanwhile
+            if (linux.ptraceDetach(tid, pendingSignals.getOrDefault(tid, 0)).errno() == Errno.ESRCH) {
+                refused.add(tid);
             }
         }
+        release(refused);
         phases.lap("detach");
         stoppedNanos = phases.elapsedNanos();
         if (memFile != null) {
@@ -285,6 +282,68 @@ public final class PtraceSession implements AutoCloseable {
             }
         }
         tracer.closed(this);
+    }
+
+    /** How long {@link #release} keeps at the threads DETACH refused. */
+    private static final long RELEASE_NANOS = 2_000_000_000L;
+
+    /**
+     * The threads PTRACE_DETACH refused with ESRCH: seized but not in a stop (they get one
+     * PTRACE_INTERRUPT, then are detached from the stop), or exiting or exited, when the target
+     * was killed while we held it. A traced thread that exits stays a zombie until its tracer
+     * waits for it, and only then goes back to its real parent (kernel/exit.c: wait_task_zombie
+     * and exit_notify's ptrace branch); a thread-group leader reports only once its other
+     * threads are gone (delay_group_leader). So each is waited for (__WALL|WNOHANG), round
+     * after round, until it is detached or reaped, within {@link #RELEASE_NANOS}. Never the
+     * exit of a process that is this JVM's own child: its exit status is its parent's (the JDK's
+     * process reaper), which is here also its tracer, so no link is left behind.
+     */
+    private void release(List<Integer> tids) {
+        List<Integer> left = new ArrayList<>(tids);
+        Set<Integer> interrupted = new java.util.HashSet<>();
+        boolean ourChild = procfs.status(pid).map(st -> st.ppid() == ProcessHandle.current().pid()).orElse(false);
+        long deadline = System.nanoTime() + RELEASE_NANOS;
+        long pause = 10_000;
+        while (!left.isEmpty()) {
+            for (java.util.Iterator<Integer> it = left.iterator(); it.hasNext(); ) {
+                int tid = it.next();
+                if (tid == pid && ourChild) {
+                    it.remove();   // the JDK's reaper waits for it, as parent and tracer both
+                    continue;
+                }
+                CallResult<WaitStatus> w = linux.waitpid(tid, LinuxConstants.WALL | LinuxConstants.WNOHANG);
+                if (w instanceof CallResult.Failed<WaitStatus> f) {
+                    if (f.errno() != Errno.EINTR) {
+                        it.remove();   // ECHILD: no longer ours to wait for (reaped, or detached)
+                        seized.remove(tid);
+                    }
+                    continue;
+                }
+                WaitStatus st = ((CallResult.Ok<WaitStatus>) w).value();
+                if (!st.nothingYet() && (st.exited() || st.signaled())) {
+                    it.remove();   // reaped as its tracer: its real parent can reap it now
+                    seized.remove(tid);
+                } else if (st.nothingYet() ? inTracingStop(tid) : st.stopped()) {
+                    // A signal-delivery stop's signal is handed back; not our interrupt's, nor PTRACE_ATTACH's SIGSTOP.
+                    int sig = st.stopped() && st.ptraceEvent() != LinuxConstants.PTRACE_EVENT_STOP
+                            && !(method.equals("attach") && st.stopSignal() == LinuxConstants.SIGSTOP) ? st.stopSignal() : 0;
+                    linux.ptraceDetach(tid, sig != 0 ? sig : pendingSignals.getOrDefault(tid, 0));
+                    it.remove();
+                } else if (interrupted.add(tid)) {
+                    linux.ptraceInterrupt(tid);   // seized but running: a stop to detach from
+                }
+            }
+            if (left.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                notes.add("threads " + left + " neither stopped nor exited within " + RELEASE_NANOS / 1_000_000
+                        + " ms of the detach; the kernel detaches them when this process exits");
+                return;
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 10_000_000);
+        }
     }
 
     /** Stops the leader; null on success, else the reason (the caller closes the session). */

@@ -348,6 +348,7 @@ final class Http1Server {
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 408 -> "Request Timeout";
+            case 410 -> "Gone";
             case 413 -> "Content Too Large";
             case 422 -> "Unprocessable Content";
             case 429 -> "Too Many Requests";

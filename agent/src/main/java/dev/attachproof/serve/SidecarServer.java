@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * {@link Http1Server} could not read as one (its status decided there); /healthz is answered at
  * once; any other path needs the bearer token when one is configured (401), then a token from
  * the rate bucket (429); then the method (GET or HEAD, else 405), the path (404), the query
- * (400), the target (404 not visible, 422 not Go or not attachable, 503 busy). Whatever goes
+ * (400), the target (404 not visible, 410 exited while read, 422 not Go or not attachable, 503 busy). Whatever goes
  * wrong becomes a one-line JSON error and one log line; the server keeps serving.
  */
 public final class SidecarServer {
@@ -129,7 +129,11 @@ public final class SidecarServer {
             reply = Reply.error(e.status(), e.getMessage(), e.headers());
             detail = e.getMessage();
         } catch (TargetException e) {
-            int status = e.reason() == TargetException.Reason.NOT_FOUND ? 404 : 422;
+            int status = switch (e.reason()) {
+                case NOT_FOUND -> 404;
+                case EXITED -> 410;
+                case UNSUITABLE -> 422;
+            };
             reply = Reply.error(status, e.getMessage(), Map.of());
             detail = e.getMessage();
         } catch (Throwable e) {

@@ -75,9 +75,12 @@ public final class Engine {
         try {
             return GoroutineSnapshot.take(pid, noStop, Tracer.shared(), procfs, Linux.system());
         } catch (SnapshotException e) {
-            // Gone meanwhile: the same answer as a pid that was never there, with the snapshot's words.
-            throw new TargetException(procfs.exists(pid) ? TargetException.Reason.UNSUITABLE
-                    : TargetException.Reason.NOT_FOUND, e.getMessage());
+            // There when asked, gone (or a zombie) now: it exited during the snapshot, whichever
+            // read found out first.
+            if (e.exited() || procfs.exited(pid)) {
+                throw new TargetException(TargetException.Reason.EXITED, "process " + pid + " exited during the snapshot");
+            }
+            throw new TargetException(TargetException.Reason.UNSUITABLE, e.getMessage());
         }
     }
 

@@ -2,7 +2,8 @@ package dev.attachproof.service;
 
 /**
  * The target named cannot be served: one line naming the cause and the remedy. The command line
- * exits 2 on it; the sidecar answers 404 ({@link Reason#NOT_FOUND}) or 422 ({@link Reason#UNSUITABLE}).
+ * exits 2 on it; the sidecar answers 404 ({@link Reason#NOT_FOUND}), 422 ({@link Reason#UNSUITABLE}) or 410
+ * ({@link Reason#EXITED}).
  */
 public final class TargetException extends RuntimeException {
     /** Why: no such process here, or a process that is there and cannot be served. */
@@ -10,7 +11,9 @@ public final class TargetException extends RuntimeException {
         /** No process with that pid is visible from our PID namespace (never was, exited, or hidden). */
         NOT_FOUND,
         /** The process is there, but is not Go, cannot be attached, or runs a Go release we cannot read. */
-        UNSUITABLE
+        UNSUITABLE,
+        /** The process was there and exited (or was killed) while it was being read: 410 Gone. */
+        EXITED
     }
 
     private final Reason reason;

@@ -138,7 +138,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile());
         }
         try {
-            return tracer.call(() -> takeStopped(pid, bin, tracer, linux, phases));
+            return tracer.call(() -> takeStopped(pid, bin, tracer, procfs, linux, phases));
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof SnapshotException se) {
                 throw se;
@@ -147,7 +147,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
     }
 
-    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, Linux linux, Map<String, Long> phases)
+    private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, ProcFs procfs, Linux linux,
+                                                 Map<String, Long> phases)
             throws SnapshotException {
         preload();
         CopyBuffers buffers = rehearse(bin, new VmMemory(linux, pid), phases);
@@ -157,7 +158,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     + " (run `attachproof doctor " + pid + "` for why and what to change)");
         }
         if (r instanceof AttachResult.NoSuchProcess) {
-            throw new SnapshotException("process " + pid + " exited before it could be stopped");
+            throw SnapshotException.exited(pid);
         }
         if (r instanceof AttachResult.StopTimedOut s) {
             throw new SnapshotException("process " + pid + " did not stop within " + s.waitedMicros() / 1000
@@ -170,8 +171,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         try {
             t = System.nanoTime();
             captured = capture(bin, new SessionMemory(session), session, buffers, true, session.phases());
-        } catch (MemoryReader.MemoryReadException e) {
-            throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
+        } catch (MemoryReader.MemoryReadException | SnapshotException e) {
+            // A target killed mid-read fails the reads (ESRCH) or the list's checks: say what happened.
+            if (procfs.exited(pid)) {
+                throw SnapshotException.exited(pid);
+            }
+            throw e instanceof SnapshotException se ? se : new SnapshotException("reading the goroutines failed: " + e.getMessage());
         } finally {
             session.close();
         }

@@ -107,6 +107,15 @@ public final class FixtureProcess implements AutoCloseable {
         return lines.poll(seconds, TimeUnit.SECONDS);
     }
 
+    /**
+     * Whether the fixture, once it has exited, was reaped by its parent (the shell that started
+     * it, which then exits) within {@code seconds}: a tracer that keeps a dead tracee holds its
+     * zombie from its parent.
+     */
+    public boolean reapedByItsParent(int seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     /** The attach left nothing behind: the target runs (not t/T) and has no tracer. */
     public void assertRunningUntraced() {
         String status = status();
