@@ -56,7 +56,7 @@ public final class ElfFile {
     private ElfFile(ByteBuffer data) throws ElfFormatException {
         this.data = data.order(ByteOrder.LITTLE_ENDIAN);
         if (data.capacity() < 64 || data.getInt(0) != 0x464c457f) {
-            throw new ElfFormatException("not an ELF file (no \\x7fELF magic)");
+            throw new ElfFormatException("not an ELF file (no ELF magic number)");
         }
         if (data.get(4) != 2) {
             throw new ElfFormatException("not a 64-bit ELF file (EI_CLASS " + data.get(4) + ")");
