@@ -39,7 +39,7 @@ class TerminalEscapeTest {
     private static final String PLACEHOLDER = "z".repeat(18);
     private static final String HOSTILE = "\u001b[2J\u001b]0;x\u0007\r\u2028\u009bzz";
     private static final String MODULE_ESCAPED = "example.com/\\x1b[2J\\x1b]0;x\\a\\r\\u2028\\u009bzz";
-    /** PR_SET_NAME keeps 15 bytes. */
+    /** PR_SET_NAME keeps 15 bytes. No LF: the kernel writes one as backslash-n in /proc/PID/comm itself. */
     private static final String COMM = "n\u001b[2J\r\u0007\u009bx";
     private static final String COMM_ESCAPED = "n\\x1b[2J\\r\\a\\u009bx";
 
