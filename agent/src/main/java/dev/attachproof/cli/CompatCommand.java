@@ -49,6 +49,8 @@ final class CompatCommand implements Callable<Integer> {
             facts = targetFacts(elf, info);
         } catch (NoSuchFileException e) {
             throw new BadInputException("no such file: " + exe);
+        } catch (ElfFile.NotRegularFileException e) {
+            throw new BadInputException(e.getMessage() + ": compat reads a Go executable, or the pid of a Go process");
         } catch (IOException e) {
             throw new BadInputException("cannot read " + exe + ": " + e.getMessage());
         }

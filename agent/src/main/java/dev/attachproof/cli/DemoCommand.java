@@ -55,14 +55,15 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("started the demo Go program: pid " + pid + "  (attachproof doctor " + pid + ")\n");
             FactsReader facts = Engine.facts();
             Diagnosis d = Engine.diagnose(Engine.doctor(facts, null, StopMode.LEADER), pid, true);
-            System.out.print(DoctorText.write(d, facts.procfs().comm(pid).orElse("demo"), Style.forConsole()));
+            Style style = Style.forConsole();
+            System.out.print(DoctorText.write(d, facts.procfs().comm(pid).orElse("demo"), style));
             if (d.verdict() != Verdict.ATTACHABLE) {
                 return ExitCodes.NOT_ATTACHABLE;
             }
             System.out.println("\n$ attachproof goroutines " + pid + "\n");
             try {
                 GoroutineSnapshot s = GoroutineSnapshot.take(pid, false, Tracer.shared(), facts.procfs(), Linux.system());
-                System.out.print(GoroutinesText.write(s, false));
+                System.out.print(GoroutinesText.write(s, false, style.terminal()));
                 System.out.printf("%n(%d goroutines read from outside the process; it was stopped for %.3f ms; "
                         + "layout from %s, goroutine list found by %s)%n", s.goroutines().size(), s.stoppedMicros() / 1000.0,
                         s.layoutSource(), s.listMethod());

@@ -1,6 +1,7 @@
 package dev.attachproof.cli;
 
 import dev.attachproof.report.GoroutinesFormat;
+import dev.attachproof.report.Style;
 import dev.attachproof.service.Engine;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 import picocli.CommandLine.Command;
@@ -46,7 +47,8 @@ final class GoroutinesCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         GoroutinesFormat f = GoroutinesFormat.named(format)
                 .orElseThrow(() -> new BadInputException("--format " + format + ": text, json or pprof"));
-        if (f == GoroutinesFormat.PPROF && output == null && System.console() != null) {
+        Style style = Style.forConsole();
+        if (f == GoroutinesFormat.PPROF && output == null && style.terminal()) {
             throw new BadInputException("--format pprof writes a gzipped profile: give -o FILE, or redirect standard output");
         }
         int target = Pids.parse(pid);
@@ -54,7 +56,8 @@ final class GoroutinesCommand implements Callable<Integer> {
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
-            f.write(s, system, group, w);
+            // Escaped for a terminal only: to a file or a pipe the dump is Go's own bytes.
+            f.write(s, system, group, output == null && style.terminal(), w);
         } catch (IOException e) {
             if (output == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
                 return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
@@ -65,7 +68,7 @@ final class GoroutinesCommand implements Callable<Integer> {
             System.err.println(timingLine(s, System.nanoTime() - f0));
         }
         if (f == GoroutinesFormat.TEXT) {
-            System.err.println("attachproof: " + counted(s) + "; " + (s.stopped()
+            System.err.println("attachproof: " + counted(s) + "; " + Style.escape(s.stopped()
                     ? String.format("target stopped %.3f ms; layout %s; allgs by %s", s.stoppedMicros() / 1000.0,
                             s.layoutSource(), s.listMethod())
                     : String.join("; ", s.notes())));

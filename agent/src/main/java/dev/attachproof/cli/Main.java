@@ -1,5 +1,6 @@
 package dev.attachproof.cli;
 
+import dev.attachproof.report.Style;
 import dev.attachproof.service.TargetException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,13 +37,14 @@ public final class Main {
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
         if (e instanceof BadInputException || e instanceof TargetException) {
-            err.println("attachproof: " + e.getMessage());
+            // One line, whatever names the message quotes (a path, a process name): escaped.
+            err.println("attachproof: " + Style.escape(String.valueOf(e.getMessage())));
             err.flush();
             return ExitCodes.BAD_INPUT;
         }
         boolean debug = parsed.hasMatchedOption("--debug")
                 || parsed.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
-        err.println("attachproof: internal error: " + e + (debug ? "" : " (run with --debug for details)"));
+        err.println("attachproof: internal error: " + Style.escape(e.toString()) + (debug ? "" : " (run with --debug for details)"));
         if (debug) {
             e.printStackTrace(err);
         }
@@ -52,7 +54,7 @@ public final class Main {
 
     private static int handleUsage(CommandLine.ParameterException e, String[] args) {
         CommandLine cl = e.getCommandLine();
-        cl.getErr().println("attachproof: " + e.getMessage());
+        cl.getErr().println("attachproof: " + Style.escape(String.valueOf(e.getMessage())));
         cl.getErr().println("Try '" + cl.getCommandSpec().qualifiedName() + " --help'.");
         cl.getErr().flush();
         return ExitCodes.BAD_INPUT;

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ public final class ElfFile {
     static final long SHF_COMPRESSED = 0x800;
     static final int ELFCOMPRESS_ZLIB = 1;
     private static final long MAX_DEBUG_SECTION = 1L << 30;
+    /** The largest file mapped: one ByteBuffer's reach. Hugo, 66 MB, is a big Go program. */
+    private static final long MAX_FILE = Integer.MAX_VALUE;
     private static final int MAX_SECTIONS = 65_535;
     private static final int MAX_SEGMENTS = 4_096;
     /** R_X86_64_RELATIVE (x86-64 psABI, table 4.9) and R_AARCH64_RELATIVE (Arm's ELF for the Arm 64-bit Architecture, 5.7.12). */
@@ -53,7 +56,7 @@ public final class ElfFile {
     private ElfFile(ByteBuffer data) throws ElfFormatException {
         this.data = data.order(ByteOrder.LITTLE_ENDIAN);
         if (data.capacity() < 64 || data.getInt(0) != 0x464c457f) {
-            throw new ElfFormatException("not an ELF file (no \\x7fELF magic)");
+            throw new ElfFormatException("not an ELF file (no ELF magic number)");
         }
         if (data.get(4) != 2) {
             throw new ElfFormatException("not a 64-bit ELF file (EI_CLASS " + data.get(4) + ")");
@@ -69,12 +72,39 @@ public final class ElfFile {
 
     /** Maps and validates {@code path}; throws with a one-line reason when it is not a usable ELF. */
     public static ElfFile open(Path path) throws IOException {
+        // Only a regular file (a symbolic link to one is followed), checked before it is opened:
+        // opening a FIFO waits for a writer forever, a character device such as /dev/zero
+        // never ends (and maps as nothing), a directory is not a program.
+        String kind = notRegular((Integer) Files.getAttribute(path, "unix:mode"));
+        if (kind != null) {
+            throw new NotRegularFileException(path + " is " + kind + ", not a regular file");
+        }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new ElfFormatException("file larger than 2 GiB: " + size + " bytes");
+            if (size > MAX_FILE) {
+                throw new ElfFormatException("file larger than 2 GiB: " + size + " bytes (no Go program is)");
             }
             return new ElfFile(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+        }
+    }
+
+    /** What a file of st_mode {@code mode} is, when it is not a regular file; null when it is. */
+    private static String notRegular(int mode) {
+        return switch (mode & 0170000) {   // S_IFMT and the S_IF* kinds, <sys/stat.h>
+            case 0100000 -> null;
+            case 0040000 -> "a directory";
+            case 0010000 -> "a FIFO";
+            case 0020000 -> "a character device";
+            case 0060000 -> "a block device";
+            case 0140000 -> "a socket";
+            default -> "neither a file nor a directory (st_mode " + Integer.toOctalString(mode) + ")";
+        };
+    }
+
+    /** The path names something that is not a regular file: a FIFO, a device, a directory, a socket. */
+    public static final class NotRegularFileException extends IOException {
+        NotRegularFileException(String message) {
+            super(message);
         }
     }
 

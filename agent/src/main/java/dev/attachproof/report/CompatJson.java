@@ -50,28 +50,28 @@ public final class CompatJson {
         String verdict = c.supported() == null ? style.bold("unknown")
                 : c.supported() ? style.green("supported")
                 : !c.debugInfo() ? style.red("NOT debuggable by any Delve (no DWARF)") : style.red("NOT supported");
-        sb.append("target Go: ").append(c.goVersion()).append(" (").append(t.path())
-                .append(t.mainModule().isEmpty() ? "" : ", module " + t.mainModule()).append(", ").append(t.arch())
+        sb.append("target Go: ").append(Style.escape(c.goVersion())).append(" (").append(Style.escape(t.path()))
+                .append(t.mainModule().isEmpty() ? "" : ", module " + Style.escape(t.mainModule())).append(", ").append(t.arch())
                 .append(!t.debugInfo() ? ", no DWARF" : ", DWARF " + t.dwarfVersion()).append(")\n");
-        sb.append("layout:    ").append(t.layout() == null ? "unknown" : t.layout()).append('\n');
+        sb.append("layout:    ").append(t.layout() == null ? "unknown" : Style.escape(t.layout())).append('\n');
         for (String n : t.layoutNotes()) {
-            sb.append(style.dim("  " + n)).append('\n');
+            sb.append(style.dim("  " + Style.escape(n))).append('\n');
         }
-        sb.append("Delve:     ").append(c.delveVersion() == null ? "none named (--dlv PATH)" : c.delveVersion());
+        sb.append("Delve:     ").append(c.delveVersion() == null ? "none named (--dlv PATH)" : Style.escape(c.delveVersion()));
         if (c.delveRange() != null) {
-            sb.append(" (supports Go ").append(c.delveRange()[0]).append(" to ").append(c.delveRange()[1]).append(')');
+            sb.append(" (supports Go ").append(Style.escape(c.delveRange()[0])).append(" to ").append(Style.escape(c.delveRange()[1])).append(')');
         }
         sb.append('\n');
-        sb.append("local go:  ").append(c.goToolchain() == null ? "none on PATH" : c.goToolchain()).append('\n');
+        sb.append("local go:  ").append(c.goToolchain() == null ? "none on PATH" : Style.escape(c.goToolchain())).append('\n');
         sb.append("verdict:   ").append(verdict).append('\n');
         if (c.delveError() != null) {
-            sb.append("Delve says: ").append(c.delveError()).append('\n');
+            sb.append("Delve says: ").append(Style.escape(c.delveError())).append('\n');
         }
         if (c.remedy() != null) {
-            sb.append(style.dim("→ " + c.remedy())).append('\n');
+            sb.append(style.dim("→ " + Style.escape(c.remedy()))).append('\n');
         }
         for (String n : c.notes()) {
-            sb.append(style.dim("  " + n)).append('\n');
+            sb.append(style.dim("  " + Style.escape(n))).append('\n');
         }
         return sb.toString();
     }

@@ -22,7 +22,7 @@ public final class DoctorText {
             case NOT_ATTACHABLE -> style.red("NOT attachable");
             case UNKNOWN -> style.bold("unknown");
         };
-        sb.append(style.bold("pid " + d.pid() + " (" + name + ")")).append(": ").append(verdict);
+        sb.append(style.bold("pid " + d.pid() + " (" + Style.escape(name) + ")")).append(": ").append(verdict);
         Proof p = d.proof();
         if (p.attempted() && p.ok()) {
             sb.append(" — proven: attached (").append(p.method()).append("), target stopped ")
@@ -34,7 +34,7 @@ public final class DoctorText {
         }
         sb.append('\n');
         if (d.contradiction() != null) {
-            sb.append("  note: ").append(d.contradiction()).append('\n');
+            sb.append("  note: ").append(Style.escape(d.contradiction())).append('\n');
         }
         if (p.attempted() && p.errno() != null) {
             sb.append("  cause: ").append(p.explainedBy().isEmpty() ? "no visible rule explains it (see note)"
@@ -51,14 +51,14 @@ public final class DoctorText {
                     + n.system() + " of the runtime's own, " + n.dead() + " dead kept for reuse)")
               .append(" from its memory (").append(p.readMethod()).append("), then detached");
             if (p.goVersion() != null) {
-                sb.append("; ").append(p.goVersion()).append(" from ").append(read.goVersionFrom().equals(BUILD_INFO)
+                sb.append("; ").append(Style.escape(p.goVersion())).append(" from ").append(read.goVersionFrom().equals(BUILD_INFO)
                         ? "its build info" : "its memory (" + read.goVersionFrom() + ")");
             }
             sb.append('\n');
         }
         for (String note : p.notes()) {
             if (!(p.attempted() && p.errno() != null && note.startsWith(p.failedCall()))) {
-                sb.append(style.dim("  " + note)).append('\n');
+                sb.append(style.dim("  " + Style.escape(note))).append('\n');
             }
         }
         return sb.toString();
@@ -77,9 +77,9 @@ public final class DoctorText {
         int width = findings.stream().mapToInt(f -> f.id().length()).max().orElse(10);
         for (Finding f : findings) {
             sb.append("  ").append(style.status(f.status())).append("  ")
-              .append(String.format("%-" + width + "s", f.id())).append("  ").append(f.summary()).append('\n');
+              .append(String.format("%-" + width + "s", f.id())).append("  ").append(Style.escape(f.summary())).append('\n');
             if (f.remedy() != null && (f.status() == Status.FAIL || f.status() == Status.WARN)) {
-                sb.append(" ".repeat(width + 10)).append(style.dim("→ " + f.remedy())).append('\n');
+                sb.append(" ".repeat(width + 10)).append(style.dim("→ " + Style.escape(f.remedy()))).append('\n');
             }
         }
     }

@@ -44,14 +44,23 @@ public enum GoroutinesFormat {
      * as one entry) shape the text only.
      */
     public void write(GoroutineSnapshot s, boolean system, boolean group, OutputStream out) throws IOException {
+        write(s, system, group, false, out);
+    }
+
+    /**
+     * As {@link #write(GoroutineSnapshot, boolean, boolean, OutputStream)}; {@code terminal}: the
+     * text goes to a terminal, so the target's names in it are escaped ({@link Style#escape}).
+     * JSON escapes every control itself, and a profile is not for a terminal.
+     */
+    public void write(GoroutineSnapshot s, boolean system, boolean group, boolean terminal, OutputStream out) throws IOException {
         switch (this) {
             case JSON -> GoroutinesJson.write(s, out);
             case PPROF -> GoroutinesPprof.write(s, out);
             case TEXT -> {
                 if (group) {
-                    GoroutinesGrouped.write(s, system, out);
+                    GoroutinesGrouped.write(s, system, terminal, out);
                 } else {
-                    GoroutinesText.write(s, system, out);
+                    GoroutinesText.write(s, system, terminal, out);
                 }
             }
         }

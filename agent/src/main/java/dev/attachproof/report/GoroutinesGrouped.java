@@ -36,7 +36,8 @@ public final class GoroutinesGrouped {
     /** A group: the key (status words and the frames, identity of the shared records) and its members' ids. */
     private record Group(String status, List<Traceback.Frame> frames, Traceback.CreatedBy createdBy, List<Long> ids) {}
 
-    public static void write(GoroutineSnapshot s, boolean all, OutputStream out) throws IOException {
+    /** {@code terminal}: the target's names escaped, as in {@link GoroutinesText}. */
+    public static void write(GoroutineSnapshot s, boolean all, boolean terminal, OutputStream out) throws IOException {
         Map<List<Object>, Group> groups = new LinkedHashMap<>();
         for (GoroutineSnapshot.Entry e : s.goroutines()) {
             if (e.system() && !all) {
@@ -59,15 +60,16 @@ public final class GoroutinesGrouped {
             }
             first = false;
             int n = g.ids().size();
-            b.append(n).append(n == 1 ? " goroutine [" : " goroutines [").append(g.status()).append("], ")
+            b.append(n).append(n == 1 ? " goroutine [" : " goroutines [").append(GoroutinesText.shown(g.status(), terminal)).append("], ")
                     .append(n == 1 ? "id " : "ids ");
             ids(b, g.ids());
             b.append(":\n");
             for (Traceback.Frame f : g.frames()) {
-                b.append(GoroutinesText.frame(f));
+                b.append(GoroutinesText.frame(f, terminal));
             }
             if (g.createdBy() != null) {
-                b.append("created by ").append(g.createdBy().function()).append(GoroutinesText.site(g.createdBy()));
+                b.append("created by ").append(GoroutinesText.shown(g.createdBy().function(), terminal))
+                        .append(GoroutinesText.site(g.createdBy(), terminal));
             }
             out.write(b.toString().getBytes(StandardCharsets.UTF_8));
         }

@@ -13,32 +13,42 @@ import java.util.Map;
  * "created by … in goroutine N". Arguments are not read: a frame with arguments prints "(...)",
  * which Go itself prints for inlined calls. System goroutines are left out, as Go leaves them out
  * unless GOTRACEBACK=system; {@code all} keeps them.
+ *
+ * <p>The names in it are the target's: function names, source paths (a directory may be named
+ * with escape sequences, and Go prints it as it is) and wait-reason words read from the binary.
+ * Written for a terminal ({@code terminal}), they pass through {@link Style#escape}; written to a
+ * file or a pipe, or served, the dump is Go's own bytes, which is what tools that parse Go
+ * tracebacks expect.
  */
 public final class GoroutinesText {
     private GoroutinesText() {}
 
     public static String write(GoroutineSnapshot s, boolean all) {
-        StringBuilder b = new StringBuilder();
+        return write(s, all, false);
+    }
+
+    /** The dump as a string; {@code terminal}: the target's names escaped for a terminal. */
+    public static String write(GoroutineSnapshot s, boolean all, boolean terminal) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         try {
-            write(s, all, b);
+            write(s, all, terminal, b);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);   // a StringBuilder does not throw
         }
-        return b.toString();
+        return b.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Go's own bytes, for a file, a pipe or an HTTP answer. */
+    public static void write(GoroutineSnapshot s, boolean all, java.io.OutputStream out) throws java.io.IOException {
+        write(s, all, false, out);
     }
 
     /**
-     * Writes the dump to {@code out} as it goes. Frames repeat across goroutines (a server's
-     * 100,000 goroutines park in a few places), so each frame's two lines are formatted once.
+     * Writes the dump to {@code out} as UTF-8 as it goes; {@code terminal}: the target's names
+     * escaped. Frames repeat across goroutines (a server's 100,000 goroutines park in a few
+     * places), so each frame's two lines are formatted once.
      */
-    public static void write(GoroutineSnapshot s, boolean all, Appendable out) throws java.io.IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        write(s, all, bytes);
-        out.append(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    /** As {@link #write(GoroutineSnapshot, boolean, Appendable)}, as UTF-8 bytes: the fast path for files and pipes. */
-    public static void write(GoroutineSnapshot s, boolean all, java.io.OutputStream out) throws java.io.IOException {
+    public static void write(GoroutineSnapshot s, boolean all, boolean terminal, java.io.OutputStream out) throws java.io.IOException {
         java.util.IdentityHashMap<Traceback.Frame, byte[]> lines = new java.util.IdentityHashMap<>();
         java.util.IdentityHashMap<Traceback.CreatedBy, byte[]> sites = new java.util.IdentityHashMap<>();
         java.util.HashMap<String, byte[]> words = new java.util.HashMap<>();
@@ -53,31 +63,36 @@ public final class GoroutinesText {
                 b.append('\n');
             }
             first = false;
-            header(b, e.g(), s.takenNanos(), s.labelsShown() ? e.labels() : Map.of());
+            header(b, e.g(), s.takenNanos(), s.labelsShown() ? e.labels() : Map.of(), terminal);
             out.write(utf8(b.toString()));
             Traceback.Stack st = e.stack();
             for (int i = 0; i < st.frames().size(); i++) {
                 if (i == st.elisionAt() && st.elisionLine() != null) {
                     out.write(utf8(st.elisionLine() + "\n"));
                 }
-                out.write(lines.computeIfAbsent(st.frames().get(i), f -> utf8(frame(f))));
+                out.write(lines.computeIfAbsent(st.frames().get(i), f -> utf8(frame(f, terminal))));
             }
             if (st.elisionLine() != null && st.elisionAt() == st.frames().size()) {
                 out.write(utf8(st.elisionLine() + "\n"));
             }
             if (st.stopped() != null) {
-                out.write(utf8("\t" + st.stopped() + "\n"));
+                out.write(utf8("\t" + shown(st.stopped(), terminal) + "\n"));
             }
             if (e.createdBy().isPresent()) {
                 Traceback.CreatedBy c = e.createdBy().get();
-                out.write(words.computeIfAbsent(c.function(), f -> utf8("created by " + f)));
+                out.write(words.computeIfAbsent(c.function(), f -> utf8("created by " + shown(f, terminal))));
                 if (e.g().parentId() != 0) {
                     b.setLength(0);
                     out.write(utf8(b.append(" in goroutine ").append(e.g().parentId()).toString()));
                 }
-                out.write(sites.computeIfAbsent(c, x -> utf8(site(x))));
+                out.write(sites.computeIfAbsent(c, x -> utf8(site(x, terminal))));
             }
         }
+    }
+
+    /** {@code s}, a name the target chose, as a terminal should get it, or as it is. */
+    static String shown(String s, boolean terminal) {
+        return terminal ? Style.escape(s) : s;
     }
 
     private static byte[] utf8(String s) {
@@ -86,8 +101,8 @@ public final class GoroutinesText {
 
 
     /** The rest of a "created by" line and the line after: where the go statement is. */
-    static String site(Traceback.CreatedBy c) {
-        StringBuilder b = new StringBuilder(96).append("\n\t").append(c.file()).append(':').append(c.line());
+    static String site(Traceback.CreatedBy c, boolean terminal) {
+        StringBuilder b = new StringBuilder(96).append("\n\t").append(shown(c.file(), terminal)).append(':').append(c.line());
         if (c.offset() > 0) {
             b.append(" +0x").append(Long.toHexString(c.offset()));
         }
@@ -95,10 +110,10 @@ public final class GoroutinesText {
     }
 
     /** A frame's two lines: name(args), then tab, file:line and the +0x offset of a physical frame. */
-    static String frame(Traceback.Frame f) {
+    static String frame(Traceback.Frame f, boolean terminal) {
         StringBuilder b = new StringBuilder(96);
-        b.append(f.function()).append(f.inlined() || f.hasArgs() ? "(...)" : "()").append('\n');
-        b.append('\t').append(f.file()).append(':').append(f.line());
+        b.append(shown(f.function(), terminal)).append(f.inlined() || f.hasArgs() ? "(...)" : "()").append('\n');
+        b.append('\t').append(shown(f.file(), terminal)).append(':').append(f.line());
         if (!f.inlined() && f.offset() > 0) {
             b.append(" +0x").append(Long.toHexString(f.offset()));
         }
@@ -110,8 +125,8 @@ public final class GoroutinesText {
      * and {@code labels} when there are any (Go 1.26's GODEBUG tracebacklabels=1), sorted by key
      * as pprof keeps them, quoted as the runtime quotes (print.go, printquoted).
      */
-    static void header(StringBuilder b, Goroutine g, long nowNanos, Map<String, String> labels) {
-        b.append("goroutine ").append(g.id()).append(" [").append(status(g));
+    static void header(StringBuilder b, Goroutine g, long nowNanos, Map<String, String> labels, boolean terminal) {
+        b.append("goroutine ").append(g.id()).append(" [").append(shown(status(g), terminal));
         if ((g.status() & Goroutine.SCAN_BIT) != 0) {
             b.append(" (scan)");
         }

@@ -84,7 +84,11 @@ public final class Json {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    // Beyond what JSON requires (C0, quote, backslash): DEL, the C1 controls and
+                    // U+2028/U+2029 as \\u escapes too, as Go's encoding/json writes the two
+                    // separators, so a document printed on a terminal or embedded in a script
+                    // carries none of them raw. Every JSON reader reads them back.
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029) {
                         sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);

@@ -10,11 +10,11 @@ public final class MatrixText {
 
     public static String write(int pid, String name, List<ProbeReport> rows) {
         StringBuilder b = new StringBuilder();
-        b.append("attachproof matrix: pid ").append(pid).append(" (").append(name).append("), each setting in a probe of its own\n\n");
+        b.append("attachproof matrix: pid ").append(pid).append(" (").append(Style.escape(name)).append("), each setting in a probe of its own\n\n");
         b.append(String.format("%-31s %-15s %-9s %-6s %s%n", "setting", "predicted", "observed", "agree", "doctor's failing checks"));
         for (ProbeReport r : rows) {
             if (!r.applied()) {
-                b.append(String.format("%-31s skipped: %s%n", r.setting(), r.skipped()));
+                b.append(String.format("%-31s skipped: %s%n", r.setting(), Style.escape(r.skipped())));
                 continue;
             }
             b.append(String.format("%-31s %-15s %-9s %-6s %s%n", r.setting(), r.predicted(), r.observed(),

@@ -15,8 +15,8 @@ public final class PsText {
             sb.append(style.dim("  " + scan.unreadable() + " more process" + (scan.unreadable() == 1 ? "" : "es")
                     + " could not be inspected (the kernel refused " + (scan.unreadable() == 1 ? "its executable" : "their executables") + ": Go or not cannot be told):")).append('\n');
             for (GoProcessScan.Uninspected u : scan.uninspected()) {
-                sb.append(style.dim(String.format("  %7d  %-16s %6d  %s", u.pid(), u.name(), u.uid(),
-                        u.causes().isEmpty() ? u.reason() : String.join(", ", u.causes()) + ": " + u.reason()))).append('\n');
+                sb.append(style.dim(String.format("  %7d  %-16s %6d  %s", u.pid(), Style.escape(u.name()), u.uid(),
+                        Style.escape(u.causes().isEmpty() ? u.reason() : String.join(", ", u.causes()) + ": " + u.reason())))).append('\n');
             }
         }
         return sb.toString();
@@ -30,8 +30,8 @@ public final class PsText {
         sb.append(String.format("  %7s  %-16s %6s  %-10s %-14s  %s%n", "PID", "NAME", "UID", "GO", "PREDICTED", "MAIN PACKAGE / WHY NOT"));
         for (GoProcess p : processes) {
             String why = p.causes().isEmpty() ? p.path() : String.join(", ", p.causes());
-            sb.append(String.format("  %7d  %-16s %6d  %-10s %-14s  %s%n", p.pid(), p.name(), p.uid(), p.goVersion(),
-                    p.predicted().json(), why));
+            sb.append(String.format("  %7d  %-16s %6d  %-10s %-14s  %s%n", p.pid(), Style.escape(p.name()), p.uid(), Style.escape(p.goVersion()),
+                    p.predicted().json(), Style.escape(why)));
         }
         return sb.toString();
     }

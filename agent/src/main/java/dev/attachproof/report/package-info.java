@@ -1,5 +1,6 @@
 /**
  * Turning results into what people and programs read: text for terminals (colour only when
- * writing to one) and JSON in the schemas DESIGN.md fixes. Nothing here decides anything.
+ * writing to one, and every name the target chose escaped by {@link dev.attachproof.report.Style#escape})
+ * and JSON in the schemas DESIGN.md fixes. Nothing here decides anything.
  */
 package dev.attachproof.report;

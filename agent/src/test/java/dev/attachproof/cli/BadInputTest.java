@@ -54,6 +54,32 @@ class BadInputTest {
         assertOneLine(AgentCli.run("restricted", "--seccomp-deny", "openat", "--", "doctor"), "unknown syscall 'openat'");
     }
 
+    /**
+     * compat reads only a regular file, and says what else it was given. Opening a FIFO waits
+     * for a writer (before, compat hung here: AgentCli gives up after 60 s and fails the test),
+     * /dev/zero never ends, and a sparse file can claim any size without costing any disk.
+     */
+    @Test
+    void compatOnWhatIsNotARegularFileNeverHangs() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("compat-odd");
+        java.nio.file.Path fifo = dir.resolve("fifo");
+        java.nio.file.Path sparse = dir.resolve("sparse");
+        try {
+            assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+                f.setLength(64L << 30);   // 64 GiB of holes
+            }
+            assertOneLine(AgentCli.run("compat", fifo.toString()), fifo + " is a FIFO, not a regular file");
+            assertOneLine(AgentCli.run("compat", dir.toString()), dir + " is a directory, not a regular file");
+            assertOneLine(AgentCli.run("compat", "/dev/zero"), "/dev/zero is a character device, not a regular file");
+            assertOneLine(AgentCli.run("compat", sparse.toString()), "file larger than 2 GiB: 68719476736 bytes");
+        } finally {
+            java.nio.file.Files.deleteIfExists(fifo);
+            java.nio.file.Files.deleteIfExists(sparse);
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
     private static void assertOneLine(AgentCli.Result r, String expected) {
         assertEquals(2, r.exit(), "exit code; stderr: " + r.stderr());
         assertEquals("", r.stdout());
