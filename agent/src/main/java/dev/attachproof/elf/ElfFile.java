@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -75,9 +74,9 @@ public final class ElfFile {
         // Only a regular file (a symbolic link to one is followed), checked before it is opened:
         // opening a FIFO waits for a writer forever, a character device such as /dev/zero
         // never ends (and maps as nothing), a directory is not a program.
-        String kind = notRegular((Integer) Files.getAttribute(path, "unix:mode"));
-        if (kind != null) {
-            throw new NotRegularFileException(path + " is " + kind + ", not a regular file");
+        java.util.Optional<String> kind = dev.attachproof.procfs.FileKind.notRegular(path);
+        if (kind.isPresent()) {
+            throw new NotRegularFileException(path + " is " + kind.get() + ", not a regular file");
         }
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -86,19 +85,6 @@ public final class ElfFile {
             }
             return new ElfFile(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
         }
-    }
-
-    /** What a file of st_mode {@code mode} is, when it is not a regular file; null when it is. */
-    private static String notRegular(int mode) {
-        return switch (mode & 0170000) {   // S_IFMT and the S_IF* kinds, <sys/stat.h>
-            case 0100000 -> null;
-            case 0040000 -> "a directory";
-            case 0010000 -> "a FIFO";
-            case 0020000 -> "a character device";
-            case 0060000 -> "a block device";
-            case 0140000 -> "a socket";
-            default -> "neither a file nor a directory (st_mode " + Integer.toOctalString(mode) + ")";
-        };
     }
 
     /** The path names something that is not a regular file: a FIFO, a device, a directory, a socket. */

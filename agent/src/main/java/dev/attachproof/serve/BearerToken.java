@@ -61,18 +61,9 @@ public final class BearerToken {
     static BearerToken fromFile(Path path) {
         byte[] bytes;
         try {
-            int mode = (Integer) Files.getAttribute(path, "unix:mode");
-            String kind = switch (mode & 0170000) {
-                case 0100000 -> null;
-                case 0040000 -> "a directory";
-                case 0010000 -> "a FIFO";
-                case 0020000 -> "a character device";
-                case 0060000 -> "a block device";
-                case 0140000 -> "a socket";
-                default -> "not a regular file";
-            };
-            if (kind != null) {
-                throw new IllegalArgumentException("the token file " + path + " is " + kind
+            java.util.Optional<String> kind = dev.attachproof.procfs.FileKind.notRegular(path);
+            if (kind.isPresent()) {
+                throw new IllegalArgumentException("the token file " + path + " is " + kind.get()
                         + ": give a regular file that holds the token (at most " + MAX_FILE_BYTES + " bytes)");
             }
             try (InputStream in = Files.newInputStream(path)) {
