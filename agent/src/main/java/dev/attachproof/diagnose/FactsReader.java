@@ -90,7 +90,7 @@ public final class FactsReader {
         }
         ProcStatus st = status.get();
         Optional<TargetFacts.Tracing> tracer = st.tracerPid() == 0 ? Optional.empty() : Optional.of(tracing(st.tracerPid()));
-        return Optional.of(new TargetFacts(pid, st, procfs.owner(pid), procfs.securityLabel(pid),
+        return Optional.of(new TargetFacts(pid, st, procfs.stat(pid), procfs.owner(pid), procfs.securityLabel(pid),
                 procfs.namespace(pid, "pid"), procfs.namespace(pid, "user"), procfs.namespace(pid, "mnt"),
                 tracer, descends(pid, tracerPid), binary(pid)));
     }

@@ -2,6 +2,7 @@ package dev.attachproof.diagnose;
 
 import dev.attachproof.linux.LinuxConstants;
 import dev.attachproof.procfs.Credentials;
+import dev.attachproof.procfs.ProcStat;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +101,16 @@ public final class KernelRules {
         }
         return target.owner().get().uid() == 0 && euid != 0
                 || target.owner().get().gid() == 0 && egid != 0 && target.owner().get().uid() == 0;
+    }
+
+    /**
+     * Whether the target is a kernel thread, which ptrace_attach (kernel/ptrace.c) refuses before
+     * any permission check: {@code if (unlikely(task->flags & PF_KTHREAD)) goto out;} with
+     * -EPERM, whoever asks, with every capability. PTRACE_SEIZE takes the same path. /proc shows
+     * the flag in the flags field of /proc/PID/stat; false when that cannot be read.
+     */
+    public static boolean kernelThread(TargetFacts target) {
+        return target.stat().map(ProcStat::kernelThread).orElse(false);
     }
 
     /** Every reason that calls for CAP_SYS_PTRACE here, as the kernel would test them. */

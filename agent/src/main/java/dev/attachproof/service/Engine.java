@@ -7,6 +7,7 @@ import dev.attachproof.diagnose.GoProcessScan;
 import dev.attachproof.diagnose.Status;
 import dev.attachproof.diagnose.TargetNotFoundException;
 import dev.attachproof.diagnose.checks.PidNamespace;
+import dev.attachproof.diagnose.checks.TargetState;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.StopMode;
@@ -43,8 +44,22 @@ public final class Engine {
         }
     }
 
-    /** attachproof is about Go processes: a readable non-Go executable cannot be served. */
+    /**
+     * attachproof is about Go processes: a kernel thread (which the kernel never lets ptrace
+     * attach to) or a readable non-Go executable cannot be served. Both are
+     * {@link TargetException.Reason#UNSUITABLE}: exit status 2 on the command line, 422 from the
+     * sidecar. A kernel thread is named as one, in target.state's words, not blamed on a rule
+     * /proc does not show.
+     */
     public static void requireGo(Diagnosis d, int pid, String name) {
+        d.findings().stream()
+                .filter(f -> f.id().equals("target.state") && f.status() == Status.FAIL
+                        && Boolean.TRUE.equals(f.evidence().get(TargetState.KERNEL_THREAD)))
+                .findFirst()
+                .ifPresent(f -> {
+                    throw new TargetException(TargetException.Reason.UNSUITABLE,
+                            "pid " + pid + " (" + name + ") is " + f.summary() + "; " + f.remedy());
+                });
         d.findings().stream()
                 .filter(f -> f.id().equals("target.go") && f.status() == Status.FAIL)
                 .findFirst()

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -214,6 +215,43 @@ class DoctorLiveTest {
             assertEquals(NOBODY + "/" + NOBODY + "/" + NOBODY, check(doc, "credentials.uid").get("evidence").get("targetUid").asText());
             t.assertRunningUntraced();
         }
+    }
+
+    /**
+     * kthreadd (pid 2 in the initial PID namespace), a kernel thread: ptrace_attach refuses it
+     * (PF_KTHREAD) before any rule /proc shows a setting for. The doctor predicts the refusal
+     * from /proc/2/stat's flags, the proof's EPERM is explained by target.state, and nothing is
+     * blamed on an LSM. The front ends do not serve it (exit 2 here, 422 from the sidecar) and
+     * say why in one line. Before: predicted attachable, then "every visible rule allows this
+     * attach ... a BPF LSM program" and exit 1.
+     */
+    @Test
+    void aKernelThreadIsRefusedByTheKernelAndSaysSo() {
+        java.util.Optional<dev.attachproof.procfs.ProcStat> kthreadd = ProcFs.live().stat(2);
+        assumeTrue(kthreadd.isPresent() && kthreadd.get().comm().equals("kthreadd"),
+                "pid 2 is not kthreadd here (another PID namespace?): " + kthreadd);
+        assertTrue(kthreadd.get().kernelThread(), "kthreadd carries PF_KTHREAD: " + kthreadd);
+        Doctor doctor = new Doctor(new FactsReader(ProcFs.live(), Linux.system()), Tracer.shared(),
+                Doctor.standardChecks(null), StopMode.LEADER);
+        Diagnosis d = assertDoesNotThrow(() -> doctor.diagnose(2, true));
+        assertEquals(Verdict.NOT_ATTACHABLE, d.predicted(), () -> "findings: " + d.findings());
+        assertEquals(Verdict.NOT_ATTACHABLE, d.verdict());
+        assertEquals(List.of("target.state"), d.failing().stream().map(Finding::id).toList());
+        assertTrue(d.failing().getFirst().summary().contains("kernel thread"), d.failing().getFirst().summary());
+        assertEquals("EPERM", d.proof().errno(), d.proof().toString());
+        assertEquals(List.of("target.state"), d.proof().explainedBy());
+        assertNull(d.contradiction(), d.contradiction());
+        for (Finding f : d.findings()) {
+            assertTrue(f.remedy() == null || !f.remedy().contains("ptrace read access"), f.toString());
+        }
+
+        AgentCli.Result r = AgentCli.run("doctor", "2");
+        assertEquals(2, r.exit(), r.stdout() + r.stderr());
+        assertEquals("", r.stdout());
+        String err = r.stderr().strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("attachproof: pid 2 (kthreadd) is a kernel thread"), err);
+        assertTrue(!err.contains("LSM") && !err.contains("not a Go program"), err);
     }
 
     @Test

@@ -194,6 +194,27 @@ class RecordedTreesTest {
         assertSame(atTwo, new YamaPtraceScope().afterAttach(atTwo));
     }
 
+    /**
+     * Kernel threads, as /proc showed them on this machine (kthreadd and one of its children):
+     * ptrace_attach refuses them for PF_KTHREAD, which target.state reads from /proc/PID/stat.
+     * No other check fails, and none says the executable takes ptrace access to read (a kernel
+     * thread has none).
+     */
+    @Test
+    void kernelThreadsAreRefusedForWhatTheyAre() throws Exception {
+        Path tree = treesRoot().resolve("host-kthreads");
+        for (String role : List.of("kthreadd", "kthread")) {
+            Diagnosis d = predict(tree, targets(tree).get(role));
+            assertEquals(Verdict.NOT_ATTACHABLE, d.predicted(), () -> role + ": " + d.findings());
+            assertEquals(List.of("target.state"), d.failing().stream().map(Finding::id).toList(), role);
+            Finding state = finding(d, "target.state");
+            assertEquals(true, state.evidence().get("kernelThread"), state.toString());
+            assertEquals("0x00208040", state.evidence().get("flags"), state.toString());
+            assertEquals(Status.SKIP, finding(d, "target.binary").status(), finding(d, "target.binary").toString());
+            assertEquals(Status.SKIP, finding(d, "target.go").status());
+        }
+    }
+
     /** Target pids by role, from the "target PID: …" lines of SCENARIO.txt. */
     static Map<String, Integer> targets(Path tree) throws IOException {
         Map<String, Integer> out = new java.util.HashMap<>();
@@ -202,7 +223,9 @@ class RecordedTreesTest {
             if (m.find()) {
                 int pid = Integer.parseInt(m.group(1));
                 String what = m.group(2);
-                if (what.contains("PR_SET_PTRACER")) {
+                if (what.startsWith("kernel thread")) {
+                    out.put(what.startsWith("kernel thread kthreadd ") ? "kthreadd" : "kthread", pid);
+                } else if (what.contains("PR_SET_PTRACER")) {
                     out.put("ptracer", pid);
                 } else if (what.contains("traced by")) {
                     out.put("traced", pid);

@@ -4,6 +4,7 @@ import dev.attachproof.diagnose.BinaryFacts;
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.ExePath;
 import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.KernelRules;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 
@@ -24,6 +25,10 @@ public final class TargetBinary implements Check {
         }
         BinaryFacts b = target.binary();
         Finding.Builder f = Finding.of(id()).evidence("file", "/proc/" + target.pid() + "/exe").evidence("path", b.linkText());
+        if (KernelRules.kernelThread(target)) {
+            // Its /proc/PID/exe is empty (ENOENT): no mm, no file, not a permission matter.
+            return f.skip("a kernel thread: it runs no executable (see target.state)");
+        }
         if ("not recorded".equals(b.readError())) {
             return f.skip("the executable is not part of a recorded tree");
         }

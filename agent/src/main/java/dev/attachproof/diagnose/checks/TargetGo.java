@@ -3,6 +3,7 @@ package dev.attachproof.diagnose.checks;
 import dev.attachproof.diagnose.BinaryFacts;
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.KernelRules;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 import dev.attachproof.buildinfo.GoBuildInfo;
@@ -19,6 +20,9 @@ public final class TargetGo implements Check {
         }
         BinaryFacts b = target.binary();
         Finding.Builder f = Finding.of(id()).evidence("file", "/proc/" + target.pid() + "/exe");
+        if (KernelRules.kernelThread(target)) {
+            return f.skip("a kernel thread: it runs no executable (see target.state)");
+        }
         if (!b.readable()) {
             return f.evidence("error", b.readError()).skip("cannot read the executable (" + b.readError() + ")");
         }

@@ -2,14 +2,20 @@ package dev.attachproof.diagnose.checks;
 
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.KernelRules;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 
 /**
- * target.state: ptrace_attach refuses a task that is exiting (EPERM on exit_state), so a zombie
- * cannot be attached; a job-control stop or an uninterruptible sleep delays or outlives the proof.
+ * target.state: what the target task is, as ptrace_attach (kernel/ptrace.c) tests it before any
+ * permission check. It refuses a kernel thread (PF_KTHREAD) and a task that is exiting
+ * (exit_state), both with EPERM, so neither a kernel thread nor a zombie can be attached; a
+ * job-control stop or an uninterruptible sleep delays or outlives the proof.
  */
 public final class TargetState implements Check {
+    /** Evidence key set (true) on the finding of a kernel thread, for front ends that refuse to serve one. */
+    public static final String KERNEL_THREAD = "kernelThread";
+
     public String id() {
         return "target.state";
     }
@@ -17,6 +23,19 @@ public final class TargetState implements Check {
     public Finding evaluate(TracerFacts tracer, TargetFacts target) {
         if (target == null) {
             return Finding.of(id()).skip("no target pid given");
+        }
+        if (KernelRules.kernelThread(target)) {
+            // Not a state that passes: ptrace_attach's first test, ahead of the credentials,
+            // capabilities, Yama and the LSMs, so none of those checks can explain or change it.
+            return Finding.of(id())
+                    .evidence("file", "/proc/" + target.pid() + "/stat")
+                    .evidence("flags", String.format("0x%08x", target.stat().get().flags()))
+                    .evidence(KERNEL_THREAD, true)
+                    .evidence("errno", "EPERM")
+                    .fail("a kernel thread (PF_KTHREAD in /proc/" + target.pid() + "/stat): the kernel refuses ptrace "
+                            + "on every kernel thread (EPERM, whoever asks, whatever capabilities)",
+                            "no debugger can attach to a kernel thread: it runs kernel code and has no executable; "
+                            + "`attachproof ps` lists the Go processes");
         }
         Finding.Builder f = Finding.of(id())
                 .evidence("file", "/proc/" + target.pid() + "/status")
