@@ -10,6 +10,7 @@ import dev.attachproof.diagnose.checks.PidNamespace;
 import dev.attachproof.diagnose.checks.TargetState;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.procfs.ProcStat;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.ptrace.Tracer;
 import dev.attachproof.snapshot.GoroutineSnapshot;
@@ -65,7 +66,7 @@ public final class Engine {
                 .findFirst()
                 .ifPresent(f -> {
                     throw new TargetException(TargetException.Reason.UNSUITABLE, "pid " + pid + " (" + name
-                            + ") is not a Go program (no Go build info in /proc/" + pid + "/exe): attachproof diagnoses "
+                            + ") is " + f.summary() + " (/proc/" + pid + "/exe): attachproof diagnoses "
                             + "Go processes; `attachproof ps` lists them");
                 });
     }
@@ -86,6 +87,11 @@ public final class Engine {
         ProcFs procfs = ProcFs.live();
         if (!procfs.exists(pid)) {
             throw notVisible(pid);
+        }
+        if (procfs.stat(pid).map(ProcStat::kernelThread).orElse(false)) {
+            // Its /proc/PID/exe is empty: named for what it is, as the doctor names it, not "exited".
+            throw new TargetException(TargetException.Reason.UNSUITABLE, "pid " + pid + " (" + procfs.comm(pid).orElse("?")
+                    + ") is " + TargetState.kernelThread(pid) + "; " + TargetState.KERNEL_THREAD_REMEDY);
         }
         try {
             return GoroutineSnapshot.take(pid, noStop, Tracer.shared(), procfs, Linux.system());

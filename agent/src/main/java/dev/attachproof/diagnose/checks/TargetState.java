@@ -16,6 +16,16 @@ public final class TargetState implements Check {
     /** Evidence key set (true) on the finding of a kernel thread, for front ends that refuse to serve one. */
     public static final String KERNEL_THREAD = "kernelThread";
 
+    /** What to do about a kernel thread, wherever one is named. */
+    public static final String KERNEL_THREAD_REMEDY = "no debugger can attach to a kernel thread: it runs kernel code "
+            + "and has no executable; `attachproof ps` lists the Go processes";
+
+    /** The finding's words for kernel thread {@code pid}, which the engine also gives when it refuses one. */
+    public static String kernelThread(int pid) {
+        return "a kernel thread (PF_KTHREAD in /proc/" + pid + "/stat): the kernel refuses ptrace on every kernel "
+                + "thread (EPERM, whoever asks, whatever capabilities)";
+    }
+
     public String id() {
         return "target.state";
     }
@@ -32,10 +42,7 @@ public final class TargetState implements Check {
                     .evidence("flags", String.format("0x%08x", target.stat().get().flags()))
                     .evidence(KERNEL_THREAD, true)
                     .evidence("errno", "EPERM")
-                    .fail("a kernel thread (PF_KTHREAD in /proc/" + target.pid() + "/stat): the kernel refuses ptrace "
-                            + "on every kernel thread (EPERM, whoever asks, whatever capabilities)",
-                            "no debugger can attach to a kernel thread: it runs kernel code and has no executable; "
-                            + "`attachproof ps` lists the Go processes");
+                    .fail(kernelThread(target.pid()), KERNEL_THREAD_REMEDY);
         }
         Finding.Builder f = Finding.of(id())
                 .evidence("file", "/proc/" + target.pid() + "/status")
