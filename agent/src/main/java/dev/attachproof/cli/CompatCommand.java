@@ -7,7 +7,9 @@ import dev.attachproof.delve.GoVersion;
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.elf.ElfFile;
+import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.report.CompatJson;
 import dev.attachproof.report.Style;
 import picocli.CommandLine.Command;
@@ -43,10 +45,15 @@ final class CompatCommand implements Callable<Integer> {
         GoBuildInfo info;
         CompatJson.Target facts;
         try {
-            ElfFile elf = ElfFile.open(exe);
-            info = GoBuildInfo.read(elf)
-                    .orElseThrow(() -> new BadInputException(target + " is not a Go program (no Go build info in " + exe + ")"));
-            facts = targetFacts(elf, info);
+            // The reader doctor and goroutines use, so that all three name one cause.
+            GoExecutable.Go go = switch (GoExecutable.open(exe)) {
+                case GoExecutable.Go g -> g;
+                case GoExecutable.NotGo n -> throw new BadInputException(target + " is not a Go program (no Go build info in " + exe + ")");
+                case GoExecutable.Damaged d -> throw new BadInputException(exe + ": " + d.cause() + "; " + GoExecutable.DAMAGED_REMEDY);
+                case GoExecutable.Unsupported u -> throw new BadInputException(target + " is " + u.cause());
+            };
+            info = go.info();
+            facts = targetFacts(go.elf(), info, exe);
         } catch (NoSuchFileException e) {
             throw new BadInputException("no such file: " + exe);
         } catch (ElfFile.NotRegularFileException e) {
@@ -60,8 +67,13 @@ final class CompatCommand implements Callable<Integer> {
     }
 
     /** Module, DWARF version and runtime layout of the target binary. */
-    private static CompatJson.Target targetFacts(ElfFile elf, GoBuildInfo info) throws IOException {
-        int dwarfVersion = Dwarf.version(elf);
+    private static CompatJson.Target targetFacts(ElfFile elf, GoBuildInfo info, Path exe) throws IOException {
+        int dwarfVersion;
+        try {
+            dwarfVersion = Dwarf.version(elf);
+        } catch (ElfFormatException e) {
+            throw new BadInputException(exe + ": " + GoExecutable.damagedDwarf(e.getMessage()) + "; " + GoExecutable.DAMAGED_DWARF_REMEDY);
+        }
         String layout = null;
         java.util.List<String> layoutNotes = java.util.List.of();
         java.util.Optional<GoVersion> v = GoVersion.parse(info.goVersion());

@@ -16,6 +16,7 @@ import dev.attachproof.diagnose.checks.TargetState;
 import dev.attachproof.diagnose.checks.TargetTraced;
 import dev.attachproof.diagnose.checks.UserNamespace;
 import dev.attachproof.diagnose.checks.YamaPtraceScope;
+import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.delve.GoVersion;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
@@ -163,7 +164,9 @@ public final class Doctor {
             ElfFile elf = ElfFile.open(facts.procfs().pidDir(target.pid()).resolve("exe"));
             return GoroutineCensus.prepare(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
         } catch (IOException | RuntimeException e) {
-            return new GoroutineCensus.Prepared(java.util.Optional.empty(), "the executable could not be read: " + e.getMessage());
+            String dwarf = target.binary().format().dwarfDamage();
+            return new GoroutineCensus.Prepared(java.util.Optional.empty(), dwarf != null ? GoExecutable.damagedDwarf(dwarf)
+                    : "the executable could not be read: " + e.getMessage());
         }
     }
 
@@ -251,6 +254,8 @@ public final class Doctor {
             } catch (ElfFormatException e) {
                 notes.add("goroutine count not read: the binary's pclntab is damaged: " + e.getMessage());
             }
+        } else if (bin.damageCause() != null) {
+            notes.add("goroutine count not read: " + bin.damageCause() + "; only the attach was proven");
         } else if (!bin.isGo()) {
             notes.add("not a Go binary: only the attach was proven");
         } else if (counter == null) {

@@ -4,6 +4,7 @@ import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.linux.NativeBuffers;
@@ -133,12 +134,9 @@ public final class FactsReader {
             return BinaryFacts.unreadable(linkText, "not recorded");
         }
         Path exe = procfs.pidDir(pid).resolve("exe");
-        ElfFile elf;
+        GoExecutable opened;
         try {
-            elf = ElfFile.open(exe);
-        } catch (ElfFormatException e) {
-            return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), "", 0, Optional.empty(),
-                    false, 0, false, Map.of(), 0);
+            opened = GoExecutable.open(exe);   // the reader compat and goroutines use: one cause, one message
         } catch (AccessDeniedException e) {
             return BinaryFacts.unreadable(linkText, "EACCES");
         } catch (NoSuchFileException e) {
@@ -146,21 +144,42 @@ public final class FactsReader {
         } catch (IOException e) {
             return BinaryFacts.unreadable(linkText, e.getMessage());
         }
+        ElfFile elf;
         Optional<GoBuildInfo> info;
+        switch (opened) {
+            case GoExecutable.Damaged d -> {
+                return BinaryFacts.unread(linkText, pathState(exe, linkText, pid), new BinaryFacts.Format(d.reason(), null, null));
+            }
+            case GoExecutable.Unsupported u -> {
+                return BinaryFacts.unread(linkText, pathState(exe, linkText, pid), new BinaryFacts.Format(null, u.cause(), null));
+            }
+            case GoExecutable.NotGo n -> {
+                elf = n.elf();
+                info = Optional.empty();
+            }
+            case GoExecutable.Go g -> {
+                elf = g.elf();
+                info = Optional.of(g.info());
+            }
+        }
         Map<String, Long> symbols;
-        boolean hasSymtab;
-        int dwarfVersion;
         try {
-            info = GoBuildInfo.read(elf);
-            dwarfVersion = Dwarf.version(elf);
-            hasSymtab = elf.section(".symtab").isPresent();
             symbols = info.isPresent() ? toAddresses(elf.symbols(PROOF_SYMBOLS)) : Map.of();
         } catch (ElfFormatException e) {
-            return new BinaryFacts(linkText, "malformed ELF: " + e.getMessage(), ExePath.UNKNOWN, elf.arch(), elf.type(),
-                    Optional.empty(), false, 0, false, Map.of(), 0);
+            return BinaryFacts.unread(linkText, pathState(exe, linkText, pid), new BinaryFacts.Format(e.getMessage(), null, null));
+        }
+        // A DWARF that does not read leaves the executable readable and its build info true: it
+        // is reported as what it is (target.debuginfo), not as an executable we cannot read.
+        int dwarfVersion = 0;
+        String dwarfDamage = null;
+        try {
+            dwarfVersion = Dwarf.version(elf);
+        } catch (ElfFormatException e) {
+            dwarfDamage = e.getMessage();
         }
         return new BinaryFacts(linkText, null, pathState(exe, linkText, pid), elf.arch(), elf.type(), info,
-                elf.hasDwarf(), dwarfVersion, hasSymtab, symbols, loadBias(elf, pid, linkText));
+                elf.hasDwarf(), dwarfVersion, elf.section(".symtab").isPresent(), symbols, loadBias(elf, pid, linkText),
+                new BinaryFacts.Format(null, null, dwarfDamage));
     }
 
     private static Map<String, Long> toAddresses(Map<String, ElfFile.Symbol> symbols) {

@@ -69,7 +69,11 @@ public final class Dwarf {
         if (length == 0xffffffffL) {
             c.u64();
         }
-        return c.u16();
+        int version = c.u16();
+        if (version < 2 || version > 5) {   // as the full reader says it (units)
+            throw new ElfFormatException("DWARF: unit at 0 has version " + version + " (2 to 5 are known)");
+        }
+        return version;
     }
 
     private static ByteBuffer orEmpty(ElfFile elf, String name) throws ElfFormatException {

@@ -54,14 +54,17 @@ public final class ElfFile {
 
     private ElfFile(ByteBuffer data) throws ElfFormatException {
         this.data = data.order(ByteOrder.LITTLE_ENDIAN);
-        if (data.capacity() < 64 || data.getInt(0) != 0x464c457f) {
-            throw new ElfFormatException("not an ELF file (no ELF magic number)");
+        if (data.capacity() < 4 || data.getInt(0) != 0x464c457f) {
+            throw ElfFormatException.unsupported("not an ELF file (no ELF magic number)");
+        }
+        if (data.capacity() < 64) {   // the magic, then less than an Elf64_Ehdr: a cut ELF, not another kind of file
+            throw new ElfFormatException("ELF header cut short at " + data.capacity() + " bytes (truncated file?)");
         }
         if (data.get(4) != 2) {
-            throw new ElfFormatException("not a 64-bit ELF file (EI_CLASS " + data.get(4) + ")");
+            throw ElfFormatException.unsupported("not a 64-bit ELF file (EI_CLASS " + data.get(4) + ")");
         }
         if (data.get(5) != 1) {
-            throw new ElfFormatException("not a little-endian ELF file");
+            throw ElfFormatException.unsupported("not a little-endian ELF file");
         }
         this.type = Short.toUnsignedInt(data.getShort(16));
         this.machine = Short.toUnsignedInt(data.getShort(18));
@@ -81,7 +84,7 @@ public final class ElfFile {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > MAX_FILE) {
-                throw new ElfFormatException("file larger than 2 GiB: " + size + " bytes (no Go program is)");
+                throw ElfFormatException.unsupported("file larger than 2 GiB: " + size + " bytes (no Go program is)");
             }
             return new ElfFile(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
         }

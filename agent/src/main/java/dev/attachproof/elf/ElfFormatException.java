@@ -8,8 +8,29 @@ import java.io.IOException;
  * control and line-separator characters in the message are written as escapes ({@code \x0a}).
  */
 public final class ElfFormatException extends IOException {
+    private final boolean unsupported;
+
+    /** The file is damaged: it claims to be an ELF we read, and its structure does not hold. */
     public ElfFormatException(String message) {
+        this(message, false);
+    }
+
+    private ElfFormatException(String message, boolean unsupported) {
         super(oneLine(message));
+        this.unsupported = unsupported;
+    }
+
+    /**
+     * The file is not a kind this reader reads (not ELF, 32-bit, big-endian, over 2 GiB): nothing
+     * says it is damaged, so no reader should call it so.
+     */
+    public static ElfFormatException unsupported(String message) {
+        return new ElfFormatException(message, true);
+    }
+
+    /** Whether the file is of a kind not read here, rather than damaged. */
+    public boolean isUnsupported() {
+        return unsupported;
     }
 
     static String oneLine(String message) {

@@ -7,6 +7,7 @@ import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.golang.CapturedMemory;
 import dev.attachproof.golang.CopyBuffers;
 import dev.attachproof.golang.GoDebug;
@@ -476,9 +477,18 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         try {
             String linkText = Files.readSymbolicLink(exe).toString();
-            ElfFile elf = ElfFile.open(exe);
-            GoBuildInfo info = GoBuildInfo.read(elf).orElseThrow(() -> new SnapshotException(
-                    "process " + pid + " (" + linkText + ") is not a Go program: no Go build info"));
+            // The reader doctor and compat use, so that all three name one cause.
+            GoExecutable.Go go = switch (GoExecutable.open(exe)) {
+                case GoExecutable.Go g -> g;
+                case GoExecutable.NotGo n -> throw new SnapshotException(
+                        "process " + pid + " (" + linkText + ") is not a Go program: no Go build info");
+                case GoExecutable.Damaged d -> throw new SnapshotException(
+                        "process " + pid + " (" + linkText + "): " + d.cause() + "; " + GoExecutable.DAMAGED_REMEDY);
+                case GoExecutable.Unsupported u -> throw new SnapshotException(
+                        "process " + pid + " (" + linkText + ") is " + u.cause());
+            };
+            ElfFile elf = go.elf();
+            GoBuildInfo info = go.info();
             if (!elf.arch().equals("amd64")) {
                 throw new SnapshotException("goroutine stacks are read on amd64 only; process " + pid + " is " + elf.arch());
             }

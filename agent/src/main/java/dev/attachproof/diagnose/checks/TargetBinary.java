@@ -1,5 +1,6 @@
 package dev.attachproof.diagnose.checks;
 
+import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.diagnose.BinaryFacts;
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.ExePath;
@@ -33,14 +34,19 @@ public final class TargetBinary implements Check {
             return f.skip("the executable is not part of a recorded tree");
         }
         if (!b.readable()) {
+            // Only EACCES is the kernel's ptrace read check on /proc/PID/exe (proc_exe_link,
+            // proc_fd_access_allowed); ENOENT is a process without an executable or gone.
             return f.evidence("error", b.readError()).warn("cannot read the executable through /proc/" + target.pid() + "/exe (" + b.readError() + ")",
-                    "reading it takes ptrace read access, as attaching does: see the failing checks");
+                    "EACCES".equals(b.readError()) ? "reading it takes ptrace read access, as attaching does: see the failing checks" : null);
         }
         ExePath path = b.pathState();
         String pid = Integer.toString(target.pid());
         f.evidence("pathHere", path.here()).evidence("pathInTarget", path.inTarget());
         if (path.readFrom() != null) {
             f.evidence("readFrom", path.readFrom());
+        }
+        if (b.format().damage() != null) {
+            return f.evidence("damage", b.format().damage()).warn(b.damageCause(), GoExecutable.DAMAGED_REMEDY);
         }
         // Which namespace the path was read in, said in every summary that depends on it.
         String where = path.otherNamespace() ? " in the target's mount namespace (read through " + path.readFrom() + ")" : "";

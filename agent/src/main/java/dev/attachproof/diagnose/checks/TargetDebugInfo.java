@@ -6,6 +6,7 @@ import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.buildinfo.GoExecutable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,13 @@ public final class TargetDebugInfo implements Check {
         }
         if (info.settings().containsKey("-ldflags")) {
             f.evidence("-ldflags", info.settings().get("-ldflags"));
+        }
+        if (b.format().dwarfDamage() != null) {
+            // The executable reads and the attach is not affected: what fails is the DWARF a
+            // debugger reads types, variables and lines from.
+            return f.evidence("dwarfDamage", b.format().dwarfDamage()).warn(
+                    GoExecutable.damagedDwarf(b.format().dwarfDamage()) + ": a debugger cannot read types, variables or lines from it",
+                    GoExecutable.DAMAGED_DWARF_REMEDY);
         }
         if ("cmd/go".equals(info.path())) {
             return f.warn("this is the go command itself (go run / go test), not your program",

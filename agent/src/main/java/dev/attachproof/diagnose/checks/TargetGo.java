@@ -26,8 +26,13 @@ public final class TargetGo implements Check {
         if (!b.readable()) {
             return f.evidence("error", b.readError()).skip("cannot read the executable (" + b.readError() + ")");
         }
+        if (b.format().damage() != null) {
+            // Its build info may be intact: the ELF around it is what does not read, so "not Go" would be a guess.
+            return f.evidence("damage", b.format().damage()).skip("Go or not cannot be told: " + b.damageCause() + " (see target.binary)");
+        }
         if (b.buildInfo().isEmpty()) {
-            return f.fail("not a Go program: no Go build info in its executable", "attachproof diagnoses Go processes; list them with `attachproof ps`");
+            String why = b.format().unsupported() != null ? b.format().unsupported() : "no Go build info in its executable";
+            return f.fail("not a Go program: " + why, "attachproof diagnoses Go processes; list them with `attachproof ps`");
         }
         GoBuildInfo info = b.buildInfo().get();
         f.evidence("goVersion", info.goVersion()).evidence("path", info.path()).evidence("arch", b.arch());
