@@ -4,8 +4,11 @@ import dev.attachproof.delve.Compat;
 import dev.attachproof.delve.DelveBinary;
 import dev.attachproof.delve.DelveTable;
 import dev.attachproof.delve.GoVersion;
+import dev.attachproof.diagnose.checks.TargetState;
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.golang.RuntimeLayouts;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.procfs.ProcStat;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
@@ -101,6 +104,12 @@ final class CompatCommand implements Callable<Integer> {
             Path exe = Path.of("/proc", target, "exe");
             if (!Files.exists(Path.of("/proc", target))) {
                 throw new BadInputException("no process with pid " + target + " is visible here");
+            }
+            int pid = Integer.parseInt(target);
+            ProcFs procfs = ProcFs.live();
+            if (procfs.stat(pid).map(ProcStat::kernelThread).orElse(false)) {
+                // Its /proc/PID/exe is empty (ENOENT): named as the doctor names it, not "no such file".
+                throw new BadInputException(TargetState.kernelThreadRefusal(pid, procfs.comm(pid).orElse("?")));
             }
             return exe;
         }

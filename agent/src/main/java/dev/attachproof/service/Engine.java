@@ -58,8 +58,7 @@ public final class Engine {
                         && Boolean.TRUE.equals(f.evidence().get(TargetState.KERNEL_THREAD)))
                 .findFirst()
                 .ifPresent(f -> {
-                    throw new TargetException(TargetException.Reason.UNSUITABLE,
-                            "pid " + pid + " (" + name + ") is " + f.summary() + "; " + f.remedy());
+                    throw new TargetException(TargetException.Reason.UNSUITABLE, TargetState.kernelThreadRefusal(pid, name));
                 });
         d.findings().stream()
                 .filter(f -> f.id().equals("target.go") && f.status() == Status.FAIL)
@@ -90,8 +89,8 @@ public final class Engine {
         }
         if (procfs.stat(pid).map(ProcStat::kernelThread).orElse(false)) {
             // Its /proc/PID/exe is empty: named for what it is, as the doctor names it, not "exited".
-            throw new TargetException(TargetException.Reason.UNSUITABLE, "pid " + pid + " (" + procfs.comm(pid).orElse("?")
-                    + ") is " + TargetState.kernelThread(pid) + "; " + TargetState.KERNEL_THREAD_REMEDY);
+            throw new TargetException(TargetException.Reason.UNSUITABLE,
+                    TargetState.kernelThreadRefusal(pid, procfs.comm(pid).orElse("?")));
         }
         try {
             return GoroutineSnapshot.take(pid, noStop, Tracer.shared(), procfs, Linux.system());

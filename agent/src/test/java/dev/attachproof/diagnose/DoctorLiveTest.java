@@ -222,7 +222,7 @@ class DoctorLiveTest {
      * (PF_KTHREAD) before any rule /proc shows a setting for. The doctor predicts the refusal
      * from /proc/2/stat's flags, the proof's EPERM is explained by target.state, and nothing is
      * blamed on an LSM. The front ends do not serve it (exit 2 here, 422 from the sidecar) and
-     * say why in one line, doctor and goroutines alike. Before: predicted attachable, then "every visible rule allows this
+     * say why in one line, doctor, goroutines and compat alike. Before: predicted attachable, then "every visible rule allows this
      * attach ... a BPF LSM program" and exit 1.
      */
     @Test
@@ -245,8 +245,9 @@ class DoctorLiveTest {
             assertTrue(f.remedy() == null || !f.remedy().contains("ptrace read access"), f.toString());
         }
 
-        // The same line from both commands that take a pid (before, goroutines said "exited").
-        for (String command : List.of("doctor", "goroutines")) {
+        // The same line from every command that takes a pid (before, goroutines said "exited",
+        // compat "no such file: /proc/2/exe").
+        for (String command : List.of("doctor", "goroutines", "compat")) {
             AgentCli.Result r = AgentCli.run(command, "2");
             assertEquals(2, r.exit(), command + ": " + r.stdout() + r.stderr());
             assertEquals("", r.stdout());

@@ -26,6 +26,11 @@ public final class TargetState implements Check {
                 + "thread (EPERM, whoever asks, whatever capabilities)";
     }
 
+    /** The one line a front end gives when it refuses kernel thread {@code pid} ({@code name} its comm). */
+    public static String kernelThreadRefusal(int pid, String name) {
+        return "pid " + pid + " (" + name + ") is " + kernelThread(pid) + "; " + KERNEL_THREAD_REMEDY;
+    }
+
     public String id() {
         return "target.state";
     }
