@@ -109,7 +109,7 @@ public final class GoroutineCensus {
 
     /** Counts the copied gs, after the target runs again (the start functions are looked up in pclntab). */
     public Count count(GoroutineReader.Copied gs, long bias) throws ElfFormatException {
-        Traceback names = new Traceback(NO_MEMORY, tab, bias);
+        Traceback names = Traceback.forNames(tab, bias);   // isSystem reads pclntab only, never the target
         long shown = 0;
         long system = 0;
         long dead = 0;
@@ -124,9 +124,4 @@ public final class GoroutineCensus {
         }
         return new Count(shown, system, dead, list.method(), layoutSource);
     }
-
-    /** isSystem reads pclntab only, never the target. */
-    private static final MemoryReader NO_MEMORY = (address, dst) -> {
-        throw new MemoryReader.MemoryReadException("the census reads no stack");
-    };
 }
