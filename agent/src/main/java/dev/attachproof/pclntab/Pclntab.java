@@ -560,8 +560,9 @@ public final class Pclntab {
      * and runtime.main their funcIDs by name (cmd/internal/objabi/funcid.go), so the numbers they
      * carry name the enum of the release that built it. goexit is 7 in the 1.18 numbering and 8
      * once 1.22 inserted corostart before it; runtime.main is 18 in the 1.22 numbering and 17
-     * once 1.25 moved runfinq's successors after it. Where neither tells (a damaged table), the
-     * newest numbering of the table's format: a damaged table costs only the names.
+     * once 1.25 dropped runfinq before it (runFinalizers and runCleanups come after it). Where
+     * neither tells (a damaged table), the newest numbering of the table's format: a damaged
+     * table costs only the names.
      */
     private List<String> numbering() {
         if (magic == GO_1_16) {
