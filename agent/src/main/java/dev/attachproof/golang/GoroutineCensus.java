@@ -2,6 +2,8 @@ package dev.attachproof.golang;
 
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.memory.CopyBuffers;
+import dev.attachproof.memory.MemoryReader;
 import dev.attachproof.pclntab.Pclntab;
 
 import java.util.Optional;

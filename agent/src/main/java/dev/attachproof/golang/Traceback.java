@@ -1,6 +1,8 @@
 package dev.attachproof.golang;
 
 import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.memory.CapturedMemory;
+import dev.attachproof.memory.MemoryReader;
 import dev.attachproof.pclntab.Pclntab;
 
 import java.nio.ByteBuffer;
