@@ -1,5 +1,7 @@
 package dev.attachproof.golang;
 
+import dev.attachproof.memory.MemoryReader;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,8 @@ package dev.attachproof.golang;
 
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.memory.CopyBuffers;
+import dev.attachproof.memory.MemoryReader;
 import dev.attachproof.pclntab.Pclntab;
 
 import java.util.Optional;
@@ -109,7 +111,7 @@ public final class GoroutineCensus {
 
     /** Counts the copied gs, after the target runs again (the start functions are looked up in pclntab). */
     public Count count(GoroutineReader.Copied gs, long bias) throws ElfFormatException {
-        Traceback names = new Traceback(NO_MEMORY, tab, bias);
+        Traceback names = Traceback.forNames(tab, bias);   // isSystem reads pclntab only, never the target
         long shown = 0;
         long system = 0;
         long dead = 0;
@@ -124,9 +126,4 @@ public final class GoroutineCensus {
         }
         return new Count(shown, system, dead, list.method(), layoutSource);
     }
-
-    /** isSystem reads pclntab only, never the target. */
-    private static final MemoryReader NO_MEMORY = (address, dst) -> {
-        throw new MemoryReader.MemoryReadException("the census reads no stack");
-    };
 }

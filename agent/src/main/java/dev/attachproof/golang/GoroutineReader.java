@@ -1,6 +1,9 @@
 package dev.attachproof.golang;
 
 import dev.attachproof.dwarf.StructType;
+import dev.attachproof.memory.CapturedMemory;
+import dev.attachproof.memory.CopyBuffers;
+import dev.attachproof.memory.MemoryReader;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

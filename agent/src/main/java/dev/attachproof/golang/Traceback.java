@@ -1,6 +1,8 @@
 package dev.attachproof.golang;
 
 import dev.attachproof.elf.ElfFormatException;
+import dev.attachproof.memory.CapturedMemory;
+import dev.attachproof.memory.MemoryReader;
 import dev.attachproof.pclntab.Pclntab;
 
 import java.nio.ByteBuffer;
@@ -14,7 +16,8 @@ import java.util.Optional;
  * traceback2, showframe, printcreatedby), computed from outside: the same unwinding rule (frame
  * size from pcsp, return address below the caller's SP, stop at a top frame), the same inline
  * expansion, the same frames hidden (runtime internals, elided wrappers), the same "created by".
- * amd64 only: its return address is on the stack; arm64 keeps it in LR and is not read live here.
+ * The CPU's frame rule comes from an {@link Arch}, the release's way of shortening a deep stack
+ * from an {@link Elision} ({@link GoRuntime#elision()}).
  */
 public final class Traceback {
     /** Deeper than any real stack: a corrupt one must not loop for ever. */
@@ -26,15 +29,54 @@ public final class Traceback {
     private final MemoryReader mem;
     private final Pclntab tab;
     private final long bias;
+    /** null in a traceback that only names ({@link #forNames}). */
+    private final Arch arch;
+    private final Elision elision;
 
     /**
-     * @param bias the load bias of a PIE: run-time PCs are the table's plus this
+     * How Go's traceback shortens a stack too deep to print whole: the rule changed in Go 1.21
+     * (runtime/traceback.go's rewrite around the unwinder), and {@link GoRuntime} says which a
+     * target follows.
      */
-    public Traceback(MemoryReader mem, Pclntab tab, long bias) {
+    public enum Elision {
+        /** Before 1.21: gentraceback visits the first 100 physical frames, hidden ones included. */
+        FIRST_100_FRAMES,
+        /** 1.21 on: the innermost 50 and the outermost 50 printed frames, "...N frames elided..." between. */
+        INNER_AND_OUTER_50
+    }
+
+    /**
+     * @param bias    the load bias of a PIE: run-time PCs are the table's plus this
+     * @param arch    how a frame finds its caller on the target's CPU
+     * @param elision how the target's release shortens a deep stack
+     */
+    public Traceback(MemoryReader mem, Pclntab tab, long bias, Arch arch, Elision elision) {
         this.mem = mem;
         this.tab = tab;
         this.bias = bias;
+        this.arch = java.util.Objects.requireNonNull(arch);
+        this.elision = java.util.Objects.requireNonNull(elision);
     }
+
+    private Traceback(Pclntab tab, long bias) {
+        this.mem = NO_MEMORY;
+        this.tab = tab;
+        this.bias = bias;
+        this.arch = null;
+        this.elision = null;
+    }
+
+    /**
+     * A traceback that only names what pclntab names (start functions, system goroutines,
+     * creators) and reads no stack, so it needs no CPU: what a census of an arm64 binary may use.
+     */
+    public static Traceback forNames(Pclntab tab, long bias) {
+        return new Traceback(tab, bias);
+    }
+
+    private static final MemoryReader NO_MEMORY = (address, dst) -> {
+        throw new MemoryReader.MemoryReadException("a traceback for names reads no memory");
+    };
 
     /**
      * One printed frame.
@@ -85,13 +127,13 @@ public final class Traceback {
     static final int MAX_FRAMES_BEFORE_121 = 100;
 
     /** The stack from a PC and SP that are a saved pair (a return address and the SP it returns to). */
-    public Stack unwind(long pc0, long sp0, boolean go121Elision) {
-        return unwind(pc0, sp0, go121Elision, false);
+    public Stack unwind(long pc0, long sp0) {
+        return unwind(pc0, sp0, false);
     }
 
     /** The stack from a thread's registers: its PC is the next instruction, not a return address. */
-    public Stack unwindTrap(long pc0, long sp0, boolean go121Elision) {
-        return unwind(pc0, sp0, go121Elision, true);
+    public Stack unwindTrap(long pc0, long sp0) {
+        return unwind(pc0, sp0, true);
     }
 
     /**
@@ -99,7 +141,10 @@ public final class Traceback {
      * lookups a frame), then the printed frames for that chain, made once per distinct chain: the
      * 100,000 goroutines of a busy server stand in a handful of distinct stacks.
      */
-    private Stack unwind(long pc0, long sp0, boolean go121Elision, boolean trap) {
+    private Stack unwind(long pc0, long sp0, boolean trap) {
+        if (arch == null) {
+            throw new IllegalStateException("a traceback made for names cannot unwind");
+        }
         long[] chain = new long[16];
         int n = 0;
         String stopped = null;
@@ -129,8 +174,8 @@ public final class Traceback {
                     stopped = "stack switched in " + f.name() + " (SP written)";
                     break;
                 }
-                long fp = sp + info.spDelta() + 8;   // amd64: the CALL pushed the return address above the frame
-                long lr = word(fp - 8);
+                long fp = arch.callerSp(sp, info.spDelta());
+                long lr = word(arch.returnAddressSlot(sp, fp));
                 if (lr == 0) {
                     break;
                 }
@@ -142,7 +187,7 @@ public final class Traceback {
         } catch (MemoryReader.MemoryReadException e) {
             stopped = "stack unreadable: " + e.getMessage();
         }
-        Chain key = new Chain(java.util.Arrays.copyOf(chain, n), trap, go121Elision, stopped);
+        Chain key = new Chain(java.util.Arrays.copyOf(chain, n), trap, stopped);
         Stack known = stacks.get(key);
         if (known == null) {
             known = frames(key);
@@ -152,16 +197,16 @@ public final class Traceback {
     }
 
     /** A stack as its physical PCs (link-time), with what decides how they print. */
-    private record Chain(long[] pcs, boolean trap, boolean go121, String stopped) {
+    private record Chain(long[] pcs, boolean trap, String stopped) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof Chain c && trap == c.trap && go121 == c.go121 && java.util.Arrays.equals(pcs, c.pcs)
+            return o instanceof Chain c && trap == c.trap && java.util.Arrays.equals(pcs, c.pcs)
                     && java.util.Objects.equals(stopped, c.stopped);
         }
 
         @Override
         public int hashCode() {
-            return java.util.Arrays.hashCode(pcs) * 31 + (trap ? 1 : 0) + (go121 ? 2 : 0);
+            return java.util.Arrays.hashCode(pcs) * 31 + (trap ? 1 : 0);
         }
     }
 
@@ -219,7 +264,8 @@ public final class Traceback {
             shown = everyFrame;
             shownInFirst100 = everyInFirst100;
         }
-        Stack printed = chain.go121() ? elide121(shown, stopped) : elideBefore121(shown, shownInFirst100, stopped);
+        Stack printed = elision == Elision.INNER_AND_OUTER_50 ? elide121(shown, stopped)
+                : elideBefore121(shown, shownInFirst100, stopped);
         return printed.withRecorded(recorded);
     }
 

@@ -1,7 +1,10 @@
 /**
  * Knowledge of the Go runtime inside a target. It sees target memory only through
- * {@link dev.attachproof.golang.MemoryReader}, so everything here can be tested on captured
+ * {@link dev.attachproof.memory.MemoryReader}, so everything here can be tested on captured
  * memory; where the bytes come from (process_vm_readv, /proc/PID/mem, PTRACE_PEEKDATA) is the
- * ptrace layer's business.
+ * ptrace layer's business. What differs between targets is asked of two objects chosen once per
+ * target, never branched on where it is used: an {@link dev.attachproof.golang.Arch} for the CPU
+ * (the frame rule, the registers) and a {@link dev.attachproof.golang.GoRuntime} for the Go
+ * release (layouts, pclntab, the traceback's and the profile's rules).
  */
 package dev.attachproof.golang;

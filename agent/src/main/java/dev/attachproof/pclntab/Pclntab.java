@@ -2,7 +2,6 @@ package dev.attachproof.pclntab;
 
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.buildinfo.GoBuildInfo;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,8 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A parsed pcHeader and its tables. {@link #lookup(long)} answers for a PC: the function that
@@ -45,7 +42,8 @@ public final class Pclntab {
      * FuncID*} from Go 1.21, both read from those releases' sources. 1.21 numbers as 1.19; 1.22
      * inserted corostart; 1.25 replaced runfinq by runFinalizers and runCleanups (after
      * runtime_main), and 1.26 numbers as 1.25. 1.18 and 1.20 number as 1.19 and 1.21: checked on real binaries of those releases (esbuild's)
-     * through the functions the compiler assigns funcIDs by name.
+     * through the functions the compiler assigns funcIDs by name. Which one a table uses is read
+     * from the table ({@link #numbering}), not from the release.
      */
     private static final List<String> FUNC_IDS_1_18 = List.of("normal", "abort", "asmcgocall", "asyncPreempt",
             "cgocallback", "debugCallV2", "gcBgMarkWorker", "goexit", "gogo", "gopanic", "handleAsyncEvent", "mcall",
@@ -59,7 +57,6 @@ public final class Pclntab {
             "cgocallback", "corostart", "debugCallV2", "gcBgMarkWorker", "goexit", "gogo", "gopanic", "handleAsyncEvent",
             "mcall", "morestack", "mstart", "panicwrap", "rt0_go", "runtime_main", "runFinalizers", "runCleanups",
             "sigpanic", "systemstack", "systemstack_switch", "wrapper");
-    private static final Pattern GO_MINOR = Pattern.compile("go1\\.(\\d+)");
 
     private final ByteBuffer tab;
     private final int magic;
@@ -395,12 +392,11 @@ public final class Pclntab {
     /**
      * The name the binary's Go release gives funcID {@code id} ("normal", "goexit", "wrapper",
      * "asyncPreempt", ... without the funcID_ / FuncID prefix), or "funcID N" when that release has
-     * no such value. The release comes from the build info; without one, the newest numbering of
-     * the table's format family is used.
+     * no such value. The numbering is read from the table itself ({@link #numbering}).
      */
     public String funcIdName(int id) {
         if (funcIds == null) {
-            funcIds = funcIdsFor(goMinor(), magic);
+            funcIds = numbering();
         }
         return id >= 0 && id < funcIds.size() ? funcIds.get(id) : "funcID " + id;
     }
@@ -559,25 +555,35 @@ public final class Pclntab {
     /** Where the linker puts moduledata: .go.module from Go 1.26, .noptrdata before; .data too. */
     private static final List<String> MODULEDATA_SECTIONS = List.of(".go.module", ".noptrdata", ".data");
 
-    /** The Go minor release from the build info (22 for go1.22.5, also in "devel go1.26-…"), -1 if none. */
-    private int goMinor() {
-        try {
-            Optional<GoBuildInfo> info = GoBuildInfo.read(elf);
-            Matcher m = GO_MINOR.matcher(info.map(GoBuildInfo::goVersion).orElse(""));
-            return m.find() ? Integer.parseInt(m.group(1)) : -1;
-        } catch (ElfFormatException | NumberFormatException e) {
-            return -1;   // build info is not the table: a damaged one costs only the release's names
-        }
-    }
-
-    private static List<String> funcIdsFor(int goMinor, int magic) {
+    /**
+     * The funcID numbering this table uses, told by the table: the compiler gives runtime.goexit
+     * and runtime.main their funcIDs by name (cmd/internal/objabi/funcid.go), so the numbers they
+     * carry name the enum of the release that built it. goexit is 7 in the 1.18 numbering and 8
+     * once 1.22 inserted corostart before it; runtime.main is 18 in the 1.22 numbering and 17
+     * once 1.25 dropped runfinq before it (runFinalizers and runCleanups come after it). Where
+     * neither tells (a damaged table), the newest numbering of the table's format: a damaged
+     * table costs only the names.
+     */
+    private List<String> numbering() {
         if (magic == GO_1_16) {
             return List.of();   // 1.16/1.17 numbering: their sources were not at hand to read it from
         }
-        if (goMinor < 0) {
-            return magic == GO_1_20 ? FUNC_IDS_1_25 : FUNC_IDS_1_18;
+        try {
+            for (List<String> ids : List.of(FUNC_IDS_1_25, FUNC_IDS_1_22, FUNC_IDS_1_18)) {
+                if (carries("runtime.goexit", ids.indexOf("goexit")) && carries("runtime.main", ids.indexOf("runtime_main"))) {
+                    return ids;
+                }
+            }
+        } catch (ElfFormatException | IndexOutOfBoundsException e) {
+            // damaged: the format's newest numbering below
         }
-        return goMinor >= 25 ? FUNC_IDS_1_25 : goMinor >= 22 ? FUNC_IDS_1_22 : FUNC_IDS_1_18;
+        return magic == GO_1_20 ? FUNC_IDS_1_25 : FUNC_IDS_1_18;
+    }
+
+    /** Whether the function named {@code name} is in the table with funcID {@code id}. */
+    private boolean carries(String name, int id) throws ElfFormatException {
+        java.util.OptionalInt i = function(name);
+        return i.isPresent() && func(i.getAsInt()).funcID == id;
     }
 
     /**

@@ -1,27 +1,29 @@
 package dev.attachproof.snapshot;
 
 import dev.attachproof.delve.GoVersion;
-import dev.attachproof.diagnose.SessionMemory;
-import dev.attachproof.diagnose.VmMemory;
 import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.buildinfo.GoExecutable;
-import dev.attachproof.golang.CapturedMemory;
-import dev.attachproof.golang.CopyBuffers;
+import dev.attachproof.golang.Arch;
 import dev.attachproof.golang.GoDebug;
+import dev.attachproof.golang.GoRuntime;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineList;
 import dev.attachproof.golang.GoroutineReader;
 import dev.attachproof.golang.Labels;
 import dev.attachproof.golang.LoadBias;
-import dev.attachproof.golang.MemoryReader;
 import dev.attachproof.golang.RuntimeLayout;
 import dev.attachproof.golang.RuntimeLayouts;
 import dev.attachproof.golang.Traceback;
 import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Linux;
+import dev.attachproof.memory.CapturedMemory;
+import dev.attachproof.memory.CopyBuffers;
+import dev.attachproof.memory.MemoryReader;
+import dev.attachproof.memory.SessionMemory;
+import dev.attachproof.memory.VmMemory;
 import dev.attachproof.pclntab.Pclntab;
 import dev.attachproof.procfs.Mapping;
 import dev.attachproof.procfs.ProcFs;
@@ -64,9 +66,6 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                                 List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown,
                                 ProfileFacts profile) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
-    /** amd64 user_regs_struct words. */
-    private static final int RIP = 16;
-    private static final int RSP = 19;
 
     /**
      * One goroutine: its g, whether Go counts it a system goroutine (hidden in Go's dumps), its
@@ -96,16 +95,18 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     public record ExecutableMapping(long start, long limit, long offset, String file, String buildId) {}
 
-    /** Go's default profstackdepth (runtime/runtime1.go) and its ceiling, maxProfStackDepth (mprof.go). */
-    private static final int PROFSTACKDEPTH_DEFAULT = 128;
-    private static final int PROFSTACKDEPTH_MAX = 1024;
-    /** len(StackRecord.Stack0): what saveg recorded before Go 1.23 made the depth a setting. */
-    private static final int STACK0_DEPTH = 32;
-
     /** What the binary says, read before the target is touched. */
-    private record Binary(ElfFile elf, GoBuildInfo info, Pclntab tab, RuntimeLayout layout, String layoutSource,
-                          GoroutineList list, long bias, boolean go121, GoroutineReader reader, boolean labelsShown,
-                          ProfileFacts profile) {}
+    private record Binary(ElfFile elf, GoBuildInfo info, Arch arch, GoRuntime runtime, RuntimeLayout layout,
+                          String layoutSource, GoroutineList list, long bias, GoroutineReader reader, boolean labelsShown,
+                          ProfileFacts profile) {
+        Pclntab tab() {
+            return runtime.pclntab();
+        }
+
+        Traceback traceback(MemoryReader stacks, Pclntab tab) {
+            return new Traceback(stacks, tab, bias, arch, runtime.elision());
+        }
+    }
 
     /**
      * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches.
@@ -296,11 +297,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 }
                 if (status == Goroutine.G_RUNNING && tid != null && session != null
                         && session.registers(tid) instanceof CallResult.Ok<long[]> regs) {
-                    long rsp = regs.value()[RSP];
+                    long rsp = regs.value()[bin.arch().spRegister()];
                     // On its own stack, the thread's registers are where it is; on another
                     // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
                     if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
-                        pc = regs.value()[RIP];
+                        pc = regs.value()[bin.arch().pcRegister()];
                         sp = rsp;
                     }
                 }
@@ -337,9 +338,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         int n = c.goroutines().size();
         try {
             if (n < PARALLEL_UNWIND) {
-                return unwind(bin, c, stopped, new Traceback(c.stacks(), bin.tab(), bin.bias()), 0, n);
+                return unwind(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), 0, n);
             }
-            Traceback second = new Traceback(c.stacks(), Pclntab.of(bin.elf()), bin.bias());
+            Traceback second = bin.traceback(c.stacks(), Pclntab.of(bin.elf()));
             int half = n / 2;
             java.util.concurrent.CompletableFuture<List<Entry>> tail = new java.util.concurrent.CompletableFuture<>();
             Thread helper = Thread.ofPlatform().name("attachproof-unwind").start(() -> {
@@ -349,7 +350,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     tail.completeExceptionally(t);
                 }
             });
-            List<Entry> out = unwind(bin, c, stopped, new Traceback(c.stacks(), bin.tab(), bin.bias()), 0, half);
+            List<Entry> out = unwind(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), 0, half);
             try {
                 helper.join();
                 out.addAll(tail.join());
@@ -388,9 +389,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             if (running && !stopped) {
                 stack = new Traceback.Stack(List.of(), 0, "goroutine running on other thread; stack unavailable");
             } else if (running && pc != g.schedPc()) {
-                stack = tb.unwindTrap(pc, sp, bin.go121());
+                stack = tb.unwindTrap(pc, sp);
             } else {
-                stack = tb.unwind(pc, sp, bin.go121());
+                stack = tb.unwind(pc, sp);
             }
             out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
                     g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
@@ -489,31 +490,28 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             };
             ElfFile elf = go.elf();
             GoBuildInfo info = go.info();
-            if (!elf.arch().equals("amd64")) {
-                throw new SnapshotException("goroutine stacks are read on amd64 only; process " + pid + " is " + elf.arch());
-            }
+            Arch arch = switch (Arch.of(elf.arch())) {
+                case Arch.Choice.Supported s -> s.arch();
+                case Arch.Choice.Unsupported u -> throw new SnapshotException(u.reason() + "; process " + pid + " is " + elf.arch());
+            };
             GoVersion v = GoVersion.parse(info.goVersion()).orElse(null);
-            Pclntab tab = Pclntab.of(elf);
-            RuntimeLayouts.Resolution res = v != null ? RuntimeLayouts.resolve(elf, v.major(), v.minor())
-                    : new RuntimeLayouts.Resolution(RuntimeLayouts.fromDwarf(elf), "dwarf", List.of(), "a development build of Go without DWARF");
+            GoRuntime runtime = GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
+            Pclntab tab = runtime.pclntab();
+            RuntimeLayouts.Resolution res = runtime.layouts();
             RuntimeLayout layout = res.layout().orElseThrow(() -> new SnapshotException(
                     info.goVersion() + " is not supported: " + res.problem() + "; build it without -ldflags=-w to keep its DWARF"));
             GoroutineList list = GoroutineList.locate(elf, tab).orElseThrow(() -> new SnapshotException(
                     "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
             List<Mapping> maps = procfs.maps(pid);
             long bias = LoadBias.of(elf, maps, linkText);
-            boolean go121 = v == null || v.major() > 1 || v.minor() >= 21;
             GoroutineReader reader = new GoroutineReader(layout);
-            boolean go126 = v == null || v.major() > 1 || v.minor() >= 26;
             String environ = procfs.read("proc/" + pid + "/environ").asText().orElse("");
-            boolean labelsShown = go126 && GoDebug.setting(info.settings().get("DefaultGODEBUG"),
-                    GoDebug.fromEnviron(environ), "tracebacklabels").orElse(0) == 1;
-            boolean go123 = v == null || v.major() > 1 || v.minor() >= 23;
-            int depth = !go123 ? STACK0_DEPTH : Math.max(0, Math.min(PROFSTACKDEPTH_MAX, GoDebug.setting(
-                    info.settings().get("DefaultGODEBUG"), GoDebug.fromEnviron(environ), "profstackdepth")
-                    .orElse(PROFSTACKDEPTH_DEFAULT)));
+            String binaryGodebug = info.settings().get("DefaultGODEBUG");
+            String environGodebug = GoDebug.fromEnviron(environ);
+            boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
+            int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
             ProfileFacts profile = new ProfileFacts(executableMappings(pid, procfs, maps, elf, linkText), depth);
-            return new Binary(elf, info, tab, layout, res.source(), list, bias, go121, reader, labelsShown, profile);
+            return new Binary(elf, info, arch, runtime, layout, res.source(), list, bias, reader, labelsShown, profile);
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {

@@ -1,4 +1,4 @@
-package dev.attachproof.golang;
+package dev.attachproof.memory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

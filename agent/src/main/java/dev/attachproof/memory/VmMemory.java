@@ -1,6 +1,5 @@
-package dev.attachproof.diagnose;
+package dev.attachproof.memory;
 
-import dev.attachproof.golang.MemoryReader;
 import dev.attachproof.linux.Linux;
 
 import java.nio.ByteBuffer;
