@@ -20,7 +20,6 @@ public record Goroutine(long address, long id, int status, String statusText, St
     public static final int G_RUNNING = 2;
     public static final int G_SYSCALL = 3;
     public static final int G_WAITING = 4;
-    public static final int G_DEAD = 6;
     public static final int SCAN_BIT = 0x1000;
 
     /** The status without the scan bit. */
