@@ -67,10 +67,12 @@ class DyingTargetTest {
                         return e;
                     }
                 });
-                TimeUnit.MICROSECONDS.sleep(snapshotMicros * round / 8);   // the moment of the kill, not a wait for readiness
+                TimeUnit.MICROSECONDS.sleep(snapshotMicros * (2 * round + 1) / 16);   // the moment of the kill, not a wait for readiness
                 kill(t.pid());
                 Object result = taken.get(30, TimeUnit.SECONDS);
-                if (result instanceof TargetException e) {
+                if (result instanceof TargetException e && e.reason() == TargetException.Reason.NOT_FOUND) {
+                    assertTrue(e.getMessage().startsWith("no process with pid " + t.pid()), e.getMessage());   // killed before it was looked at
+                } else if (result instanceof TargetException e) {
                     assertEquals(TargetException.Reason.EXITED, e.reason(), e.getMessage());
                     assertEquals("process " + t.pid() + " exited during the snapshot", e.getMessage());
                     exitedDuring++;
@@ -97,13 +99,22 @@ class DyingTargetTest {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + server.address().getPort();
         try {
+            long requestMicros;
+            try (FixtureProcess t = FixtureProcess.start(binary, "-crowd", "20000")) {
+                long t0 = System.nanoTime();
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        base + "/v1/goroutines?pid=" + t.pid() + "&format=json")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                requestMicros = (System.nanoTime() - t0) / 1000;
+                assertEquals(200, r.statusCode(), r.body());
+            }
             int gone = 0;
             for (int round = 0; round < 6; round++) {
                 try (FixtureProcess t = FixtureProcess.start(binary, "-crowd", "20000")) {
                     var asked = http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                             base + "/v1/goroutines?pid=" + t.pid() + "&format=json")).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
-                    TimeUnit.MILLISECONDS.sleep(100 + 60L * round);   // the moment of the kill, not a wait for readiness
+                    // The moment of the kill, spread over a request's length: not a wait for readiness.
+                    TimeUnit.MICROSECONDS.sleep(requestMicros * (2 * round + 1) / 12);
                     kill(t.pid());
                     var r = asked.get(30, TimeUnit.SECONDS);
                     if (r.statusCode() == 410) {
