@@ -70,7 +70,7 @@ final class GoroutinesCommand implements Callable<Integer> {
         if (f == GoroutinesFormat.TEXT) {
             System.err.println("attachproof: " + counted(s) + "; " + Style.escape(s.stopped()
                     ? String.format("target stopped %.3f ms; layout %s; allgs by %s", s.stoppedMicros() / 1000.0,
-                            s.layoutSource(), s.listMethod())
+                            s.layoutSource(), s.listMethod()) + (s.notes().isEmpty() ? "" : "; " + String.join("; ", s.notes()))
                     : String.join("; ", s.notes())));
         }
         return ExitCodes.ATTACHABLE;

@@ -42,9 +42,18 @@ public final class RuntimeLayouts {
 
     /** Resolves the layout for {@code elf}, a Go binary of release {@code major.minor} (from its build info). */
     public static Resolution resolve(ElfFile elf, int major, int minor) throws ElfFormatException {
-        Optional<RuntimeLayout> fromDwarf = fromDwarf(elf);
         Optional<RuntimeLayout> table = LayoutTable.lookup(major, minor, elf.arch());
         String tableName = "table go" + major + "." + minor + "-" + elf.arch();
+        Optional<RuntimeLayout> fromDwarf;
+        try {
+            fromDwarf = fromDwarf(elf);
+        } catch (ElfFormatException e) {
+            // A damaged DWARF is not a damaged program: its release's table still describes it.
+            String damage = "its DWARF is damaged (" + e.getMessage() + ")";
+            return table.isPresent() ? new Resolution(table, tableName, List.of(damage + ": the layout comes from the table"), "")
+                    : new Resolution(Optional.empty(), "none", List.of(), damage + " and the layout table has no Go " + major
+                            + "." + minor + " on " + elf.arch());
+        }
         if (fromDwarf.isPresent()) {
             RuntimeLayout d = fromDwarf.get();
             if (table.isPresent()) {
@@ -64,7 +73,7 @@ public final class RuntimeLayouts {
     /**
      * The layout the binary's DWARF describes: the runtime structs, the status and wait reason
      * constants, and their words from the binary's own gStatusStrings/waitReasonStrings arrays
-     * where the file holds them (not in a PIE, whose pointers are relocated at load).
+     * (a PIE's pointers read as the loader writes them: {@link ElfFile#word}).
      */
     public static Optional<RuntimeLayout> fromDwarf(ElfFile elf) throws ElfFormatException {
         Optional<Dwarf> dwarf = Dwarf.of(elf);

@@ -97,8 +97,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Arch arch, GoRuntime runtime, RuntimeLayout layout,
-                          String layoutSource, GoroutineList list, long bias, GoroutineReader reader, boolean labelsShown,
-                          ProfileFacts profile) {
+                          String layoutSource, List<String> layoutNotes, GoroutineList list, long bias, GoroutineReader reader,
+                          boolean labelsShown, ProfileFacts profile) {
         Pclntab tab() {
             return runtime.pclntab();
         }
@@ -135,8 +135,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
             }
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
-                    bin.list().method(), t, entries, List.of("read without stopping the target: goroutines may have moved "
-                    + "while they were read, and running ones have no stack (stop it for a consistent snapshot)"),
+                    bin.list().method(), t, entries, java.util.stream.Stream.concat(bin.layoutNotes().stream(), java.util.stream.Stream.of(
+                    "read without stopping the target: goroutines may have moved while they were read, and running ones "
+                    + "have no stack (stop it for a consistent snapshot)")).toList(),
                     java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile());
         }
         try {
@@ -169,7 +170,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         PtraceSession session = ((AttachResult.Attached) r).session();
         Captured captured;
         long t;
-        List<String> notes = new ArrayList<>();
+        List<String> notes = new ArrayList<>(bin.layoutNotes());
         try {
             t = System.nanoTime();
             captured = capture(bin, new SessionMemory(session), session, buffers, true, session.phases());
@@ -511,7 +512,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
             int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
             ProfileFacts profile = new ProfileFacts(executableMappings(pid, procfs, maps, elf, linkText), depth);
-            return new Binary(elf, info, arch, runtime, layout, res.source(), list, bias, reader, labelsShown, profile);
+            return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
+                    profile);
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {

@@ -127,6 +127,15 @@ class DamagedExecutableTest {
             for (JsonNode c : doc.get("checks")) {
                 assertFalse(c.get("remedy").asText("").contains("ptrace"), c.toString());
             }
+            // The goroutines are still read: the release's table describes the runtime, and the note says why.
+            AgentCli.Result g = AgentCli.run("goroutines", Integer.toString(t.pid()), "--format", "json");
+            assertEquals(0, g.exit(), g.stderr());
+            JsonNode dump = JSON.readTree(g.stdout());
+            assertEquals("table", dump.get("layoutSource").asText());
+            assertTrue(dump.get("layout").asText().startsWith("table go1."), dump.get("layout").toString());
+            assertTrue(dump.get("notes").toString().contains("its DWARF is damaged (" + reason + "): the layout comes from the table"),
+                    dump.get("notes").toString());
+            assertTrue(dump.get("goroutines").size() > 0);
             t.assertRunningUntraced();
         }
         assertOneLine(AgentCli.run("compat", copy.toString()), "its DWARF is damaged: " + reason);
