@@ -164,6 +164,21 @@ public final class Pclntab {
     }
 
     /**
+     * Another reader of the same table, with caches of its own, for another thread (a reader's
+     * decoded-function cache is not shared): nothing is located or scanned again. Whatever this
+     * reader already found of moduledata is handed over; it is not changed once found.
+     */
+    public Pclntab forAnotherThread() throws ElfFormatException {
+        Pclntab other = new Pclntab(tab.duplicate(), 0, elf, tabAddress);
+        other.textStart = textStart;
+        other.foundBy = foundBy;
+        other.moduledata = moduledata;
+        other.gofunc = gofunc;
+        other.funcIds = funcIds;
+        return other;
+    }
+
+    /**
      * How the table was found: "section .gopclntab", "symbol runtime.pclntab", "pcHeader in
      * .data.rel.ro, named by moduledata", "pcHeader in .data.rel.ro, found by its magic".
      */

@@ -341,7 +341,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             if (n < PARALLEL_UNWIND) {
                 return unwind(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), 0, n);
             }
-            Traceback second = bin.traceback(c.stacks(), Pclntab.of(bin.elf()));
+            Traceback second = bin.traceback(c.stacks(), bin.tab().forAnotherThread());
             int half = n / 2;
             java.util.concurrent.CompletableFuture<List<Entry>> tail = new java.util.concurrent.CompletableFuture<>();
             Thread helper = Thread.ofPlatform().name("attachproof-unwind").start(() -> {
