@@ -14,11 +14,6 @@ public record RegisterSet(long size, int programCounterWord, int stackPointerWor
         return new RegisterSet(userRegs.byteSize(), word(userRegs, programCounter), word(userRegs, stackPointer));
     }
 
-    /** How many words the set has. */
-    public int words() {
-        return (int) (size / Long.BYTES);
-    }
-
     private static int word(GroupLayout userRegs, String register) {
         return (int) (userRegs.byteOffset(PathElement.groupElement(register)) / Long.BYTES);
     }
