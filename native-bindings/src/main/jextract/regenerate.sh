@@ -6,6 +6,11 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src="$here/../java"
 generated="$src/dev/attachproof/linux/generated"
+# Both checks come before anything is deleted.
+if ! command -v jextract >/dev/null; then
+  echo "regenerate.sh: no jextract on PATH (README.md, 'Which jextract, which headers')" >&2
+  exit 1
+fi
 if [ ! -d /opt/arm64-headers/usr/include/aarch64-linux-gnu ]; then
   echo "regenerate.sh: no arm64 headers in /opt/arm64-headers (README.md, 'Regenerating')" >&2
   exit 1
