@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * What differs between the two Linux ABIs attachproof runs on, x86_64 and aarch64: the syscall
  * numbers, the audit arch a seccomp filter finds in {@code seccomp_data.arch}, and the register
- * set. Each is read from its own jextract generation ({@link X86_64Platform},
- * {@link Aarch64Platform}): per-target values are generated data behind this one small record,
+ * set. Each is read from its own jextract generation ({@code X86_64Platform},
+ * {@code Aarch64Platform}): per-target values are generated data behind this one small record,
  * chosen once, by {@code os.arch}. What the two LP64 ABIs share is in {@link LinuxConstants}.
  *
  * @param name "x86_64" or "aarch64", as in the generated package's name
