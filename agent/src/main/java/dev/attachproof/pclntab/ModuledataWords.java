@@ -26,12 +26,15 @@ public record ModuledataWords(int pcHeader, int funcnametab, int cutab, int file
     private static final int WORD = 8;
 
     /**
-     * The positions each pclntab format's releases share, read from runtime/symtab.go and checked
-     * on the DWARF of every toolchain the tests build. All start pcHeader, then six slices
-     * (funcnametab, cutab, filetab, pctab, pclntable, ftab), findfunctab, minpc, maxpc, text.
-     * 0xfffffff0 (1.18, 1.19): 17 uintptrs after text, gofunc the last; 0xfffffff1 (1.20 to
-     * 1.26) adds covctrs and ecovctrs before end, moving gofunc two words on. 0xfffffffa (1.16,
-     * 1.17) has no gofunc.
+     * The positions each pclntab format's releases share, checked on the DWARF of every toolchain
+     * the tests build (Go 1.19, 1.21 to 1.26). All start pcHeader, then six slices (funcnametab,
+     * cutab, filetab, pctab, pclntable, ftab), findfunctab, minpc, maxpc, text. 0xfffffff0 (1.18,
+     * 1.19): 16 uintptrs after text, gofunc the last; 0xfffffff1 (1.20 to 1.26) adds covctrs and
+     * ecovctrs before end, moving gofunc two words on. 0xfffffffa (1.16, 1.17), which no
+     * toolchain here builds, has no gofunc, and of its positions only pcHeader and funcnametab
+     * are used (to find a stripped binary's table: its entries are absolute, its funcdata
+     * pointers); they are taken to be the later formats' (moduledata begins pcHeader, funcnametab
+     * since 1.16 made the pcHeader), not checked on a binary.
      */
     public static ModuledataWords forFormat(int magic) {
         int gofunc = switch (magic) {
