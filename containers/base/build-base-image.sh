@@ -12,7 +12,6 @@ fi
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
 cp /bin/busybox "$ctx/busybox"
-cp "$here/Dockerfile" "$ctx/"
-printf 'root:x:0:0:root:/:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' > "$ctx/passwd"
-printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' > "$ctx/group"
+# passwd and group name root, nobody and a user 1000 (the arm64 agent image copies them too).
+cp "$here/Dockerfile" "$here/passwd" "$here/group" "$ctx/"
 docker build -q -t attachproof/base:local "$ctx"

@@ -21,6 +21,7 @@ import dev.attachproof.delve.GoVersion;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.golang.BuildVersion;
+import dev.attachproof.golang.GoRuntime;
 import dev.attachproof.golang.GoroutineCensus;
 import dev.attachproof.golang.GoroutineReader;
 import dev.attachproof.linux.CallResult;
@@ -164,7 +165,7 @@ public final class Doctor {
         GoVersion v = GoVersion.parse(target.binary().buildInfo().get().goVersion()).orElse(null);
         try {
             ElfFile elf = ElfFile.open(facts.procfs().pidDir(target.pid()).resolve("exe"));
-            return GoroutineCensus.prepare(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
+            return GoroutineCensus.prepare(elf, GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor()));
         } catch (IOException | RuntimeException e) {
             String dwarf = target.binary().format().dwarfDamage();
             return new GoroutineCensus.Prepared(java.util.Optional.empty(), dwarf != null ? GoExecutable.damagedDwarf(dwarf)

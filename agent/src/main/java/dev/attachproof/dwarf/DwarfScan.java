@@ -59,6 +59,11 @@ public final class DwarfScan {
                     foundStructs.put(structName, resolveMembers(dwarf, structName, structSize, members, memberTypes));
                     members = null;
                 }
+                if (members == null && wantedStructs.isEmpty() && constantPrefixes.isEmpty()
+                        && foundVars.keySet().containsAll(variables)) {
+                    // All asked for is found, and no constants are collected: the rest adds nothing.
+                    return new Result(producer, foundStructs, foundVars, constants);
+                }
                 if (d.depth() == 2 && members != null && d.tag() == TAG_MEMBER) {
                     OptionalLong off = d.memberOffset();
                     members.add(new StructType.Member(d.name(), off.orElse(-1), -1, ""));

@@ -5,6 +5,7 @@ import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.pclntab.Pclntab;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the target's Go release decides about reading its goroutines, answered once per binary:
@@ -24,16 +25,18 @@ public final class GoRuntime {
     /** len(StackRecord.Stack0): what saveg recorded before Go 1.23 made the depth a setting. */
     private static final int STACK0_DEPTH = 32;
 
+    private final ElfFile elf;
     private final int major;
     private final int minor;
     private final Pclntab tab;
-    private final RuntimeLayouts.Resolution layouts;
+    /** Resolved on first use: a DWARF scan that a caller content with the table never pays. */
+    private RuntimeLayouts.Resolution layouts;
 
-    private GoRuntime(int major, int minor, Pclntab tab, RuntimeLayouts.Resolution layouts) {
+    private GoRuntime(ElfFile elf, int major, int minor, Pclntab tab) {
+        this.elf = elf;
         this.major = major;
         this.minor = minor;
         this.tab = tab;
-        this.layouts = layouts;
     }
 
     /**
@@ -41,20 +44,47 @@ public final class GoRuntime {
      * development build, whose layout only its own DWARF can give).
      */
     public static GoRuntime of(ElfFile elf, int major, int minor) throws ElfFormatException {
-        Pclntab tab = Pclntab.of(elf);
-        RuntimeLayouts.Resolution layouts = major >= 0 ? RuntimeLayouts.resolve(elf, major, minor)
-                : new RuntimeLayouts.Resolution(RuntimeLayouts.fromDwarf(elf), "dwarf", List.of(),
-                        "a development build of Go without DWARF");
-        return new GoRuntime(major, minor, tab, layouts);
+        return new GoRuntime(elf, major, minor, Pclntab.of(elf));
     }
 
     public Pclntab pclntab() {
         return tab;
     }
 
-    /** The struct layouts, where they came from, or why there are none. */
-    public RuntimeLayouts.Resolution layouts() {
+    /**
+     * The struct layouts, where they came from, or why there are none: the binary's DWARF first,
+     * checked against the release's table ({@link RuntimeLayouts#resolve}). A development build
+     * has no table entry: only its own DWARF describes it.
+     */
+    public synchronized RuntimeLayouts.Resolution layouts() {
+        if (layouts == null) {
+            layouts = resolveLayouts();
+        }
         return layouts;
+    }
+
+    private RuntimeLayouts.Resolution resolveLayouts() {
+        try {
+            return isRelease() ? RuntimeLayouts.resolve(elf, major, minor)
+                    : new RuntimeLayouts.Resolution(RuntimeLayouts.fromDwarf(elf), "dwarf", List.of(),
+                            "a development build of Go without DWARF");
+        } catch (ElfFormatException e) {
+            return new RuntimeLayouts.Resolution(Optional.empty(), "none", List.of(),
+                    "its DWARF is damaged (" + e.getMessage() + ") and " + (isRelease() ? "its release's table did not serve"
+                            : "a development build of Go has no table entry"));
+        }
+    }
+
+    /**
+     * The layouts for a reader of a few fields that need not scan the DWARF: the committed
+     * table's entry for the release where it has one (LayoutDriftTest holds it to that release's
+     * DWARF; the scan costs tens of milliseconds on a large binary), else {@link #layouts}.
+     */
+    public RuntimeLayouts.Resolution tableFirstLayouts() {
+        Optional<RuntimeLayout> table = isRelease() ? LayoutTable.lookup(major, minor, elf.arch()) : Optional.empty();
+        return table.isPresent()
+                ? new RuntimeLayouts.Resolution(table, RuntimeLayouts.tableName(major, minor, elf.arch()), List.of(), "")
+                : layouts();
     }
 
     /**
@@ -89,6 +119,11 @@ public final class GoRuntime {
         }
         return Math.max(0, Math.min(PROFSTACKDEPTH_MAX, GoDebug.setting(binaryGodebug, environGodebug, "profstackdepth")
                 .orElse(PROFSTACKDEPTH_DEFAULT)));
+    }
+
+    /** A release the build info names, not a development build. */
+    private boolean isRelease() {
+        return major >= 0;
     }
 
     /** Release 1.{@code want} or later (a development build and Go 2 count as later). */

@@ -48,39 +48,22 @@ public final class GoroutineCensus {
     }
 
     /**
-     * Ready to count in {@code elf}, a Go binary of release {@code major.minor} (-1, -1 for a development build); empty with the
-     * reason when the goroutine list or the g layout cannot be known. The committed table is used
-     * where it has the release: the drift test holds it to the DWARF, and it spares the doctor a
-     * DWARF scan (tens of milliseconds on a large binary) for the three fields counted here.
+     * Ready to count in {@code elf}, whose Go release {@code runtime} answers for; empty with the
+     * reason when the goroutine list or the g layout cannot be known. The layout is the
+     * runtime's table-first one ({@link GoRuntime#tableFirstLayouts}): only three fields of g are
+     * read here, and the doctor is spared a DWARF scan.
      */
-    public static Prepared prepare(ElfFile elf, int major, int minor) throws ElfFormatException {
-        Pclntab tab = Pclntab.of(elf);
+    public static Prepared prepare(ElfFile elf, GoRuntime runtime) throws ElfFormatException {
+        Pclntab tab = runtime.pclntab();
         Optional<GoroutineList> list = GoroutineList.locate(elf, tab);
         if (list.isEmpty()) {
             return new Prepared(Optional.empty(), "runtime.allgs not found (no symbols, no DWARF, and runtime.allgadd's code did not name it)");
         }
-        Optional<RuntimeLayout> table = major < 0 ? Optional.empty() : LayoutTable.lookup(major, minor, elf.arch());
-        RuntimeLayout layout;
-        String source;
-        if (table.isPresent()) {
-            layout = table.get();
-            source = "table go" + major + "." + minor + "-" + elf.arch();
-        } else if (major < 0) {
-            // A development build: only its own DWARF can describe it.
-            layout = RuntimeLayouts.fromDwarf(elf).orElse(null);
-            source = "dwarf";
-            if (layout == null) {
-                return new Prepared(Optional.empty(), "a development build of Go without DWARF: no layout for its runtime.g");
-            }
-        } else {
-            RuntimeLayouts.Resolution r = RuntimeLayouts.resolve(elf, major, minor);
-            if (r.layout().isEmpty()) {
-                return new Prepared(Optional.empty(), r.problem());
-            }
-            layout = r.layout().get();
-            source = r.source();
+        RuntimeLayouts.Resolution r = runtime.tableFirstLayouts();
+        if (r.layout().isEmpty()) {
+            return new Prepared(Optional.empty(), r.problem());
         }
-        return new Prepared(Optional.of(new GoroutineCensus(list.get(), new GoroutineReader(layout), tab, source)), null);
+        return new Prepared(Optional.of(new GoroutineCensus(list.get(), new GoroutineReader(r.layout().get()), tab, r.source())), null);
     }
 
     /** A census ready to run, or why there is none. */

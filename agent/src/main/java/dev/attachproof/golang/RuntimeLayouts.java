@@ -43,7 +43,7 @@ public final class RuntimeLayouts {
     /** Resolves the layout for {@code elf}, a Go binary of release {@code major.minor} (from its build info). */
     public static Resolution resolve(ElfFile elf, int major, int minor) throws ElfFormatException {
         Optional<RuntimeLayout> table = LayoutTable.lookup(major, minor, elf.arch());
-        String tableName = "table go" + major + "." + minor + "-" + elf.arch();
+        String tableName = tableName(major, minor, elf.arch());
         Optional<RuntimeLayout> fromDwarf;
         try {
             fromDwarf = fromDwarf(elf);
@@ -68,6 +68,11 @@ public final class RuntimeLayouts {
         return new Resolution(Optional.empty(), "none", List.of(),
                 "the binary has no DWARF and the layout table has no Go " + major + "." + minor + " on " + elf.arch()
                         + " (it has " + String.join(", ", LayoutTable.index()) + ")");
+    }
+
+    /** How a table entry is named as a layout's source: "table go1.22-amd64". */
+    static String tableName(int major, int minor, String arch) {
+        return "table go" + major + "." + minor + "-" + arch;
     }
 
     /**

@@ -1,5 +1,8 @@
 package dev.attachproof.pclntab;
 
+import dev.attachproof.dwarf.Dwarf;
+import dev.attachproof.dwarf.DwarfScan;
+import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 
@@ -10,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A parsed pcHeader and its tables. {@link #lookup(long)} answers for a PC: the function that
@@ -30,11 +34,6 @@ public final class Pclntab {
     /** abi.PCDATA_InlTreeIndex and abi.FUNCDATA_InlTree (runtime/symtab.go in 1.19, internal/abi from 1.21). */
     private static final int PCDATA_INL_TREE_INDEX = 2;
     private static final int FUNCDATA_INL_TREE = 3;
-    /** moduledata's word holding gofunc: after pcHeader, six slices and 19 uintptrs; format 0xfffffff1 adds covctrs, ecovctrs. */
-    private static final int MODULEDATA_GOFUNC_1_18 = 38;
-    /** moduledata's word holding text (runtime.text), the same in 1.19 to 1.26 (their DWARF). */
-    private static final int MODULEDATA_TEXT = 22;
-    private static final int MODULEDATA_GOFUNC_1_20 = 40;
 
     /**
      * funcID names in enum order (the _func and inlinedCall byte is the index), as each release
@@ -84,7 +83,8 @@ public final class Pclntab {
     private long gofunc = -1;
     /** moduledata's first words as the file holds them (empty: none found), found on first use. */
     private ByteBuffer moduledata;
-    private static final int MODULEDATA_MIN_WORDS = 41;
+    /** Which of moduledata's words hold what, chosen on first use ({@link #moduledataWords}). */
+    private ModuledataWords moduledataWords;
     private List<String> funcIds;
     private String foundBy = "";
 
@@ -140,7 +140,7 @@ public final class Pclntab {
      * Entry offsets (1.18+) count from runtime.text. pcHeader.textStart holds it, except where
      * the file does not: Go 1.26 writes 0 there, and a PIE's copy is filled in by a dynamic
      * relocation at load (read here through the relocation, {@link ElfFile#word}). Then it is
-     * moduledata.text (word 22 of moduledata in 1.19 to 1.26, per their DWARF), else the symbol
+     * moduledata.text ({@link ModuledataWords#text}), else the symbol
      * runtime.text, else the start of .text. The order matters for cgo binaries linked by the
      * system linker, whose .text starts with C code before Go's.
      */
@@ -152,7 +152,7 @@ public final class Pclntab {
         if (loaded != 0) {
             tab.textStart = loaded;   // a PIE's is a relocation, whatever the file holds there
         } else if (tab.magic != GO_1_16) {
-            long fromModule = tab.moduledataWord(MODULEDATA_TEXT);
+            long fromModule = tab.moduledataWord(tab.moduledataWords().text());
             if (fromModule != 0) {
                 tab.textStart = fromModule;
             } else {
@@ -173,6 +173,7 @@ public final class Pclntab {
         other.textStart = textStart;
         other.foundBy = foundBy;
         other.moduledata = moduledata;
+        other.moduledataWords = moduledataWords;
         other.gofunc = gofunc;
         other.funcIds = funcIds;
         return other;
@@ -269,8 +270,11 @@ public final class Pclntab {
                     if ((v & 7) != 0 || off < 0 || off + 72 > b.limit() || !looksLikeHeader(b, (int) off)) {
                         continue;
                     }
-                    int h = b.getInt((int) off) == GO_1_16 ? 24 : 32;   // where the header keeps funcnametab's offset
-                    if (words[i + 1] == v + b.getLong((int) off + h)) {
+                    int magic = b.getInt((int) off);
+                    int h = magic == GO_1_16 ? 24 : 32;   // where the header keeps funcnametab's offset
+                    ModuledataWords at = ModuledataWords.forFormat(magic);
+                    int next = i - at.pcHeader() + at.funcnametab();
+                    if (next >= 0 && next < words.length && words[next] == v + b.getLong((int) off + h)) {
                         return Optional.of(new Located(b.slice((int) off, b.limit() - (int) off), v,
                                 "pcHeader in " + data.get(k).name() + ", named by moduledata"));
                     }
@@ -302,6 +306,11 @@ public final class Pclntab {
 
     public long textStart() {
         return textStart;
+    }
+
+    /** The pcHeader's magic: {@link #GO_1_16}, {@link #GO_1_18} or {@link #GO_1_20}. */
+    public int magic() {
+        return magic;
     }
 
     /** "go1.16", "go1.18" or "go1.20": the format family. */
@@ -513,9 +522,8 @@ public final class Pclntab {
      * .noptrdata, from Go 1.26 into a section of its own, .go.module; its first word is the
      * pcHeader's address, that of .gopclntab, and the next slices' data pointers are the
      * pcHeader's funcnametab, cutab and filetab. The first 8-aligned place in those sections
-     * (.data too) holding all four is moduledata, and gofunc is its word 38 in format 0xfffffff0
-     * and word 40 in 0xfffffff1, where covctrs and ecovctrs come before it (moduledata in
-     * runtime/symtab.go of 1.19 and of 1.21 to 1.26; checked against the symbol on each). In a
+     * (.data too) holding all four is moduledata, and gofunc is the word {@link ModuledataWords}
+     * names (checked against the symbol on each release the tests build). In a
      * position-independent binary these words are dynamic relocations, read as the loader would
      * write them ({@link ElfFile#word}). The symbol go:func.* (go.func.* before 1.20) in .symtab
      * is the fallback.
@@ -524,7 +532,8 @@ public final class Pclntab {
         if (gofunc >= 0) {
             return gofunc;
         }
-        long base = moduledataWord(magic == GO_1_20 ? MODULEDATA_GOFUNC_1_20 : MODULEDATA_GOFUNC_1_18);
+        int word = moduledataWords().gofunc();
+        long base = word < 0 ? 0 : moduledataWord(word);
         if (base != 0) {
             if (elf.readVirtual(base, 1).isEmpty()) {
                 throw new ElfFormatException(String.format("moduledata.gofunc 0x%x is outside the file", base));
@@ -545,6 +554,8 @@ public final class Pclntab {
     private long moduledataWord(int word) throws ElfFormatException {
         if (moduledata == null) {
             moduledata = ByteBuffer.allocate(0);
+            ModuledataWords at = moduledataWords();
+            int span = at.span();
             for (String name : MODULEDATA_SECTIONS) {
                 Optional<ElfFile.Section> s = elf.section(name);
                 if (s.isEmpty()) {
@@ -552,11 +563,11 @@ public final class Pclntab {
                 }
                 // A PIE's moduledata holds its pointers only as relocations: read it as loaded.
                 long[] words = elf.words(s.get());
-                for (int i = 0; i + MODULEDATA_MIN_WORDS <= words.length; i++) {
-                    if (words[i] == tabAddress && words[i + 1] == tabAddress + funcnameOff
-                            && words[i + 4] == tabAddress + cuOff && words[i + 7] == tabAddress + filetabOff) {
-                        moduledata = ByteBuffer.allocate(MODULEDATA_MIN_WORDS * 8).order(ByteOrder.LITTLE_ENDIAN);
-                        for (int w = 0; w < MODULEDATA_MIN_WORDS; w++) {
+                for (int i = 0; i + span <= words.length; i++) {
+                    if (words[i + at.pcHeader()] == tabAddress && words[i + at.funcnametab()] == tabAddress + funcnameOff
+                            && words[i + at.cutab()] == tabAddress + cuOff && words[i + at.filetab()] == tabAddress + filetabOff) {
+                        moduledata = ByteBuffer.allocate(span * 8).order(ByteOrder.LITTLE_ENDIAN);
+                        for (int w = 0; w < span; w++) {
                             moduledata.putLong(w * 8, words[i + w]);
                         }
                         return word * 8 + 8 <= moduledata.limit() ? moduledata.getLong(word * 8) : 0;
@@ -566,6 +577,35 @@ public final class Pclntab {
         }
         return word * 8 + 8 <= moduledata.limit() ? moduledata.getLong(word * 8) : 0;
     }
+
+    /**
+     * Which of moduledata's words hold the fields read here: as the binary's own DWARF lays out
+     * runtime.moduledata, else as this table's format does ({@link ModuledataWords#forFormat}). A
+     * damaged or absent DWARF costs nothing here: the format's positions are the same, held to
+     * every release's DWARF by LayoutDriftTest.
+     */
+    public ModuledataWords moduledataWords() {
+        if (moduledataWords == null) {
+            moduledataWords = moduledataFromDwarf().orElseGet(() -> ModuledataWords.forFormat(magic));
+        }
+        return moduledataWords;
+    }
+
+    private Optional<ModuledataWords> moduledataFromDwarf() {
+        try {
+            Optional<Dwarf> dwarf = Dwarf.of(elf);
+            if (dwarf.isEmpty()) {
+                return Optional.empty();
+            }
+            StructType t = DwarfScan.scan(dwarf.get(), "runtime", Set.of(MODULEDATA), Set.of(), List.of())
+                    .structs().get(MODULEDATA);
+            return t == null ? Optional.empty() : ModuledataWords.fromDwarf(t);
+        } catch (ElfFormatException e) {
+            return Optional.empty();   // a damaged DWARF: the format's positions
+        }
+    }
+
+    private static final String MODULEDATA = "runtime.moduledata";
 
     /** Where the linker puts moduledata: .go.module from Go 1.26, .noptrdata before; .data too. */
     private static final List<String> MODULEDATA_SECTIONS = List.of(".go.module", ".noptrdata", ".data");

@@ -1,5 +1,8 @@
 package dev.attachproof.golang;
 
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.pclntab.ModuledataWords;
+import dev.attachproof.pclntab.Pclntab;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +14,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,6 +52,23 @@ class LayoutDriftTest {
         String[] parts = g.name().substring(2).split("[.-]");
         RuntimeLayout loaded = LayoutTable.lookup(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), arch).orElseThrow();
         assertEquals(LayoutTable.parse(loaded.goVersion(), arch, g.text()), loaded);
+    }
+
+    /**
+     * The moduledata words read from every binary (to find moduledata, its text and gofunc) are
+     * where that toolchain's DWARF puts them, and where the format's table, which serves binaries
+     * without DWARF, says they are.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("rows")
+    void moduledataWordsMatchTheToolchain(String toolchain, String arch) throws Exception {
+        assumeTrue(GoFixture.available(toolchain), toolchain + " is not installed");
+        ElfFile elf = ElfFile.open(GoFixture.build("target", toolchain, List.of(), Map.of("GOARCH", arch)));
+        Pclntab tab = Pclntab.of(elf);
+        ModuledataWords own = tab.moduledataWords();
+        assertEquals("DWARF", own.source(), toolchain + " " + arch + ": the positions come from the binary's DWARF");
+        assertEquals(own.positions(), ModuledataWords.forFormat(tab.magic()).positions(),
+                toolchain + " " + arch + ": moduledata's words in DWARF differ from the table for " + tab.format());
     }
 
     @AfterAll

@@ -115,6 +115,11 @@ class PclntabTest {
         assertTrue(cCode > 0, "the system linker's C code comes first in .text");
         assertEquals(runtimeText, tab.textStart());
         assertEquals(cCode, stripped.textStart() - strippedElf.section(".text").orElseThrow().address());
+        // The stripped build has no DWARF: its moduledata words are its format's, the same as
+        // the DWARF of the build that kept it says.
+        assertEquals(String.format("format 0x%08x", stripped.magic()), stripped.moduledataWords().source());
+        assertEquals("DWARF", tab.moduledataWords().source());
+        assertEquals(tab.moduledataWords().positions(), stripped.moduledataWords().positions());
     }
 
     /**

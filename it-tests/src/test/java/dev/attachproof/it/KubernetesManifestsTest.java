@@ -34,6 +34,7 @@ class KubernetesManifestsTest {
     Map<String, Object> sc = map(agent, "securityContext");
     assertEquals(List.of("SYS_PTRACE"), map(sc, "capabilities").get("add"));
     assertEquals(0, sc.get("runAsUser"), "no ambient capabilities in Kubernetes: root holds the added one");
+    assertRunsOnTheAgentsArches(spec, "sidecar-pod.yaml");
   }
 
   @Test
@@ -42,6 +43,7 @@ class KubernetesManifestsTest {
     Map<String, Object> spec = map(pod, "spec");
     assertEquals(true, spec.get("hostPID"));
     assertEquals(true, map(container(spec, "attachproof"), "securityContext").get("privileged"));
+    assertRunsOnTheAgentsArches(spec, "diagnostic-pod.yaml");
   }
 
   @Test
@@ -57,6 +59,26 @@ class KubernetesManifestsTest {
     Map<String, Object> sc = map(agent, "securityContext");
     assertEquals(List.of("SYS_PTRACE"), map(sc, "capabilities").get("add"));
     assertEquals("Unconfined", map(sc, "appArmorProfile").get("type"));
+    assertRunsOnTheAgentsArches(podSpec, "daemonset.yaml");
+  }
+
+  /**
+   * The pod is scheduled only where an agent image exists (kubernetes.io/arch In amd64, arm64,
+   * as containers/build-images.sh builds them), and the manifest names both images.
+   */
+  private static void assertRunsOnTheAgentsArches(Map<String, Object> podSpec, String file) throws IOException {
+    Map<String, Object> required = map(map(map(podSpec, "affinity"), "nodeAffinity"),
+        "requiredDuringSchedulingIgnoredDuringExecution");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> terms = (List<Map<String, Object>>) required.get("nodeSelectorTerms");
+    assertEquals(1, terms.size(), file + ": one node selector term");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> expressions = (List<Map<String, Object>>) terms.get(0).get("matchExpressions");
+    assertEquals(List.of(Map.of("key", "kubernetes.io/arch", "operator", "In", "values", List.of("amd64", "arm64"))),
+        expressions, file + ": the agent's two CPUs");
+    String text = Files.readString(K8S.resolve(file));
+    assertTrue(text.contains("attachproof/agent:local ") && text.contains("attachproof/agent:local-arm64"),
+        file + " names the image of each CPU");
   }
 
   private static void assertServes(Map<String, Object> container) {
