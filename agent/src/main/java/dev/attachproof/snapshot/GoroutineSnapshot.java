@@ -217,7 +217,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * stacks (in a rehearsal, not copied: only counted, {@code stackBytes}).
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
-                            MemoryReader stacks, Map<Long, Map<String, String>> labels, long stackBytes) {}
+                            long[] lrs, MemoryReader stacks, Map<Long, Map<String, String>> labels, long stackBytes) {}
 
     /**
      * The copy, rehearsed while the target runs (process_vm_readv, no ptrace): it sizes the
@@ -265,6 +265,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         int n = gs.size();
         long[] pcs = new long[n];
         long[] sps = new long[n];
+        long[] lrs = new long[n];
         long[] rangeStarts = new long[n];
         int[] rangeLengths = new int[n];
         int ranges = 0;
@@ -287,6 +288,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
             long pc = gs.startPc(i);
             long sp = gs.startSp(i);
+            long lr = gs.startLr(i);
             // A goroutine in a syscall keeps its m (runtime/proc.go, reentersyscall: the P is
             // released, gp.m is not), so it has a thread as a running one has; its stack still
             // starts at syscallsp, as Go's traceback starts it.
@@ -304,12 +306,14 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
                         pc = regs.value()[bin.arch().pcRegister()];
                         sp = rsp;
+                        lr = bin.arch().linkRegister(regs.value());
                     }
                 }
                 clock.lap("registers");
             }
             pcs[i] = pc;
             sps[i] = sp;
+            lrs[i] = lr;
             if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
                 rangeStarts[ranges] = sp;
                 rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
@@ -322,12 +326,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             for (int i = 0; i < ranges; i++) {
                 bytes += rangeLengths[i];
             }
-            return new Captured(gs, threads, pcs, sps, null, labels, bytes);
+            return new Captured(gs, threads, pcs, sps, lrs, null, labels, bytes);
         }
         MemoryReader stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, stacks, labels, -1);
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, labels, -1);
     }
 
     /**
@@ -386,13 +390,14 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             Integer tid = c.threads().get(g.address());
             long pc = c.pcs()[i];
             long sp = c.sps()[i];
+            long lr = c.lrs()[i];
             Traceback.Stack stack;
             if (running && !stopped) {
                 stack = new Traceback.Stack(List.of(), 0, "goroutine running on other thread; stack unavailable");
             } else if (running && pc != g.schedPc()) {
-                stack = tb.unwindTrap(pc, sp);
+                stack = tb.unwindTrap(pc, sp, lr);
             } else {
-                stack = tb.unwind(pc, sp);
+                stack = tb.unwind(pc, sp, lr);
             }
             out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
                     g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
