@@ -385,12 +385,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 }
                 long[] regs = status == Goroutine.G_RUNNING && tid != null && registers != null ? registers.of(tid) : null;
                 if (regs != null) {
-                    long rsp = regs[bin.arch().spRegister()];
+                    long threadSp = regs[bin.arch().spRegister()];
                     // On its own stack, the thread's registers are where it is; on another
                     // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
-                    if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
+                    if (Long.compareUnsigned(threadSp - lo, hi - lo) < 0) {
                         pc = regs[bin.arch().pcRegister()];
-                        sp = rsp;
+                        sp = threadSp;
                         lr = bin.arch().linkRegister(regs);
                     }
                 }
