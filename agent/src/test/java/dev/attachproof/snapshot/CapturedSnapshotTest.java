@@ -4,7 +4,6 @@ import dev.attachproof.report.GoroutinesText;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -37,13 +36,25 @@ class CapturedSnapshotTest {
     private static final Path CAPTURES = GoFixture.repo().resolve("agent/src/test/resources/dev/attachproof/captures");
 
     /** A capture and how to rebuild the executable it was taken of. */
-    record Case(String file, String program, String toolchain, boolean stripped, String arch) {
+    record Case(String file, String program, String toolchain, boolean stripped, GoFixture.Link link, String arch) {
+        /** Built as {@link GoFixture#build(String, String, boolean, GoFixture.Link, String)} builds, with -trimpath. */
         Path executable() {
             List<String> flags = new ArrayList<>(List.of("-trimpath"));
-            if (stripped) {
-                flags.add("-ldflags=-s -w");
+            Map<String, String> env = new java.util.TreeMap<>();
+            if (!arch.equals("amd64")) {
+                env.put("GOARCH", arch);
             }
-            return GoFixture.build(program, toolchain, flags, arch.equals("amd64") ? Map.of() : Map.of("GOARCH", arch));
+            String ldflags = stripped ? "-s -w" : "";
+            if (link == GoFixture.Link.EXTERNAL_PIE) {
+                assumeTrue(arch.equals("amd64"), "an external arm64 link is made with " + GoFixture.ARM64_CC + ": add it here when a capture needs it");
+                env.put("CGO_ENABLED", "1");
+                flags.add("-buildmode=pie");
+                ldflags = ("-linkmode=external " + ldflags).strip();
+            }
+            if (!ldflags.isEmpty()) {
+                flags.add("-ldflags=" + ldflags);
+            }
+            return GoFixture.build(program, toolchain, flags, env);
         }
 
         @Override
@@ -54,8 +65,11 @@ class CapturedSnapshotTest {
 
     static Stream<Case> captures() {
         return Stream.of(
-                new Case("stacks-go1.22.0-amd64.capture.gz", "stacks", "go1.22.0", false, "amd64"),
-                new Case("stacks-go1.22.0-arm64.capture.gz", "stacks", "go1.22.0", false, "arm64"));
+                new Case("stacks-go1.22.0-amd64.capture.gz", "stacks", "go1.22.0", false, GoFixture.Link.INTERNAL, "amd64"),
+                // A PIE (the load bias) without symbols or DWARF (the layout table, allgs from code).
+                new Case("stacks-go1.25.0-amd64-pie-stripped.capture.gz", "stacks", "go1.25.0", true,
+                        GoFixture.Link.EXTERNAL_PIE, "amd64"),
+                new Case("stacks-go1.22.0-arm64.capture.gz", "stacks", "go1.22.0", false, GoFixture.Link.INTERNAL, "arm64"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -76,15 +90,34 @@ class CapturedSnapshotTest {
         assertTrue(Files.size(file) < 1 << 20, "a capture stays under 1 MB");
     }
 
+    /** A capture replayed on another executable is refused, naming both build ids, rather than misread. */
+    @org.junit.jupiter.api.Test
+    void anotherExecutableIsRefused() throws Exception {
+        List<Case> amd64 = amd64Captures().toList();
+        Path file = CAPTURES.resolve(amd64.get(0).file());
+        TargetCapture capture;
+        try (InputStream in = Files.newInputStream(file)) {
+            capture = TargetCapture.read(in);
+        }
+        SnapshotException e = org.junit.jupiter.api.Assertions.assertThrows(SnapshotException.class,
+                () -> GoroutineSnapshot.replay(capture, amd64.get(1).executable()));
+        assertTrue(e.getMessage().contains("is not the captured executable") && e.getMessage().contains(capture.goBuildId()),
+                e.getMessage());
+    }
+
+    static Stream<Case> amd64Captures() {
+        return captures().filter(c -> c.arch().equals("amd64"));
+    }
+
     /**
-     * Makes the amd64 capture again (after the fixture or the capture format changed):
+     * Makes the amd64 captures again (after the fixture or the capture format changed):
      * {@code -Dattachproof.recapture=true}. The live run's dump is first compared with the
      * fixture's own, so that a capture holds a dump Go agrees with.
      */
-    @Test
-    void recaptureAmd64() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("amd64Captures")
+    void recaptureAmd64(Case c) throws Exception {
         assumeTrue(Boolean.getBoolean("attachproof.recapture"), "set -Dattachproof.recapture=true to capture again");
-        Case c = captures().filter(x -> x.arch().equals("amd64")).findFirst().orElseThrow();
         try (FixtureProcess t = FixtureProcess.start(c.executable())) {
             Path file = CAPTURES.resolve(c.file());
             Path tmp = Files.createTempFile("capture", ".gz");
