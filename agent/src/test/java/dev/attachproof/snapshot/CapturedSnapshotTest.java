@@ -28,9 +28,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>
  * A capture of another CPU is one more {@link Case}: build {@code agent/go/stacks} as the case
  * says (e.g. {@code GOTOOLCHAIN=go1.22.0 GOARCH=arm64 CGO_ENABLED=0 go build -trimpath ./stacks}),
- * run it on that CPU, run {@code java -jar attachproof.jar __capture PID FILE} there, compare its
- * dump with the fixture's own (SIGUSR2), and drop the file under
- * {@code src/test/resources/dev/attachproof/captures/}.
+ * run it on that CPU, run {@code java -jar agent/target/attachproof.jar __capture PID FILE} there (it
+ * prints the dump it saved), compare that dump with the fixture's own (kill -USR2: it prints it
+ * between STACKS BEGIN and STACKS END; only the dumping, spinning and os/signal goroutines may
+ * differ, as {@code GoroutinesTest} compares), and drop the file under
+ * {@code src/test/resources/dev/attachproof/captures/} with the case's name.
  */
 class CapturedSnapshotTest {
     private static final Path CAPTURES = GoFixture.repo().resolve("agent/src/test/resources/dev/attachproof/captures");
