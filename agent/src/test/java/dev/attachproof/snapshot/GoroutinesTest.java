@@ -244,7 +244,7 @@ class GoroutinesTest {
      * goroutine by goroutine; returns how many were compared. Only the goroutines that change by
      * nature are left out: the dumper, the spinner, and os/signal's loop (our SIGUSR2 wakes it).
      */
-    private static int sameAsGosOwnDump(FixtureProcess t, GoroutineSnapshot s) throws Exception {
+    static int sameAsGosOwnDump(FixtureProcess t, GoroutineSnapshot s) throws Exception {
         Map<String, String> ours = blocks(GoroutinesText.write(s, false));
         new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
         StringBuilder dump = new StringBuilder();
