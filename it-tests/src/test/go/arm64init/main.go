@@ -1,0 +1,187 @@
+// Command arm64init is /init of the initramfs that Arm64KernelTest boots on Debian's arm64
+// kernel under qemu. As pid 1 it runs the agent on arm64 Go targets and prints what happened,
+// one JSON line per result, for the host to judge: a bare JVM start (the cost of every other
+// result), the doctor and its proof under Yama's scope 1 from root and from a uid that Yama
+// refuses, the matrix, and for every stacks fixture (a Go release, stripped or not) the agent's
+// goroutines text beside the fixture's own runtime.Stack(all). Then it powers off.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"attachproof.dev/ittests/vminit"
+)
+
+// Paths inside the initramfs, as Arm64Initramfs lays it out (the JVM's: vminit).
+const (
+	// targetBin is agent/go/target: parked goroutines, alive until killed.
+	targetBin = "/opt/target"
+	// stacksDir holds agent/go/stacks built by each release, stripped or not, named by the host.
+	stacksDir = "/opt/stacks"
+)
+
+// jvmTimeout bounds one agent run, JVM start included, under emulation; the matrix starts a
+// JVM per setting and gets ten times as long.
+const jvmTimeout = 180 * time.Second
+
+// dumpTimeout bounds the wait for each line of a fixture's own dump.
+const dumpTimeout = 60 * time.Second
+
+var console = vminit.Console{Prefix: "ATTACHPROOF-ARM64 "}
+
+func main() {
+	if os.Getpid() != 1 {
+		fmt.Fprintln(os.Stderr, "arm64init runs as pid 1 only")
+		os.Exit(2)
+	}
+	defer vminit.PowerOff()
+	defer func() {
+		if r := recover(); r != nil {
+			console.Emit(map[string]any{"event": "error", "message": fmt.Sprint("init panicked: ", r)})
+		}
+	}()
+	if err := vminit.MountAll(); err != nil {
+		console.Error(err, nil)
+		return
+	}
+	console.Emit(vminit.BootEvent())
+	javaVersion()
+	yamaScope1()
+	matrix()
+	goroutinesOfEveryFixture()
+	console.Emit(map[string]any{"event": "done", "uptimeMillis": vminit.UptimeMillis()})
+}
+
+// javaVersion times `java -version`: what any JVM start costs here before the agent's own work.
+func javaVersion() {
+	r, err := vminit.Run(exec.Command(vminit.JavaBin, "-version"), jvmTimeout, nil)
+	event := map[string]any{"event": "jvm", "exit": r.Exit, "millis": r.Millis, "stderr": r.Stderr}
+	if err != nil {
+		event["runError"] = err.Error()
+	}
+	console.Emit(event)
+}
+
+// yamaScope1 runs the doctor under ptrace_scope 1 on a uid-1000 target, the init's child: as
+// root with CAP_SYS_PTRACE (Yama allows; the proof attaches) and as uid 1000, not the target's
+// ancestor (Yama refuses with EPERM).
+func yamaScope1() {
+	if err := vminit.SetScope(1); err != nil {
+		console.Error(err, map[string]any{"case": "yama"})
+		return
+	}
+	for _, tracer := range []string{"root", "user"} {
+		t, err := startTarget(true)
+		if err != nil {
+			console.Error(err, map[string]any{"case": "yama", "tracer": tracer})
+			continue
+		}
+		cmd := agent("doctor", strconv.Itoa(t.Pid), "--json")
+		if tracer == "user" {
+			vminit.AsUser(cmd)
+		}
+		r, err := vminit.Run(cmd, jvmTimeout, nil)
+		console.EmitRun(map[string]any{"event": "doctor", "tracer": tracer, "scope": 1, "targetPid": t.Pid}, "doctor", r, err)
+		t.Stop()
+	}
+}
+
+// matrix runs `attachproof matrix PID --json --allow-yama-change` as root on a root target
+// while the scope is 0, as MatrixTest does on the host: every setting restricts the probe for
+// real; the Yama rows set scopes 1 and 2 and must write 0 back.
+func matrix() {
+	if err := vminit.SetScope(0); err != nil {
+		console.Error(err, map[string]any{"case": "matrix"})
+		return
+	}
+	t, err := startTarget(false)
+	if err != nil {
+		console.Error(err, map[string]any{"case": "matrix"})
+		return
+	}
+	defer t.Stop()
+	r, err := vminit.Run(agent("matrix", strconv.Itoa(t.Pid), "--json", "--allow-yama-change"), 10*jvmTimeout, nil)
+	console.EmitRun(map[string]any{"event": "matrix", "targetPid": t.Pid, "scopeAfter": vminit.ReadTrimmed(vminit.ScopeFile)},
+		"matrix", r, err)
+	vminit.ReapOrphans()
+}
+
+// goroutinesOfEveryFixture runs `attachproof goroutines PID` on each stacks fixture in turn (its
+// busy goroutine takes a CPU, so one at a time), then has the fixture print its own dump.
+func goroutinesOfEveryFixture() {
+	names, err := filepath.Glob(filepath.Join(stacksDir, "*"))
+	if err != nil || len(names) == 0 {
+		console.Error(fmt.Errorf("no fixture in %s (%v)", stacksDir, err), map[string]any{"case": "goroutines"})
+		return
+	}
+	sort.Strings(names)
+	for _, bin := range names {
+		fixture := filepath.Base(bin)
+		if err := goroutines(bin); err != nil {
+			console.Error(err, map[string]any{"case": "goroutines", "fixture": fixture})
+		}
+	}
+}
+
+// goroutines prints the agent's text (as "stdout") and the fixture's own dump ("gos").
+func goroutines(bin string) error {
+	t, err := vminit.StartTarget(exec.Command(bin))
+	if err != nil {
+		return err
+	}
+	defer t.Stop()
+	r, runErr := vminit.Run(agent("goroutines", strconv.Itoa(t.Pid)), jvmTimeout, nil)
+	event := map[string]any{"event": "goroutines", "fixture": filepath.Base(bin), "targetPid": t.Pid}
+	gos, err := gosOwnDump(t)
+	if err != nil {
+		event["dumpError"] = err.Error()
+	}
+	event["gos"] = gos
+	console.EmitRun(event, "goroutines", r, runErr)
+	return nil
+}
+
+// gosOwnDump has the fixture print its runtime.Stack(all) (SIGUSR2) and returns it.
+func gosOwnDump(t *vminit.Target) (string, error) {
+	if err := syscall.Kill(t.Pid, syscall.SIGUSR2); err != nil {
+		return "", err
+	}
+	var dump strings.Builder
+	begun := false
+	for {
+		line, err := vminit.NextLine(t.Lines, dumpTimeout)
+		if err != nil {
+			return dump.String(), fmt.Errorf("reading the fixture's dump: %w", err)
+		}
+		switch {
+		case line == "STACKS BEGIN":
+			begun = true
+		case line == "STACKS END":
+			return dump.String(), nil
+		case begun:
+			dump.WriteString(line + "\n")
+		}
+	}
+}
+
+// startTarget starts agent/go/target with a few parked goroutines, as uid 1000 or as root.
+func startTarget(asUser bool) (*vminit.Target, error) {
+	cmd := exec.Command(targetBin, "-hold", "forever", "-goroutines", "4")
+	if asUser {
+		vminit.AsUser(cmd)
+	}
+	return vminit.StartTarget(cmd)
+}
+
+func agent(args ...string) *exec.Cmd {
+	argv := vminit.AgentArgv(args...)
+	return exec.Command(argv[0], argv[1:]...)
+}
