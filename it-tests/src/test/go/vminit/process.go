@@ -16,12 +16,13 @@ import (
 // even under emulation.
 const ReadyTimeout = 30 * time.Second
 
-// AgentArgv is the agent's command line, argv[0] included. Under emulation a run is faster
-// with C1 only and the serial collector than with the defaults (it-tests/README.md), and it
-// needs no hsperfdata file.
-func AgentArgv(args ...string) []string {
-	return append([]string{JavaBin, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-XX:-UsePerfData", "-jar", AgentJar}, args...)
+// AgentArgv is the agent's command line, argv[0] included, with extra JVM options (an AOT
+// cache). Under emulation a run is faster with C1 only and the serial collector than with the
+// defaults (it-tests/README.md), and it needs no hsperfdata file.
+func AgentArgv(jvmOptions []string, args ...string) []string {
+	argv := append([]string{JavaBin, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		"-XX:-UsePerfData"}, jvmOptions...)
+	return append(append(argv, "-jar", AgentJar), args...)
 }
 
 // AsUser runs cmd as uid/gid 1000 with no supplementary groups: setuid from root to a non-zero

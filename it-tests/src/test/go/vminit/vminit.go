@@ -61,6 +61,23 @@ func (c Console) Error(err error, context map[string]any) {
 	c.Emit(event)
 }
 
+// RunAsInit is pid 1's whole life: mount, print the boot event, run body, power off whatever
+// happens (a panic is printed as an error event first).
+func (c Console) RunAsInit(body func()) {
+	defer PowerOff()
+	defer func() {
+		if r := recover(); r != nil {
+			c.Emit(map[string]any{"event": "error", "message": fmt.Sprint("init panicked: ", r)})
+		}
+	}()
+	if err := MountAll(); err != nil {
+		c.Error(err, nil)
+		return
+	}
+	c.Emit(BootEvent())
+	body()
+}
+
 // BootEvent is the first result: when userland started, on which kernel, with which LSMs.
 func BootEvent() map[string]any {
 	var u syscall.Utsname

@@ -50,5 +50,5 @@ func targetArgs(extra ...string) []string {
 
 // doctorArgv is the doctor's command line, argv[0] included.
 func doctorArgv(pid int) []string {
-	return vminit.AgentArgv("doctor", strconv.Itoa(pid), "--json")
+	return vminit.AgentArgv(nil, "doctor", strconv.Itoa(pid), "--json")
 }

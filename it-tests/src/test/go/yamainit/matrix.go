@@ -51,37 +51,28 @@ type run struct {
 
 // runMatrix is pid 1's whole life. Scope 3 cannot be lowered again, so the scopes go up.
 func runMatrix() {
-	defer vminit.PowerOff()
-	defer func() {
-		if r := recover(); r != nil {
-			console.Emit(map[string]any{"event": "error", "message": fmt.Sprint("init panicked: ", r)})
-		}
-	}()
-	if err := vminit.MountAll(); err != nil {
-		console.Error(err, nil)
-		return
-	}
-	console.Emit(vminit.BootEvent())
-	for scope := 0; scope <= 3; scope++ {
-		if err := vminit.SetScope(scope); err != nil {
-			console.Error(err, map[string]any{"scope": scope})
-			return
-		}
-		for _, t := range tracers {
-			r, err := t.run()
-			if err != nil {
-				console.Error(err, map[string]any{"scope": scope, "case": t.name})
-			} else {
-				r.Event, r.Scope, r.Case = "run", scope, t.name
-				console.Emit(r)
+	console.RunAsInit(func() {
+		for scope := 0; scope <= 3; scope++ {
+			if err := vminit.SetScope(scope); err != nil {
+				console.Error(err, map[string]any{"scope": scope})
+				return
 			}
-			vminit.ReapOrphans()
+			for _, t := range tracers {
+				r, err := t.run()
+				if err != nil {
+					console.Error(err, map[string]any{"scope": scope, "case": t.name})
+				} else {
+					r.Event, r.Scope, r.Case = "run", scope, t.name
+					console.Emit(r)
+				}
+				vminit.ReapOrphans()
+			}
+			if scope == 0 {
+				emitMatrix()
+			}
 		}
-		if scope == 0 {
-			emitMatrix()
-		}
-	}
-	console.Emit(map[string]any{"event": "done", "uptimeMillis": vminit.UptimeMillis()})
+		console.Emit(map[string]any{"event": "done", "uptimeMillis": vminit.UptimeMillis()})
+	})
 }
 
 // emitMatrix runs `attachproof matrix PID --json --allow-yama-change` as root against a uid-1000
@@ -94,7 +85,7 @@ func emitMatrix() {
 		return
 	}
 	defer t.Stop()
-	argv := vminit.AgentArgv("matrix", strconv.Itoa(t.Pid), "--json", "--allow-yama-change")
+	argv := vminit.AgentArgv(nil, "matrix", strconv.Itoa(t.Pid), "--json", "--allow-yama-change")
 	r, err := vminit.Run(exec.Command(argv[0], argv[1:]...), 10*doctorTimeout, nil)
 	console.EmitRun(map[string]any{"event": "matrix", "targetPid": t.Pid, "scopeAfter": vminit.ReadTrimmed(vminit.ScopeFile)},
 		"matrix", r, err)

@@ -1,7 +1,6 @@
 package dev.attachproof.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attachproof.golang.LayoutGenerator;
 import dev.attachproof.testing.GoFixture;
 import dev.attachproof.testing.GosOwnDump;
@@ -45,7 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class Arm64KernelTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** What the init prints before each result (arm64init). */
     private static final String PREFIX = "ATTACHPROOF-ARM64 ";
     /** About 30 JVMs under emulation (14 goroutines runs, the matrix's 11, 3 doctors and a bare start); room for a loaded machine. */
@@ -83,14 +81,10 @@ class Arm64KernelTest {
         Path initramfs = Arm64Initramfs.build(repo, agentJar, target, stacks, work, cache);
         Duration prepared = Duration.ofNanos(System.nanoTime() - start);
         QemuVm.Boot boot = QemuVm.boot(GuestArch.ARM64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
-        for (String line : boot.console().lines().toList()) {
-            int at = line.indexOf(PREFIX);
-            if (at >= 0) {
-                JsonNode event = JSON.readTree(line.substring(at + PREFIX.length()).strip());
-                events.add(event);
-                if (event.path("event").asText().equals("goroutines")) {
-                    goroutines.put(event.get("fixture").asText(), event);
-                }
+        for (JsonNode event : boot.results(PREFIX)) {
+            events.add(event);
+            if (event.path("event").asText().equals("goroutines")) {
+                goroutines.put(event.get("fixture").asText(), event);
             }
         }
         report(kernel, initramfs, prepared, boot);

@@ -1,5 +1,8 @@
 package dev.attachproof.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +21,21 @@ import java.util.concurrent.TimeUnit;
 final class QemuVm {
     private QemuVm() {}
 
-    record Boot(String console, Duration elapsed) {}
+    record Boot(String console, Duration elapsed) {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        /** The init's results: each console line that holds {@code prefix}, the JSON object after it. */
+        List<JsonNode> results(String prefix) throws IOException {
+            List<JsonNode> results = new ArrayList<>();
+            for (String line : console.lines().toList()) {
+                int at = line.indexOf(prefix);
+                if (at >= 0) {
+                    results.add(JSON.readTree(line.substring(at + prefix.length()).strip()));
+                }
+            }
+            return results;
+        }
+    }
 
     /**
      * Boots {@code kernel} with {@code initramfs} on {@code arch}'s machine. The kernel writes to

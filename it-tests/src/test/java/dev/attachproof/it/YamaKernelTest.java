@@ -1,7 +1,6 @@
 package dev.attachproof.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class YamaKernelTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** What the init prints before each result (matrix.go). */
     private static final String PREFIX = "ATTACHPROOF-YAMA ";
     /** 16 doctor runs and a matrix (10 more JVMs) under emulation take about 3 minutes on two cores; the bound leaves room for a loaded machine. */
@@ -97,15 +95,11 @@ class YamaKernelTest {
         Path initramfs = YamaInitramfs.build(repo, agentJar, work);
         Duration prepared = Duration.ofNanos(System.nanoTime() - start);
         QemuVm.Boot boot = QemuVm.boot(GuestArch.AMD64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
-        for (String line : boot.console().lines().toList()) {
-            int at = line.indexOf(PREFIX);
-            if (at >= 0) {
-                JsonNode event = JSON.readTree(line.substring(at + PREFIX.length()).strip());
-                if (event.path("event").asText().equals("run")) {
-                    runs.put(event.get("scope").asInt() + event.get("case").asText(), event);
-                } else {
-                    otherEvents.add(event);
-                }
+        for (JsonNode event : boot.results(PREFIX)) {
+            if (event.path("event").asText().equals("run")) {
+                runs.put(event.get("scope").asInt() + event.get("case").asText(), event);
+            } else {
+                otherEvents.add(event);
             }
         }
         report(kernel, initramfs, prepared, boot);
