@@ -72,6 +72,8 @@ func main() {
 		}
 		os.Exit(2)
 	}
+	// The kernel starts the init with no PATH; the matrix looks there for unshare(1).
+	os.Setenv("PATH", "/usr/bin")
 	console.RunAsInit(func() {
 		javaVersion()
 		yamaScope1()

