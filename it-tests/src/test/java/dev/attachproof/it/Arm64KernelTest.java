@@ -155,11 +155,13 @@ class Arm64KernelTest {
                 .append(Files.size(initramfs) >> 20).append(" MiB, built in ").append(prepared.toMillis()).append(" ms; qemu ran ")
                 .append(boot.elapsed().toMillis()).append(" ms\n");
         for (JsonNode e : events) {
-            String what = e.path("event").asText();
-            sb.append("  ").append(what).append(' ').append(e.path("tracer").asText(e.path("fixture").asText("")))
-                    .append(": exit ").append(e.path("exit").asText("-")).append(", ").append(e.path("millis").asText("-"))
-                    .append(" ms, uptime ").append(e.path("uptimeMillis").asText("-")).append(" ms")
-                    .append(what.equals("error") ? " " + e : "").append('\n');
+            sb.append("  ").append(e.path("event").asText());
+            for (String field : List.of("tracer", "fixture", "exit", "millis", "uptimeMillis", "bytes", "message")) {
+                if (e.has(field)) {
+                    sb.append(' ').append(field).append(' ').append(e.get(field).asText());
+                }
+            }
+            sb.append('\n');
         }
         System.out.print(sb);
     }
