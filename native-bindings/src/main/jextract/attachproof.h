@@ -1,7 +1,8 @@
 /*
  * The Linux declarations attachproof calls through FFM. jextract reads this header with the
- * filters in attachproof.args (see README.md beside it); the generated Java lives in
- * dev.attachproof.linux.generated. Include only what the agent calls.
+ * filters in common.args and the per-arch args files (see README.md beside it), once per
+ * architecture; the generated Java lives in dev.attachproof.linux.generated.x86_64 and
+ * dev.attachproof.linux.generated.aarch64. Include only what the agent calls.
  */
 #define _GNU_SOURCE           /* process_vm_readv, gettid, tgkill, getresuid/getresgid, __WALL */
 
@@ -13,7 +14,8 @@
 #include <sys/uio.h>          /* process_vm_readv(), struct iovec */
 #include <sys/prctl.h>        /* prctl(), PR_* options (dumpable, ptracer, no_new_privs, caps) */
 #include <sys/syscall.h>      /* SYS_* numbers for syscall(): seccomp, capget, capset, ... */
-#include <sys/user.h>         /* struct user_regs_struct (PTRACE_GETREGS / PTRACE_GETREGSET) */
+#include <sys/user.h>         /* struct user_regs_struct: the NT_PRSTATUS register set */
+#include <elf.h>              /* NT_PRSTATUS, the register set PTRACE_GETREGSET reads */
 #include <signal.h>           /* kill(), tgkill(), SIG* numbers, siginfo_t (PTRACE_GETSIGINFO) */
 #include <unistd.h>           /* syscall(), getpid(), gettid(), get[e]uid/get[e]gid, getres[ug]id */
 #include <errno.h>            /* E* numbers to interpret captured errno */

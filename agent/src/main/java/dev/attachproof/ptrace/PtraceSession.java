@@ -108,7 +108,7 @@ public final class PtraceSession implements AutoCloseable {
         linux.ptraceInterrupt(pid);
         linux.ptraceDetach(pid, 0);
         linux.ptracePeekData(pid, 0);
-        linux.ptraceGetRegs(pid);
+        linux.ptraceGetRegset(pid);
         linux.processVmReadv(pid, 0, ByteBuffer.allocate(0));
         linux.processVmReadv(pid, new long[] {0}, new int[] {0}, ByteBuffer.allocateDirect(0));
     }
@@ -240,11 +240,12 @@ public final class PtraceSession implements AutoCloseable {
     }
 
     /**
-     * The general registers of stopped thread {@code tid} (struct user_regs_struct, as
-     * PTRACE_GETREGS fills it: on amd64 rip is word 16, rsp word 19, fs_base word 21).
+     * The general registers of stopped thread {@code tid}, as PTRACE_GETREGSET fills the NT_PRSTATUS
+     * set: words of this machine's {@code Platform.current().registers()} (x86_64: rip is word 16,
+     * rsp word 19, fs_base word 21; aarch64: x0-x30 are words 0-30, sp 31, pc 32, pstate 33).
      */
     public CallResult<long[]> registers(int tid) {
-        return tracer.isTracerThread() ? linux.ptraceGetRegs(tid) : tracer.call(() -> linux.ptraceGetRegs(tid));
+        return tracer.isTracerThread() ? linux.ptraceGetRegset(tid) : tracer.call(() -> linux.ptraceGetRegset(tid));
     }
 
     /** Detaches every stopped thread, re-injecting held signals. Safe to call twice. */

@@ -1,11 +1,11 @@
 package dev.attachproof.linux;
 
-import dev.attachproof.linux.generated.LinuxHeaders;
-import dev.attachproof.linux.generated.__user_cap_data_struct;
-import dev.attachproof.linux.generated.__user_cap_header_struct;
-import dev.attachproof.linux.generated.iovec;
-import dev.attachproof.linux.generated.sock_filter;
-import dev.attachproof.linux.generated.sock_fprog;
+import dev.attachproof.linux.generated.x86_64.LinuxHeaders;
+import dev.attachproof.linux.generated.x86_64.__user_cap_data_struct;
+import dev.attachproof.linux.generated.x86_64.__user_cap_header_struct;
+import dev.attachproof.linux.generated.x86_64.iovec;
+import dev.attachproof.linux.generated.x86_64.sock_filter;
+import dev.attachproof.linux.generated.x86_64.sock_fprog;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -19,9 +19,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.List;
 
-import static dev.attachproof.linux.generated.LinuxHeaders.C_INT;
-import static dev.attachproof.linux.generated.LinuxHeaders.C_LONG;
-import static dev.attachproof.linux.generated.LinuxHeaders.C_POINTER;
+import static dev.attachproof.linux.generated.x86_64.LinuxHeaders.C_INT;
+import static dev.attachproof.linux.generated.x86_64.LinuxHeaders.C_LONG;
+import static dev.attachproof.linux.generated.x86_64.LinuxHeaders.C_POINTER;
 
 /**
  * The facade on the jextract-generated FFM bindings. jextract's own handles do not capture errno,
@@ -30,6 +30,11 @@ import static dev.attachproof.linux.generated.LinuxHeaders.C_POINTER;
  * the calling thread's confined arena, so no errno is ever shared between threads. ptrace, prctl
  * and syscall are variadic in glibc: they are linked with {@code firstVariadicArg}, from the
  * descriptor of jextract's invoker for the argument layouts we pass.
+ *
+ * <p>The function descriptors, structs and layouts are those of the x86_64 generation on both
+ * arches: the two LP64 ABIs declare them alike (SharedAbiTest compares them with the aarch64
+ * generation's), and their layouts are the native linker's own. What differs, the syscall
+ * numbers and the register set, comes from this machine's {@link Platform}.
  */
 public final class FfmLinux implements Linux {
     private static final Linker LINKER = Linker.nativeLinker();
@@ -65,6 +70,8 @@ public final class FfmLinux implements Linux {
     private static final MethodHandle TGKILL = fixed(LinuxHeaders.tgkill$address(), LinuxHeaders.tgkill$descriptor());
     private static final MethodHandle GETRESUID = fixed(LinuxHeaders.getresuid$address(), LinuxHeaders.getresuid$descriptor());
     private static final MethodHandle GETRESGID = fixed(LinuxHeaders.getresgid$address(), LinuxHeaders.getresgid$descriptor());
+
+    private final Platform platform = Platform.current();
 
     private static MethodHandle fixed(MemorySegment address, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(address, descriptor, ERRNO_OPTION);
@@ -112,12 +119,12 @@ public final class FfmLinux implements Linux {
 
     @Override
     public CallResult<Long> setresuidThisThread(int ruid, int euid, int suid) {
-        return setres("setresuid", LinuxConstants.SYS_SETRESUID, ruid, euid, suid);
+        return setres("setresuid", platform.number(Syscall.SETRESUID), ruid, euid, suid);
     }
 
     @Override
     public CallResult<Long> setresgidThisThread(int rgid, int egid, int sgid) {
-        return setres("setresgid", LinuxConstants.SYS_SETRESGID, rgid, egid, sgid);
+        return setres("setresgid", platform.number(Syscall.SETRESGID), rgid, egid, sgid);
     }
 
     /** The raw syscall, not glibc's wrapper, which would change every thread's ids (setresuid(2)). */
@@ -138,7 +145,7 @@ public final class FfmLinux implements Linux {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment list = groups.length == 0 ? MemorySegment.NULL : arena.allocateFrom(C_INT, groups);
-            long r = (long) SYSCALL_LP.invokeExact(state, (long) LinuxConstants.SYS_SETGROUPS, (long) groups.length, list);
+            long r = (long) SYSCALL_LP.invokeExact(state, (long) platform.number(Syscall.SETGROUPS), (long) groups.length, list);
             return result("setgroups", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -176,7 +183,7 @@ public final class FfmLinux implements Linux {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment word = arena.allocate(ValueLayout.JAVA_LONG);
-            long r = (long) SYSCALL_LLPP.invokeExact(state, (long) LinuxConstants.SYS_PTRACE,
+            long r = (long) SYSCALL_LLPP.invokeExact(state, (long) platform.number(Syscall.PTRACE),
                     (long) LinuxConstants.PTRACE_PEEKDATA, (long) pid, MemorySegment.ofAddress(address), word);
             return result("ptrace(PTRACE_PEEKDATA)", r, state).map(x -> word.get(ValueLayout.JAVA_LONG, 0));
         } catch (Throwable t) {
@@ -196,11 +203,16 @@ public final class FfmLinux implements Linux {
     }
 
     @Override
-    public CallResult<long[]> ptraceGetRegs(int pid) {
+    public CallResult<long[]> ptraceGetRegset(int pid) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment regs = arena.allocate(LinuxConstants.USER_REGS_SIZE, 8);
-            CallResult<Long> r = ptrace(arena, "PTRACE_GETREGS", LinuxConstants.PTRACE_GETREGS, pid, MemorySegment.NULL, regs);
-            return r.map(x -> regs.toArray(ValueLayout.JAVA_LONG));
+            MemorySegment regs = arena.allocate(platform.registers().size(), 8);
+            MemorySegment iov = arena.allocate(iovec.layout());
+            iovec.iov_base(iov, regs);
+            iovec.iov_len(iov, regs.byteSize());
+            CallResult<Long> r = ptrace(arena, "PTRACE_GETREGSET", LinuxConstants.PTRACE_GETREGSET, pid,
+                    MemorySegment.ofAddress(LinuxConstants.NT_PRSTATUS), iov);
+            // The kernel wrote back in iov_len how many bytes it filled.
+            return r.map(x -> regs.asSlice(0, iovec.iov_len(iov) / 8 * 8).toArray(ValueLayout.JAVA_LONG));
         }
     }
 
@@ -285,7 +297,7 @@ public final class FfmLinux implements Linux {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment header = capHeader(arena, pid);
             MemorySegment[] data = capData(arena);
-            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPGET, header, data[0]);
+            long r = (long) SYSCALL_PP.invokeExact(state, (long) platform.number(Syscall.CAPGET), header, data[0]);
             return result("capget", r, state).map(x -> new CapabilitySets(
                     join(__user_cap_data_struct.effective(data[0]), __user_cap_data_struct.effective(data[1])),
                     join(__user_cap_data_struct.permitted(data[0]), __user_cap_data_struct.permitted(data[1])),
@@ -306,7 +318,7 @@ public final class FfmLinux implements Linux {
                 __user_cap_data_struct.permitted(data[word], (int) (sets.permitted() >>> (32 * word)));
                 __user_cap_data_struct.inheritable(data[word], (int) (sets.inheritable() >>> (32 * word)));
             }
-            long r = (long) SYSCALL_PP.invokeExact(state, (long) LinuxConstants.SYS_CAPSET, header, data[0]);
+            long r = (long) SYSCALL_PP.invokeExact(state, (long) platform.number(Syscall.CAPSET), header, data[0]);
             return result("capset", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -344,7 +356,7 @@ public final class FfmLinux implements Linux {
             MemorySegment prog = arena.allocate(sock_fprog.layout());
             sock_fprog.len(prog, (short) program.size());
             sock_fprog.filter(prog, filters);
-            long r = (long) SYSCALL_LLP.invokeExact(state, (long) LinuxConstants.SYS_SECCOMP,
+            long r = (long) SYSCALL_LLP.invokeExact(state, (long) platform.number(Syscall.SECCOMP),
                     (long) LinuxConstants.SECCOMP_SET_MODE_FILTER, (long) flags, prog);
             return result("seccomp(SECCOMP_SET_MODE_FILTER)", r, state);
         } catch (Throwable t) {

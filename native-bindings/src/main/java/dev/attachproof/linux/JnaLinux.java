@@ -43,6 +43,7 @@ public final class JnaLinux implements Linux {
 
     private static final Pointer NULL = Pointer.createConstant(0L);
     private final LibC c;
+    private final Platform platform = Platform.current();
 
     public JnaLinux() {
         this.c = Native.load("c", LibC.class);
@@ -78,12 +79,12 @@ public final class JnaLinux implements Linux {
     @Override
     public CallResult<Long> setresuidThisThread(int ruid, int euid, int suid) {
         // The raw syscall, not glibc's wrapper, which would change every thread's ids (setresuid(2)).
-        return result("setresuid", c.syscall(LinuxConstants.SYS_SETRESUID, (long) ruid, (long) euid, (long) suid));
+        return result("setresuid", c.syscall(platform.number(Syscall.SETRESUID), (long) ruid, (long) euid, (long) suid));
     }
 
     @Override
     public CallResult<Long> setresgidThisThread(int rgid, int egid, int sgid) {
-        return result("setresgid", c.syscall(LinuxConstants.SYS_SETRESGID, (long) rgid, (long) egid, (long) sgid));
+        return result("setresgid", c.syscall(platform.number(Syscall.SETRESGID), (long) rgid, (long) egid, (long) sgid));
     }
 
     @Override
@@ -94,7 +95,7 @@ public final class JnaLinux implements Linux {
             m.write(0, groups, 0, groups.length);
             list = m;
         }
-        return result("setgroups", c.syscall(LinuxConstants.SYS_SETGROUPS, (long) groups.length, list));
+        return result("setgroups", c.syscall(platform.number(Syscall.SETGROUPS), (long) groups.length, list));
     }
 
     @Override
@@ -126,7 +127,7 @@ public final class JnaLinux implements Linux {
     public CallResult<Long> ptracePeekData(int pid, long address) {
         // The raw syscall stores the word at *data: unlike glibc's wrapper, a word of -1 is not an error.
         Memory word = new Memory(8);
-        long r = c.syscall(LinuxConstants.SYS_PTRACE, (long) LinuxConstants.PTRACE_PEEKDATA, (long) pid,
+        long r = c.syscall(platform.number(Syscall.PTRACE), (long) LinuxConstants.PTRACE_PEEKDATA, (long) pid,
                 new Pointer(address), word);
         return result("ptrace(PTRACE_PEEKDATA)", r).map(x -> word.getLong(0));
     }
@@ -139,10 +140,14 @@ public final class JnaLinux implements Linux {
     }
 
     @Override
-    public CallResult<long[]> ptraceGetRegs(int pid) {
-        Memory regs = new Memory(LinuxConstants.USER_REGS_SIZE);
-        return ptrace("PTRACE_GETREGS", LinuxConstants.PTRACE_GETREGS, pid, NULL, regs)
-                .map(x -> regs.getLongArray(0, (int) (LinuxConstants.USER_REGS_SIZE / 8)));
+    public CallResult<long[]> ptraceGetRegset(int pid) {
+        Memory regs = new Memory(platform.registers().size());
+        Memory iov = new Memory(16);
+        iov.setPointer(0, regs);
+        iov.setLong(8, regs.size());
+        // The kernel writes back into iov_len (at offset 8) how many bytes it filled.
+        return ptrace("PTRACE_GETREGSET", LinuxConstants.PTRACE_GETREGSET, pid, new Pointer(LinuxConstants.NT_PRSTATUS), iov)
+                .map(x -> regs.getLongArray(0, (int) (iov.getLong(8) / 8)));
     }
 
     @Override
@@ -190,7 +195,7 @@ public final class JnaLinux implements Linux {
         header.setInt(4, pid);
         Memory data = new Memory(24);
         data.clear();
-        long r = c.syscall(LinuxConstants.SYS_CAPGET, header, data);
+        long r = c.syscall(platform.number(Syscall.CAPGET), header, data);
         return result("capget", r).map(x -> new CapabilitySets(
                 join(data.getInt(0), data.getInt(12)), join(data.getInt(4), data.getInt(16)),
                 join(data.getInt(8), data.getInt(20))));
@@ -208,7 +213,7 @@ public final class JnaLinux implements Linux {
         data.setInt(12, (int) (sets.effective() >>> 32));
         data.setInt(16, (int) (sets.permitted() >>> 32));
         data.setInt(20, (int) (sets.inheritable() >>> 32));
-        return result("capset", c.syscall(LinuxConstants.SYS_CAPSET, header, data));
+        return result("capset", c.syscall(platform.number(Syscall.CAPSET), header, data));
     }
 
     @Override
@@ -225,7 +230,7 @@ public final class JnaLinux implements Linux {
         fprog.clear();
         fprog.setShort(0, (short) program.size());
         fprog.setPointer(8, filters);
-        return result("seccomp(SECCOMP_SET_MODE_FILTER)", c.syscall(LinuxConstants.SYS_SECCOMP,
+        return result("seccomp(SECCOMP_SET_MODE_FILTER)", c.syscall(platform.number(Syscall.SECCOMP),
                 (long) LinuxConstants.SECCOMP_SET_MODE_FILTER, (long) flags, fprog));
     }
 

@@ -72,8 +72,14 @@ public interface Linux {
     /** PTRACE_GETSIGINFO: the signal that caused the current stop. */
     CallResult<Siginfo> ptraceGetSiginfo(int pid);
 
-    /** PTRACE_GETREGS: the general registers as {@code struct user_regs_struct} words (amd64). */
-    CallResult<long[]> ptraceGetRegs(int pid);
+    /**
+     * PTRACE_GETREGSET of NT_PRSTATUS: the general registers, as the words of this machine's
+     * {@link Platform#registers() register set}: on x86_64 {@code struct user_regs_struct} (rip is
+     * word 16, rsp 19, fs_base 21), on aarch64 {@code struct user_pt_regs} (x0-x30 are words 0-30,
+     * sp 31, pc 32, pstate 33). As many words as the kernel filled: it writes the length back into
+     * the iovec, and a tracee of another ABI (a 32-bit x86 one) gets a shorter set.
+     */
+    CallResult<long[]> ptraceGetRegset(int pid);
 
     /** waitpid(2); {@code options} are W* bits (WNOHANG, __WALL, …). */
     CallResult<WaitStatus> waitpid(int pid, int options);

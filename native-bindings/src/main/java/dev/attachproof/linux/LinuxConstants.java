@@ -1,19 +1,22 @@
 package dev.attachproof.linux;
 
-import dev.attachproof.linux.generated.LinuxHeaders;
-import dev.attachproof.linux.generated.user_regs_struct;
+import dev.attachproof.linux.generated.x86_64.LinuxHeaders;
 
 /**
- * The constants the agent uses, as the jextract-generated bindings give them from the Linux and
- * glibc headers (x86_64). One place to name them, so that callers need not know the generated
- * package; values never written by hand.
+ * The constants the agent uses that x86_64 and aarch64 share, as the jextract-generated bindings
+ * give them from the Linux and glibc headers. One place to name them, so that callers need not
+ * know the generated packages; values never written by hand. They are read from the x86_64
+ * generation, and SharedAbiTest proves the aarch64 generation has the same value for every
+ * constant but the syscall numbers: those, and the rest that differs, are {@link Platform}'s.
  */
 public final class LinuxConstants {
     private LinuxConstants() {}
 
     public static final int PTRACE_PEEKDATA = (int) LinuxHeaders.PTRACE_PEEKDATA();
     public static final int PTRACE_CONT = (int) LinuxHeaders.PTRACE_CONT();
-    public static final int PTRACE_GETREGS = (int) LinuxHeaders.PTRACE_GETREGS();
+    public static final int PTRACE_GETREGSET = (int) LinuxHeaders.PTRACE_GETREGSET();
+    /** The regset of the general registers (elf.h): what PTRACE_GETREGSET reads on every arch. */
+    public static final int NT_PRSTATUS = (int) LinuxHeaders.NT_PRSTATUS();
     public static final int PTRACE_ATTACH = (int) LinuxHeaders.PTRACE_ATTACH();
     public static final int PTRACE_DETACH = (int) LinuxHeaders.PTRACE_DETACH();
     public static final int PTRACE_GETSIGINFO = (int) LinuxHeaders.PTRACE_GETSIGINFO();
@@ -38,20 +41,11 @@ public final class LinuxConstants {
     public static final int CAP_SETUID = (int) LinuxHeaders.CAP_SETUID();
     public static final int CAP_SETGID = (int) LinuxHeaders.CAP_SETGID();
     public static final int LINUX_CAPABILITY_VERSION_3 = (int) LinuxHeaders._LINUX_CAPABILITY_VERSION_3();
-    public static final int SYS_PTRACE = (int) LinuxHeaders.SYS_ptrace();
-    public static final int SYS_PROCESS_VM_READV = (int) LinuxHeaders.SYS_process_vm_readv();
-    public static final int SYS_SECCOMP = (int) LinuxHeaders.SYS_seccomp();
-    public static final int SYS_CAPGET = (int) LinuxHeaders.SYS_capget();
-    public static final int SYS_CAPSET = (int) LinuxHeaders.SYS_capset();
-    public static final int SYS_SETRESUID = (int) LinuxHeaders.SYS_setresuid();
-    public static final int SYS_SETRESGID = (int) LinuxHeaders.SYS_setresgid();
-    public static final int SYS_SETGROUPS = (int) LinuxHeaders.SYS_setgroups();
     public static final int SECCOMP_SET_MODE_FILTER = (int) LinuxHeaders.SECCOMP_SET_MODE_FILTER();
     public static final int SECCOMP_FILTER_FLAG_TSYNC = (int) LinuxHeaders.SECCOMP_FILTER_FLAG_TSYNC();
     public static final int SECCOMP_RET_ALLOW = (int) LinuxHeaders.SECCOMP_RET_ALLOW();
     public static final int SECCOMP_RET_ERRNO = (int) LinuxHeaders.SECCOMP_RET_ERRNO();
     public static final int SECCOMP_RET_DATA = (int) LinuxHeaders.SECCOMP_RET_DATA();
-    public static final int AUDIT_ARCH_X86_64 = (int) LinuxHeaders.AUDIT_ARCH_X86_64();
     public static final int BPF_LD = (int) LinuxHeaders.BPF_LD();
     public static final int BPF_W = (int) LinuxHeaders.BPF_W();
     public static final int BPF_ABS = (int) LinuxHeaders.BPF_ABS();
@@ -61,5 +55,4 @@ public final class LinuxConstants {
     public static final int BPF_RET = (int) LinuxHeaders.BPF_RET();
     /** sizeof(siginfo_t): its head is si_signo, si_errno, si_code (three ints), then a union. */
     public static final long SIGINFO_SIZE = LinuxHeaders.__SI_MAX_SIZE();
-    public static final long USER_REGS_SIZE = user_regs_struct.sizeof();
 }
