@@ -1,7 +1,6 @@
 package dev.attachproof.golang;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,16 +25,8 @@ public final class DataReferences {
     /** One reference: where the instruction is, what it does with the target. */
     public record Ref(long pc, Use use, long target) {}
 
-    /** The references in {@code code}, which starts at virtual address {@code base}. */
-    public static List<Ref> find(String arch, ByteBuffer code, long base) {
-        return switch (arch) {
-            case "amd64" -> amd64(code.order(ByteOrder.LITTLE_ENDIAN), base);
-            case "arm64" -> arm64(code.order(ByteOrder.LITTLE_ENDIAN), base);
-            default -> List.of();
-        };
-    }
-
-    private static List<Ref> amd64(ByteBuffer code, long base) {
+    /** The references in amd64 code starting at virtual address {@code base} ({@link Arch#dataReferences}). */
+    static List<Ref> amd64(ByteBuffer code, long base) {
         List<Ref> out = new ArrayList<>();
         int n = code.limit();
         for (int i = 0; i + 7 <= n; i++) {
@@ -75,7 +66,8 @@ public final class DataReferences {
         return out;
     }
 
-    private static List<Ref> arm64(ByteBuffer code, long base) {
+    /** The references in arm64 code starting at virtual address {@code base} ({@link Arch#dataReferences}). */
+    static List<Ref> arm64(ByteBuffer code, long base) {
         List<Ref> out = new ArrayList<>();
         long[] page = new long[32];
         int[] pageAt = new int[32];

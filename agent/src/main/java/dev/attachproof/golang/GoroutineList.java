@@ -70,7 +70,11 @@ public record GoroutineList(long allgs, long allglen, String method) {
             return Optional.empty();
         }
         Map<Long, List<DataReferences.Use>> uses = new HashMap<>();
-        for (DataReferences.Ref r : DataReferences.find(elf.arch(), code.get(), entry)) {
+        List<DataReferences.Ref> refs = switch (Arch.of(elf.arch())) {
+            case Arch.Choice.Supported s -> s.arch().dataReferences(code.get(), entry);
+            case Arch.Choice.Unsupported u -> List.of();
+        };
+        for (DataReferences.Ref r : refs) {
             if (inVariables(elf, r.target())) {
                 uses.computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r.use());
             }

@@ -217,6 +217,15 @@ public final class GoroutineReader {
             return ssp != 0 ? ssp : read(i, schedSp);
         }
 
+        /**
+         * Goroutine i's saved link register, for a link-register CPU's innermost frame: g.sched.lr
+         * when its stack starts at sched, 0 when it starts at the syscall pair (initAt's
+         * {@code if usesLR { lr0 = 0 }} for a goroutine in a syscall). Always 0 on amd64.
+         */
+        public long startLr(int i) {
+            return read(i, syscallSp) != 0 ? 0 : read(i, schedLr);
+        }
+
         public long stackLo(int i) {
             return read(i, stackLo);
         }

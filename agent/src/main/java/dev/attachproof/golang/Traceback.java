@@ -1,36 +1,29 @@
 package dev.attachproof.golang;
 
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.memory.CapturedMemory;
 import dev.attachproof.memory.MemoryReader;
 import dev.attachproof.pclntab.Pclntab;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A goroutine's stack as Go's own traceback prints it (runtime/traceback.go: unwinder,
- * traceback2, showframe, printcreatedby), computed from outside: the same unwinding rule (frame
- * size from pcsp, return address below the caller's SP, stop at a top frame), the same inline
- * expansion, the same frames hidden (runtime internals, elided wrappers), the same "created by".
- * The CPU's frame rule comes from an {@link Arch}, the release's way of shortening a deep stack
- * from an {@link Elision} ({@link GoRuntime#elision()}).
+ * A goroutine's stack as Go's own traceback prints it (runtime/traceback.go: traceback2,
+ * showframe, printcreatedby), computed from outside: the physical frames from an {@link
+ * Unwinder} (the CPU's frame rules), then Go's printing policy on them: the same inline
+ * expansion, the same frames hidden (runtime internals, elided wrappers), the same "created by",
+ * the release's way of shortening a deep stack ({@link Elision}, from {@link GoRuntime#elision()}).
  */
 public final class Traceback {
-    /** Deeper than any real stack: a corrupt one must not loop for ever. */
-    private static final int MAX_PHYSICAL_FRAMES = 100_000;
     /** Go 1.21+ prints the innermost 50 and the outermost 50 frames; earlier releases the first 100. */
     public static final int INNER_FRAMES = 50;
     static final int OUTER_FRAMES = 50;
 
-    private final MemoryReader mem;
     private final Pclntab tab;
     private final long bias;
     /** null in a traceback that only names ({@link #forNames}). */
-    private final Arch arch;
+    private final Unwinder unwinder;
     private final Elision elision;
 
     /**
@@ -51,18 +44,16 @@ public final class Traceback {
      * @param elision how the target's release shortens a deep stack
      */
     public Traceback(MemoryReader mem, Pclntab tab, long bias, Arch arch, Elision elision) {
-        this.mem = mem;
         this.tab = tab;
         this.bias = bias;
-        this.arch = java.util.Objects.requireNonNull(arch);
+        this.unwinder = new Unwinder(mem, tab, bias, arch);
         this.elision = java.util.Objects.requireNonNull(elision);
     }
 
     private Traceback(Pclntab tab, long bias) {
-        this.mem = NO_MEMORY;
         this.tab = tab;
         this.bias = bias;
-        this.arch = null;
+        this.unwinder = null;
         this.elision = null;
     }
 
@@ -73,10 +64,6 @@ public final class Traceback {
     public static Traceback forNames(Pclntab tab, long bias) {
         return new Traceback(tab, bias);
     }
-
-    private static final MemoryReader NO_MEMORY = (address, dst) -> {
-        throw new MemoryReader.MemoryReadException("a traceback for names reads no memory");
-    };
 
     /**
      * One printed frame.
@@ -126,14 +113,21 @@ public final class Traceback {
     /** Before Go 1.21, gentraceback visited at most 100 physical frames, hidden ones included. */
     static final int MAX_FRAMES_BEFORE_121 = 100;
 
-    /** The stack from a PC and SP that are a saved pair (a return address and the SP it returns to). */
-    public Stack unwind(long pc0, long sp0) {
-        return unwind(pc0, sp0, false);
+    /**
+     * The stack from a PC and SP that are a saved pair (a return address and the SP it returns
+     * to: g.sched, g.syscallpc and syscallsp), with {@code lr} the saved link register
+     * (g.sched.lr; 0 for a syscall's pair, and on a CPU without one).
+     */
+    public Stack unwind(long pc, long sp, long lr) {
+        return stack(pc, sp, lr, false);
     }
 
-    /** The stack from a thread's registers: its PC is the next instruction, not a return address. */
-    public Stack unwindTrap(long pc0, long sp0) {
-        return unwind(pc0, sp0, true);
+    /**
+     * The stack from a thread's registers: its PC is the next instruction, not a return address;
+     * {@code lr} is its link register (0 on a CPU without one).
+     */
+    public Stack unwindTrap(long pc, long sp, long lr) {
+        return stack(pc, sp, lr, true);
     }
 
     /**
@@ -141,53 +135,11 @@ public final class Traceback {
      * lookups a frame), then the printed frames for that chain, made once per distinct chain: the
      * 100,000 goroutines of a busy server stand in a handful of distinct stacks.
      */
-    private Stack unwind(long pc0, long sp0, boolean trap) {
-        if (arch == null) {
+    private Stack stack(long pc, long sp, long lr, boolean trap) {
+        if (unwinder == null) {
             throw new IllegalStateException("a traceback made for names cannot unwind");
         }
-        long[] chain = new long[16];
-        int n = 0;
-        String stopped = null;
-        long pc = pc0;
-        long sp = sp0;
-        try {
-            for (int depth = 0; depth < MAX_PHYSICAL_FRAMES; depth++) {
-                long linkPc = pc - bias;
-                PcInfo info = pcInfo(linkPc);
-                if (info == null) {
-                    stopped = String.format("unknown pc 0x%x", pc);
-                    break;
-                }
-                Pclntab.FuncInfo f = info.f();
-                if (info.spDelta() < 0) {
-                    stopped = String.format("no frame size for %s at pc 0x%x", f.name(), pc);
-                    break;
-                }
-                if (n == chain.length) {
-                    chain = java.util.Arrays.copyOf(chain, n * 2);
-                }
-                chain[n++] = linkPc;
-                if (f.topFrame()) {
-                    break;
-                }
-                if (f.spWrite() && depth > 0) {
-                    stopped = "stack switched in " + f.name() + " (SP written)";
-                    break;
-                }
-                long fp = arch.callerSp(sp, info.spDelta());
-                long lr = word(arch.returnAddressSlot(sp, fp));
-                if (lr == 0) {
-                    break;
-                }
-                pc = lr;
-                sp = fp;
-            }
-        } catch (ElfFormatException e) {
-            stopped = e.getMessage();
-        } catch (MemoryReader.MemoryReadException e) {
-            stopped = "stack unreadable: " + e.getMessage();
-        }
-        Chain key = new Chain(java.util.Arrays.copyOf(chain, n), trap, stopped);
+        Unwinder.Chain key = unwinder.chain(pc, sp, lr, trap);
         Stack known = stacks.get(key);
         if (known == null) {
             known = frames(key);
@@ -196,24 +148,10 @@ public final class Traceback {
         return known;
     }
 
-    /** A stack as its physical PCs (link-time), with what decides how they print. */
-    private record Chain(long[] pcs, boolean trap, String stopped) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Chain c && trap == c.trap && java.util.Arrays.equals(pcs, c.pcs)
-                    && java.util.Objects.equals(stopped, c.stopped);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(pcs) * 31 + (trap ? 1 : 0);
-        }
-    }
-
-    private final java.util.HashMap<Chain, Stack> stacks = new java.util.HashMap<>();
+    private final java.util.HashMap<Unwinder.Chain, Stack> stacks = new java.util.HashMap<>();
 
     /** The printed frames of a chain, by Go's rules (traceback2, showframe, the elisions). */
-    private Stack frames(Chain chain) {
+    private Stack frames(Unwinder.Chain chain) {
         List<Frame> shown = new ArrayList<>();
         List<Frame> everyFrame = new ArrayList<>();   // for a stack Go would print nothing of (below)
         List<RecordedFrame> recorded = new ArrayList<>();
@@ -229,14 +167,13 @@ public final class Traceback {
                     everyInFirst100 = everyFrame.size();
                 }
                 long linkPc = chain.pcs()[depth];
-                PcInfo info = pcInfo(linkPc);
-                Pclntab.FuncInfo f = info.f();
+                Pclntab.FuncInfo f = unwinder.pcInfo(linkPc).f();
                 // A saved PC is a return address: back up into the CALL for its line (Go's symPC),
                 // unless it is where a trap stopped: the thread's own PC, or the frame an injected
                 // call (sigpanic, asyncPreempt, debugCallV2) interrupted.
                 boolean back = linkPc > f.entry() && !trapPc;
                 long symPc = (back ? linkPc - 1 : linkPc) + bias;
-                for (Candidate c : candidates(info, linkPc, back)) {
+                for (Candidate c : candidates(f, linkPc, back)) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
                     if (c.shown(shown.isEmpty(), callee)) {
@@ -269,9 +206,6 @@ public final class Traceback {
         return printed.withRecorded(recorded);
     }
 
-    /** What a PC's function says, once per PC: a dump of 100,000 goroutines asks about a few hundred. */
-    private record PcInfo(Pclntab.FuncInfo f, int spDelta, List<Candidate>[] frames) {}
-
     /**
      * A logical frame at a PC before Go's rules decide whether it is shown: {@link #showFrame}
      * with what depends only on the frame worked out once.
@@ -295,34 +229,29 @@ public final class Traceback {
         }
     }
 
-    private final LongMap<PcInfo> pcInfos = new LongMap<>();
-
-    private PcInfo pcInfo(long linkPc) throws ElfFormatException {
-        PcInfo info = pcInfos.get(linkPc);
-        if (info == null && !pcInfos.containsKey(linkPc)) {
-            Optional<Pclntab.FuncInfo> f = tab.funcInfo(linkPc);
-            @SuppressWarnings("unchecked")
-            List<Candidate>[] frames = new List[2];
-            info = f.isEmpty() ? null : new PcInfo(f.get(), tab.spDelta(linkPc), frames);
-            pcInfos.put(linkPc, info);
-        }
-        return info;
-    }
+    /** Per link-time PC, its logical frames: [0] at the PC, [1] backed up into the CALL. */
+    private final LongMap<List<Candidate>[]> candidates = new LongMap<>();
 
     /** The logical frames at a physical frame's PC, backed up to the CALL or not. */
-    private List<Candidate> candidates(PcInfo info, long linkPc, boolean back) throws ElfFormatException {
+    private List<Candidate> candidates(Pclntab.FuncInfo f, long linkPc, boolean back) throws ElfFormatException {
         int k = back ? 1 : 0;
-        if (info.frames()[k] == null) {
+        List<Candidate>[] atPc = candidates.get(linkPc);
+        if (atPc == null) {
+            @SuppressWarnings("unchecked")
+            List<Candidate>[] made = new List[2];
+            atPc = made;
+            candidates.put(linkPc, atPc);
+        }
+        if (atPc[k] == null) {
             long pc = linkPc + bias;
-            Pclntab.FuncInfo f = info.f();
             List<Candidate> out = new ArrayList<>(2);
             for (Pclntab.Frame lf : tab.frames(back ? linkPc - 1 : linkPc)) {
                 out.add(new Candidate(lf.function(), lf.kind(), new Frame(printName(lf.function()), lf.file(), lf.line(), pc,
                         pc - (f.entry() + bias), lf.inlined(), !lf.inlined() && f.args() != 0)));
             }
-            info.frames()[k] = List.copyOf(out);
+            atPc[k] = List.copyOf(out);
         }
-        return info.frames()[k];
+        return atPc[k];
     }
 
     private static Stack elide121(List<Frame> frames, String stopped) {
@@ -453,14 +382,5 @@ public final class Traceback {
         int i = name.indexOf('[');
         int j = name.lastIndexOf(']');
         return i < 0 || j <= i ? name : name.substring(0, i) + "[...]" + name.substring(j + 1);
-    }
-
-    private long word(long address) throws MemoryReader.MemoryReadException {
-        if (mem instanceof CapturedMemory c) {
-            return c.word(address);
-        }
-        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        mem.read(address, b);
-        return b.getLong(0);
     }
 }

@@ -316,6 +316,7 @@ public final class CapturedMemory implements MemoryReader {
     }
 
     /** The word at {@code address}; reads past the copies fail. */
+    @Override
     public long word(long address) throws MemoryReadException {
         int r = find(address, 8);
         if (r < 0) {

@@ -8,6 +8,13 @@ public interface MemoryReader {
     /** @throws MemoryReadException when the bytes cannot be read (unmapped, process gone, denied) */
     void read(long address, ByteBuffer dst) throws MemoryReadException;
 
+    /** The little-endian word at {@code address}: a saved PC or SP on the stack. */
+    default long word(long address) throws MemoryReadException {
+        ByteBuffer b = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        read(address, b);
+        return b.getLong(0);
+    }
+
     /**
      * Reads ranges {@code addresses[i]} of {@code lengths[i]} bytes one after the other into
      * {@code dst} (from its position). Returns how many ranges were read whole, in order: a

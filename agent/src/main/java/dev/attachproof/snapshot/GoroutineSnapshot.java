@@ -98,7 +98,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Arch arch, GoRuntime runtime, RuntimeLayout layout,
                           String layoutSource, List<String> layoutNotes, GoroutineList list, long bias, GoroutineReader reader,
-                          boolean labelsShown, ProfileFacts profile) {
+                          boolean labelsShown, String environGodebug, ProfileFacts profile) {
         Pclntab tab() {
             return runtime.pclntab();
         }
@@ -140,8 +140,68 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     + "have no stack (stop it for a consistent snapshot)")).toList(),
                     java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile());
         }
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null));
+    }
+
+    /** A stopped snapshot with what it read of the target ({@link TargetCapture}, its text not yet set). */
+    public record Recorded(GoroutineSnapshot snapshot, TargetCapture capture) {}
+
+    /**
+     * Takes a stopped snapshot of {@code pid} as {@link #take} does, keeping a copy of every
+     * range of memory and every register set it read: test data for {@link #replay}.
+     */
+    public static Recorded record(int pid, Tracer tracer, ProcFs procfs, Linux linux) throws SnapshotException {
+        Map<String, Long> phases = new java.util.LinkedHashMap<>();
+        Binary bin = readBinary(pid, procfs);
+        TargetCapture[] kept = new TargetCapture[1];
+        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept));
+        return new Recorded(s, kept[0]);
+    }
+
+    /**
+     * The snapshot a capture holds, read again with no process: the goroutine list, the g
+     * structs, the registers and the stacks from the capture, the tables from {@code executable},
+     * which must be the captured one (the same Go build id).
+     */
+    public static GoroutineSnapshot replay(TargetCapture capture, Path executable) throws SnapshotException {
         try {
-            return tracer.call(() -> takeStopped(pid, bin, tracer, procfs, linux, phases));
+            GoExecutable.Go go = switch (GoExecutable.open(executable)) {
+                case GoExecutable.Go g -> g;
+                default -> throw new SnapshotException(executable + " is not a readable Go executable");
+            };
+            String buildId = goBuildId(go.elf());
+            if (!buildId.equals(capture.goBuildId())) {
+                throw new SnapshotException(executable + " is not the captured executable: Go build id " + buildId
+                        + ", the capture's " + capture.goBuildId());
+            }
+            Binary bin = binary(go, executable.toString(), "the executable", capture.bias(),
+                    capture.environGodebug().isEmpty() ? null : capture.environGodebug(), List.of());
+            Map<Integer, long[]> regs = capture.registers();
+            Captured c = capture(bin, capture.memory(), regs::get, new CopyBuffers(), true, new StopPhases());
+            return new GoroutineSnapshot(capture.pid(), bin.info().goVersion(), bin.elf().arch(), true, 0, bin.layoutSource(),
+                    bin.list().method(), capture.takenNanos(), unwind(bin, c, true), bin.layoutNotes(), Map.of(),
+                    bin.labelsShown(), bin.profile());
+        } catch (MemoryReader.MemoryReadException e) {
+            throw new SnapshotException("the capture lacks memory the reader needs: " + e.getMessage());
+        } catch (IOException e) {
+            throw new SnapshotException("cannot read " + executable + ": " + e.getMessage());
+        }
+    }
+
+    /** The executable's Go build id, "" when it has none or its notes are damaged. */
+    private static String goBuildId(ElfFile elf) {
+        try {
+            return elf.goBuildId().orElse("");
+        } catch (ElfFormatException e) {
+            return "";
+        }
+    }
+
+    /** Runs {@code work} on the tracer's thread, its SnapshotException thrown here. */
+    private static GoroutineSnapshot onTracer(Tracer tracer, java.util.concurrent.Callable<GoroutineSnapshot> work)
+            throws SnapshotException {
+        try {
+            return tracer.call(work);
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof SnapshotException se) {
                 throw se;
@@ -150,8 +210,18 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
     }
 
+    /**
+     * The registers of a stopped thread, as ptrace's general-purpose register set gives them;
+     * null when they cannot be read.
+     */
+    @FunctionalInterface
+    private interface ThreadRegisters {
+        long[] of(int tid);
+    }
+
+    /** @param kept when not null, gets what the stopped read read ({@link #record}) */
     private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, ProcFs procfs, Linux linux,
-                                                 Map<String, Long> phases)
+                                                 Map<String, Long> phases, TargetCapture[] kept)
             throws SnapshotException {
         preload();
         CopyBuffers buffers = rehearse(bin, new VmMemory(linux, pid), phases);
@@ -173,7 +243,22 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         List<String> notes = new ArrayList<>(bin.layoutNotes());
         try {
             t = System.nanoTime();
-            captured = capture(bin, new SessionMemory(session), session, buffers, true, session.phases());
+            ThreadRegisters registers = tid -> session.registers(tid) instanceof CallResult.Ok<long[]> ok ? ok.value() : null;
+            if (kept == null) {
+                captured = capture(bin, new SessionMemory(session), registers, buffers, true, session.phases());
+            } else {
+                TargetCapture.Recorder recorder = new TargetCapture.Recorder(new SessionMemory(session));
+                Map<Integer, long[]> read = new HashMap<>();
+                captured = capture(bin, recorder, tid -> {
+                    long[] words = registers.of(tid);
+                    if (words != null) {
+                        read.put(tid, words);
+                    }
+                    return words;
+                }, buffers, true, session.phases());
+                kept[0] = new TargetCapture(bin.info().goVersion(), bin.elf().arch(), goBuildId(bin.elf()), pid,
+                        bin.bias(), t, bin.environGodebug(), read, recorder.ranges(), "");
+            }
         } catch (MemoryReader.MemoryReadException | SnapshotException e) {
             // A target killed mid-read fails the reads (ESRCH) or the list's checks: say what happened.
             if (procfs.exited(pid)) {
@@ -217,7 +302,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * stacks (in a rehearsal, not copied: only counted, {@code stackBytes}).
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
-                            MemoryReader stacks, Map<Long, Map<String, String>> labels, long stackBytes) {}
+                            long[] lrs, MemoryReader stacks, Map<Long, Map<String, String>> labels, long stackBytes) {}
 
     /**
      * The copy, rehearsed while the target runs (process_vm_readv, no ptrace): it sizes the
@@ -249,12 +334,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * {@code clock}'s phases "goroutines", "labels", "registers" (with the m.procid reads) and
      * "stacks", lapped around each step, never per goroutine.
      */
-    private static Captured capture(Binary bin, MemoryReader mem, PtraceSession session, CopyBuffers buffers,
+    private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers buffers,
                                     boolean copyStacks, StopPhases clock)
             throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader();
         GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
-        if (session != null && all.length() != all.allglen()) {
+        if (registers != null && all.length() != all.allglen()) {
             throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
                     + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
         }
@@ -265,6 +350,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         int n = gs.size();
         long[] pcs = new long[n];
         long[] sps = new long[n];
+        long[] lrs = new long[n];
         long[] rangeStarts = new long[n];
         int[] rangeLengths = new int[n];
         int ranges = 0;
@@ -287,6 +373,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
             long pc = gs.startPc(i);
             long sp = gs.startSp(i);
+            long lr = gs.startLr(i);
             // A goroutine in a syscall keeps its m (runtime/proc.go, reentersyscall: the P is
             // released, gp.m is not), so it has a thread as a running one has; its stack still
             // starts at syscallsp, as Go's traceback starts it.
@@ -296,20 +383,22 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 if (tid != null) {
                     threads.put(gs.address(i), tid);
                 }
-                if (status == Goroutine.G_RUNNING && tid != null && session != null
-                        && session.registers(tid) instanceof CallResult.Ok<long[]> regs) {
-                    long rsp = regs.value()[bin.arch().spRegister()];
+                long[] regs = status == Goroutine.G_RUNNING && tid != null && registers != null ? registers.of(tid) : null;
+                if (regs != null) {
+                    long threadSp = regs[bin.arch().spRegister()];
                     // On its own stack, the thread's registers are where it is; on another
                     // (g0 or signal stack: runtime or cgo code), its stack starts at sched.
-                    if (Long.compareUnsigned(rsp - lo, hi - lo) < 0) {
-                        pc = regs.value()[bin.arch().pcRegister()];
-                        sp = rsp;
+                    if (Long.compareUnsigned(threadSp - lo, hi - lo) < 0) {
+                        pc = regs[bin.arch().pcRegister()];
+                        sp = threadSp;
+                        lr = bin.arch().linkRegister(regs);
                     }
                 }
                 clock.lap("registers");
             }
             pcs[i] = pc;
             sps[i] = sp;
+            lrs[i] = lr;
             if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
                 rangeStarts[ranges] = sp;
                 rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
@@ -322,12 +411,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             for (int i = 0; i < ranges; i++) {
                 bytes += rangeLengths[i];
             }
-            return new Captured(gs, threads, pcs, sps, null, labels, bytes);
+            return new Captured(gs, threads, pcs, sps, lrs, null, labels, bytes);
         }
         MemoryReader stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, stacks, labels, -1);
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, labels, -1);
     }
 
     /**
@@ -386,13 +475,14 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             Integer tid = c.threads().get(g.address());
             long pc = c.pcs()[i];
             long sp = c.sps()[i];
+            long lr = c.lrs()[i];
             Traceback.Stack stack;
             if (running && !stopped) {
                 stack = new Traceback.Stack(List.of(), 0, "goroutine running on other thread; stack unavailable");
             } else if (running && pc != g.schedPc()) {
-                stack = tb.unwindTrap(pc, sp);
+                stack = tb.unwindTrap(pc, sp, lr);
             } else {
-                stack = tb.unwind(pc, sp);
+                stack = tb.unwind(pc, sp, lr);
             }
             out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
                     g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
@@ -490,30 +580,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         "process " + pid + " (" + linkText + ") is " + u.cause());
             };
             ElfFile elf = go.elf();
-            GoBuildInfo info = go.info();
-            Arch arch = switch (Arch.of(elf.arch())) {
-                case Arch.Choice.Supported s -> s.arch();
-                case Arch.Choice.Unsupported u -> throw new SnapshotException(u.reason() + "; process " + pid + " is " + elf.arch());
-            };
-            GoVersion v = GoVersion.parse(info.goVersion()).orElse(null);
-            GoRuntime runtime = GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
-            Pclntab tab = runtime.pclntab();
-            RuntimeLayouts.Resolution res = runtime.layouts();
-            RuntimeLayout layout = res.layout().orElseThrow(() -> new SnapshotException(
-                    info.goVersion() + " is not supported: " + res.problem() + "; build it without -ldflags=-w to keep its DWARF"));
-            GoroutineList list = GoroutineList.locate(elf, tab).orElseThrow(() -> new SnapshotException(
-                    "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
             List<Mapping> maps = procfs.maps(pid);
             long bias = LoadBias.of(elf, maps, linkText);
-            GoroutineReader reader = new GoroutineReader(layout);
             String environ = procfs.read("proc/" + pid + "/environ").asText().orElse("");
-            String binaryGodebug = info.settings().get("DefaultGODEBUG");
-            String environGodebug = GoDebug.fromEnviron(environ);
-            boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
-            int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
-            ProfileFacts profile = new ProfileFacts(executableMappings(pid, procfs, maps, elf, linkText), depth);
-            return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
-                    profile);
+            return binary(go, linkText, "process " + pid, bias, GoDebug.fromEnviron(environ),
+                    executableMappings(pid, procfs, maps, elf, linkText));
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {
@@ -523,5 +594,37 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         } catch (IOException e) {
             throw new SnapshotException("cannot read process " + pid + "'s executable: " + e.getMessage());
         }
+    }
+
+    /**
+     * What the Go executable says: its CPU, release, layouts, goroutine list, and what its
+     * GODEBUG decides.
+     *
+     * @param linkText what names the executable in messages (the target's /proc/PID/exe link)
+     * @param what     what runs it, in messages ("process 123")
+     * @param bias     its load bias in the target
+     */
+    private static Binary binary(GoExecutable.Go go, String linkText, String what, long bias, String environGodebug,
+                                 List<ExecutableMapping> mappings) throws SnapshotException, ElfFormatException {
+        ElfFile elf = go.elf();
+        GoBuildInfo info = go.info();
+        Arch arch = switch (Arch.of(elf.arch())) {
+            case Arch.Choice.Supported s -> s.arch();
+            case Arch.Choice.Unsupported u -> throw new SnapshotException(u.reason() + "; " + what + " is " + elf.arch());
+        };
+        GoVersion v = GoVersion.parse(info.goVersion()).orElse(null);
+        GoRuntime runtime = GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
+        Pclntab tab = runtime.pclntab();
+        RuntimeLayouts.Resolution res = runtime.layouts();
+        RuntimeLayout layout = res.layout().orElseThrow(() -> new SnapshotException(
+                info.goVersion() + " is not supported: " + res.problem() + "; build it without -ldflags=-w to keep its DWARF"));
+        GoroutineList list = GoroutineList.locate(elf, tab).orElseThrow(() -> new SnapshotException(
+                "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
+        GoroutineReader reader = new GoroutineReader(layout);
+        String binaryGodebug = info.settings().get("DefaultGODEBUG");
+        boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
+        int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
+        return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
+                environGodebug, new ProfileFacts(mappings, depth));
     }
 }

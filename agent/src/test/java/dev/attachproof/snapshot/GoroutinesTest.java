@@ -239,7 +239,7 @@ class GoroutinesTest {
      * Has the fixture print its own dump (SIGUSR2) and compares it with snapshot {@code s}
      * ({@link GosOwnDump#assertSame}); returns how many goroutines were compared.
      */
-    private static int sameAsGosOwnDump(FixtureProcess t, GoroutineSnapshot s) throws Exception {
+    static int sameAsGosOwnDump(FixtureProcess t, GoroutineSnapshot s) throws Exception {
         String ours = GoroutinesText.write(s, false);
         new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
         StringBuilder dump = new StringBuilder();
