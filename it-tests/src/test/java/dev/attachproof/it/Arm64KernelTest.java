@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Arm64KernelTest {
     /** What the init prints before each result (arm64init). */
     private static final String PREFIX = "ATTACHPROOF-ARM64 ";
-    /** About 30 JVMs under emulation (14 goroutines runs, the matrix's 11, 3 doctors and a bare start); room for a loaded machine. */
+    /** About 30 JVMs under emulation take 5 to 7 minutes on two cores (it-tests/README.md); room for a loaded machine. */
     private static final Duration VM_BOUND = Duration.ofMinutes(17);
 
     private static final List<JsonNode> events = new ArrayList<>();

