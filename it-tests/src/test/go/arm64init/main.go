@@ -1,7 +1,7 @@
 // Command arm64init is /init of the initramfs that Arm64KernelTest boots on Debian's arm64
 // kernel under qemu. As pid 1 it runs the agent on arm64 Go targets and prints what happened,
 // one JSON line per result, for the host to judge: a bare JVM start (the cost of every other
-// result), the doctor and its proof under Yama's scope 1 from root and from a uid that Yama
+// result), a doctor run that records the AOT cache the later runs start from, the doctor and its proof under Yama's scope 1 from root and from a uid that Yama
 // refuses, the matrix, and for every stacks fixture (a Go release, stripped or not) the agent's
 // goroutines text beside the fixture's own runtime.Stack(all). Then it powers off.
 package main
