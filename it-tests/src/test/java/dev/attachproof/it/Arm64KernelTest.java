@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the matrix's rows are the kernel's rules, as on amd64 (MatrixTest) and under the Yama VM; and
  * for every release the layouts know, stripped and not, the goroutines text is the target's
  * own runtime.Stack(all), goroutine by goroutine ({@link GosOwnDump}, as GoroutinesTest on amd64).
- * The boot takes a few minutes on two cores (the timings are printed; the README quotes them).
+ * The boot takes 5 to 7 minutes on two cores (the timings are printed; it-tests/README.md quotes them).
  *
  * <p>Needs qemu-system-aarch64, apt-get and dpkg-deb with the arm64 architecture added (the
  * kernel and libc6:arm64 are downloaded into target/arm64-cache, never installed), pip (the
