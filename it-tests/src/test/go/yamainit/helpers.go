@@ -3,13 +3,13 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
+
+	"attachproof.dev/ittests/vminit"
 )
 
 // The helper modes. Each ends in execve of the JVM, so the process the init started (and
@@ -27,10 +27,6 @@ const (
 	// modeTargetParent runs the target as its child, its stdout shared, until the target dies.
 	modeTargetParent = "target-parent"
 )
-
-// readyTimeout bounds the wait for a target's READY line: a Go start takes well under a second
-// even under emulation.
-const readyTimeout = 30 * time.Second
 
 func execDoctorOnPidFromStdin() error {
 	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
@@ -55,7 +51,7 @@ func execDoctorOverGrandchild() error {
 	if err := parent.Start(); err != nil {
 		return err
 	}
-	pid, err := awaitReady(out)
+	pid, err := vminit.AwaitReady(out)
 	if err != nil {
 		parent.Process.Kill()
 		return err
@@ -73,30 +69,4 @@ func runTargetAsChild() error {
 func execDoctor(pid int) error {
 	argv := doctorArgv(pid)
 	return syscall.Exec(argv[0], argv, os.Environ())
-}
-
-// awaitReady reads the target's "READY pid=N ..." line and returns N.
-func awaitReady(out io.Reader) (int, error) {
-	type result struct {
-		line string
-		err  error
-	}
-	got := make(chan result, 1)
-	go func() {
-		line, err := bufio.NewReader(out).ReadString('\n')
-		got <- result{line, err}
-	}()
-	select {
-	case r := <-got:
-		if r.err != nil {
-			return 0, fmt.Errorf("the target said no READY line (%q): %w", r.line, r.err)
-		}
-		var pid int
-		if _, err := fmt.Sscanf(r.line, "READY pid=%d", &pid); err != nil {
-			return 0, fmt.Errorf("not a READY line: %q", r.line)
-		}
-		return pid, nil
-	case <-time.After(readyTimeout):
-		return 0, fmt.Errorf("no READY line from the target within %v", readyTimeout)
-	}
 }

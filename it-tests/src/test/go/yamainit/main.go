@@ -9,19 +9,15 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+
+	"attachproof.dev/ittests/vminit"
 )
 
-// Paths inside the initramfs, as YamaInitramfs lays it out.
+// Paths inside the initramfs, as YamaInitramfs lays it out (the JVM's: vminit).
 const (
 	self      = "/init"
-	javaBin   = "/opt/java/bin/java"
-	agentJar  = "/opt/attachproof.jar"
 	targetBin = "/opt/target"
 )
-
-// userID is the unprivileged uid of the targets and of tracers b, c and d. No /etc/passwd entry
-// is needed: credentials are numeric.
-const userID = 1000
 
 func main() {
 	if os.Getpid() == 1 {
@@ -52,10 +48,7 @@ func targetArgs(extra ...string) []string {
 	return append([]string{"-hold", "forever", "-goroutines", "4"}, extra...)
 }
 
-// doctorArgv is the agent's command line, argv[0] included. Under emulation a run is faster
-// with C1 only and the serial collector than with the defaults (it-tests/README.md), and it
-// needs no hsperfdata file.
+// doctorArgv is the doctor's command line, argv[0] included.
 func doctorArgv(pid int) []string {
-	return []string{javaBin, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		"-XX:-UsePerfData", "-jar", agentJar, "doctor", strconv.Itoa(pid), "--json"}
+	return vminit.AgentArgv(nil, "doctor", strconv.Itoa(pid), "--json")
 }

@@ -7,15 +7,13 @@ import dev.attachproof.report.GoroutinesText;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.GosOwnDump;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,8 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * world) and os/signal's loop, which the SIGUSR2 wakes, differ by nature. For Debian's Go 1.19, 1.22 and the go on PATH, stripped and not.
  */
 class GoroutinesTest {
-    private static final Pattern HEADER = Pattern.compile("^goroutine (\\d+) \\[([^\\]]*)\\]:$");
-
     /**
      * Every toolchain the layout table is made from (Debian's 1.19, 1.21 to 1.26), stripped and
      * not, each linked by Go's linker and as distributions link (cgo, PIE, the system linker).
@@ -104,8 +100,8 @@ class GoroutinesTest {
             AgentCli.Result plain = AgentCli.run("goroutines", pid);
             AgentCli.Result denied = AgentCli.run("restricted", "--seccomp-deny", "process_vm_readv", "--", "goroutines", pid);
             assertEquals(0, denied.exit(), denied.stderr());
-            Map<String, String> a = blocks(plain.stdout());
-            Map<String, String> b = blocks(denied.stdout());
+            Map<String, String> a = GosOwnDump.blocks(plain.stdout());
+            Map<String, String> b = GosOwnDump.blocks(denied.stdout());
             assertEquals(a.keySet(), b.keySet());
             a.forEach((id, block) -> {
                 if (!block.contains("[running]") && !block.contains("os/signal.")) {
@@ -240,12 +236,11 @@ class GoroutinesTest {
     }
 
     /**
-     * Has the fixture print its own dump (SIGUSR2) and compares it with snapshot {@code s},
-     * goroutine by goroutine; returns how many were compared. Only the goroutines that change by
-     * nature are left out: the dumper, the spinner, and os/signal's loop (our SIGUSR2 wakes it).
+     * Has the fixture print its own dump (SIGUSR2) and compares it with snapshot {@code s}
+     * ({@link GosOwnDump#assertSame}); returns how many goroutines were compared.
      */
     static int sameAsGosOwnDump(FixtureProcess t, GoroutineSnapshot s) throws Exception {
-        Map<String, String> ours = blocks(GoroutinesText.write(s, false));
+        String ours = GoroutinesText.write(s, false);
         new ProcessBuilder("kill", "-USR2", Integer.toString(t.pid())).start().waitFor();
         StringBuilder dump = new StringBuilder();
         for (String line = t.nextLine(30); !"STACKS END".equals(line); line = t.nextLine(30)) {
@@ -254,25 +249,7 @@ class GoroutinesTest {
                 dump.append(line).append('\n');
             }
         }
-        Map<String, String> theirs = blocks(dump.toString());
-        var onlyGo = new java.util.TreeSet<>(theirs.keySet());
-        onlyGo.removeAll(ours.keySet());
-        var onlyOurs = new java.util.TreeSet<>(ours.keySet());
-        onlyOurs.removeAll(theirs.keySet());
-        assertTrue(onlyGo.isEmpty() && onlyOurs.isEmpty(), "the same goroutines: only in Go's dump " + onlyGo
-                + ", only in ours " + onlyOurs + onlyOurs.stream().map(ours::get).toList());
-        int compared = 0;
-        for (String id : theirs.keySet()) {
-            String go = theirs.get(id);
-            String mine = ours.get(id);
-            if (go.contains(" [running]:") || go.contains(" [runnable]:") || mine.contains(" [running]:")
-                    || go.contains("os/signal.")) {
-                continue;
-            }
-            assertEquals(go, mine, "goroutine " + id);
-            compared++;
-        }
-        return compared;
+        return GosOwnDump.assertSame(dump.toString(), ours);
     }
 
     static GoroutineSnapshot settled(int pid) throws Exception {
@@ -284,34 +261,5 @@ class GoroutinesTest {
                 return s;
             }
         }
-    }
-
-    /** Go traceback text split per goroutine, keyed by id; args normalised (we do not read them). */
-    static Map<String, String> blocks(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String id = null;
-        StringBuilder b = new StringBuilder();
-        for (String line : (text + "\n").split("\n")) {
-            Matcher m = HEADER.matcher(line);
-            if (m.matches()) {
-                if (id != null) {
-                    out.put(id, b.toString().strip());
-                }
-                id = m.group(1);
-                b = new StringBuilder();
-            }
-            if (!line.isBlank()) {
-                b.append(line.startsWith("\t") || line.startsWith("goroutine ") || line.startsWith("created by ")
-                        || line.startsWith("...") ? line : line.replaceFirst("\\(.*\\)$", "(ARGS)")).append('\n');
-            }
-        }
-        if (id != null) {
-            out.put(id, b.toString().strip());
-        }
-        return out;
-    }
-
-    static List<String> ids(Map<String, String> blocks) {
-        return List.copyOf(blocks.keySet());
     }
 }

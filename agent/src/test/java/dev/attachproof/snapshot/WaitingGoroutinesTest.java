@@ -10,6 +10,7 @@ import dev.attachproof.ptrace.Tracer;
 import dev.attachproof.report.GoroutinesText;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
+import dev.attachproof.testing.GosOwnDump;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,7 +109,7 @@ class WaitingGoroutinesTest {
         assertEquals(0, grouped.exit(), grouped.stderr());
         AgentCli.Result plain = AgentCli.run("goroutines", pid);
         Set<Long> receivers = new TreeSet<>();
-        GoroutinesTest.blocks(plain.stdout()).forEach((id, block) -> {
+        GosOwnDump.blocks(plain.stdout()).forEach((id, block) -> {
             if (block.contains("\nmain.receive(")) {
                 receivers.add(Long.parseLong(id));
             }
@@ -242,7 +243,7 @@ class WaitingGoroutinesTest {
     void minutesAreGosMinutes(String toolchain) throws Exception {
         FixtureProcess t = fixture(toolchain);
         GoroutineSnapshot s = waitedAMinute(t.pid(), startedNanos.get(toolchain));
-        Map<String, String> ours = GoroutinesTest.blocks(GoroutinesText.write(s, false));
+        Map<String, String> ours = GosOwnDump.blocks(GoroutinesText.write(s, false));
         Map<String, String> theirs = gosOwnDump(t);
         long after = System.nanoTime();   // Go's dump was made between our read and now
         Map<Long, Long> waitSince = new LinkedHashMap<>();
@@ -302,7 +303,7 @@ class WaitingGoroutinesTest {
             before = gosOwnDump(untouched);
         }
         GoroutineSnapshot s = GoroutineSnapshot.take(untouched.pid(), false, Tracer.shared(), ProcFs.live(), Linux.system());
-        Map<String, String> ours = GoroutinesTest.blocks(GoroutinesText.write(s, false));
+        Map<String, String> ours = GosOwnDump.blocks(GoroutinesText.write(s, false));
         assertTrue(minutes(block(ours, "main.pollForever")) >= 1, "read while stopped, it had waited: " + ours.values());
         Map<String, String> after = gosOwnDump(untouched);
         assertEquals(0, minutes(block(after, "main.pollForever")), block(after, "main.pollForever"));
@@ -325,7 +326,7 @@ class WaitingGoroutinesTest {
             assertNotNull(line, "the fixture printed no dump");
             dump.append(line.equals("STACKS BEGIN") ? "" : line + "\n");
         }
-        return GoroutinesTest.blocks(dump.toString());
+        return GosOwnDump.blocks(dump.toString());
     }
 
     private static long minutes(String block) {

@@ -19,6 +19,7 @@ final class NewcArchive implements AutoCloseable {
     private static final int S_IFDIR = 0040000;
     private static final int S_IFREG = 0100000;
     private static final int S_IFCHR = 0020000;
+    private static final int S_IFLNK = 0120000;
 
     private final OutputStream out;
     private final Set<String> directories = new HashSet<>();
@@ -48,8 +49,17 @@ final class NewcArchive implements AutoCloseable {
     }
 
     void file(String path, byte[] content, int permissions) throws IOException {
+        withContent(path, S_IFREG | permissions, content);
+    }
+
+    /** A symbolic link to {@code target}: the entry's data is the target's path. */
+    void symlink(String path, String target) throws IOException {
+        withContent(path, S_IFLNK | 0777, target.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void withContent(String path, int mode, byte[] content) throws IOException {
         parents(path);
-        entry(path, S_IFREG | permissions, 1, 0, content.length, 0, 0);
+        entry(path, mode, 1, 0, content.length, 0, 0);
         out.write(content);
         written += content.length;
         pad();

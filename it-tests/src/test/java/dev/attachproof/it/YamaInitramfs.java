@@ -1,8 +1,6 @@
 package dev.attachproof.it;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * The initramfs of the Yama matrix, built from the sources on every run: the init
@@ -20,42 +17,27 @@ import java.util.stream.Stream;
  * only userland besides the JVM.
  */
 final class YamaInitramfs {
-    private static final String GO = "Go must be on PATH (Debian: golang-go)";
     private static final String JDK = "the test's own JDK provides jdeps and jlink";
     private static final Duration BUILD = Duration.ofMinutes(3);
 
     private YamaInitramfs() {}
 
     /** Builds everything under {@code work} and returns the archive. */
-    static Path build(Path repo, Path agentJar, Path work) throws IOException, InterruptedException {
+    static Path build(Path repo, AgentJar agentJar, Path work) throws IOException, InterruptedException {
         Path bin = WorkDir.fresh(work.resolve("bin"));
-        Path init = goBuild(repo.resolve("it-tests/src/test/go"), "./yamainit", bin.resolve("init"));
-        Path target = goBuild(repo.resolve("agent/go"), "./target", bin.resolve("target"));
+        Path init = Initramfs.goBuild(repo.resolve("it-tests/src/test/go"), "./yamainit", GuestArch.AMD64, bin.resolve("init"));
+        Path target = Initramfs.goBuild(repo.resolve("agent/go"), "./target", GuestArch.AMD64, bin.resolve("target"));
         Path java = jlink(agentJar, work.resolve("java"));
         Path image = work.resolve("initramfs.cpio");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(image), 1 << 20);
-             NewcArchive cpio = new NewcArchive(out)) {
-            for (String mountPoint : List.of("proc", "sys", "dev", "tmp")) {
-                cpio.directory(mountPoint, 0755);
-            }
-            // The kernel opens /dev/console for the init's stdin, stdout and stderr before anything is mounted.
-            cpio.characterDevice("dev/console", 0600, 5, 1);
-            cpio.file("init", init, 0755);
-            cpio.file("opt/target", target, 0755);
-            cpio.file("opt/attachproof.jar", agentJar, 0644);
-            addTree(cpio, java, "opt/java");
+        try (Initramfs cpio = Initramfs.create(image, init)) {
+            cpio.file("opt/target", target);
+            cpio.file("opt/attachproof.jar", agentJar.path());
+            cpio.tree("opt/java", java);
             for (Path library : glibcFiles(java)) {
-                cpio.file(library.toString().substring(1), library, 0755);
+                cpio.file(library.toString().substring(1), library);
             }
         }
         return image;
-    }
-
-    /** A static binary (CGO_ENABLED=0): nothing to load in the VM. */
-    private static Path goBuild(Path module, String pkg, Path out) throws IOException, InterruptedException {
-        Command.run(module, Map.of("CGO_ENABLED", "0", "GOTOOLCHAIN", "local"), BUILD, GO,
-                List.of("go", "build", "-o", out.toString(), pkg));
-        return out;
     }
 
     /**
@@ -64,12 +46,10 @@ final class YamaInitramfs {
      * under emulation saves about a tenth of each doctor run; its variant for heaps over 32 GB
      * (no compressed oops) is left out.
      */
-    private static Path jlink(Path agentJar, Path out) throws IOException, InterruptedException {
-        Path jdkBin = Path.of(System.getProperty("java.home"), "bin");
-        String modules = Command.run(out.getParent(), Map.of(), BUILD, JDK,
-                List.of(jdkBin.resolve("jdeps").toString(), "--print-module-deps", agentJar.toString())).strip();
+    private static Path jlink(AgentJar agentJar, Path out) throws IOException, InterruptedException {
+        String modules = agentJar.moduleDeps(out.getParent());
         WorkDir.delete(out);
-        Command.run(out.getParent(), Map.of(), BUILD, JDK, List.of(jdkBin.resolve("jlink").toString(),
+        Command.run(out.getParent(), Map.of(), BUILD, JDK, List.of(AgentJar.jdkTool("jlink"),
                 "--add-modules", modules, "--strip-debug", "--no-man-pages", "--no-header-files", "--compress=zip-6",
                 "--generate-cds-archive", "--output", out.toString()));
         Files.delete(out.resolve("lib/server/classes_nocoops.jsa"));
@@ -102,18 +82,5 @@ final class YamaInitramfs {
             throw new IllegalStateException("ldd named no dynamic loader:\n" + ldd);
         }
         return new ArrayList<>(found);
-    }
-
-    private static void addTree(NewcArchive cpio, Path root, String at) throws IOException {
-        try (Stream<Path> tree = Files.walk(root)) {
-            for (Path p : tree.sorted().toList()) {
-                String path = root.relativize(p).toString().isEmpty() ? at : at + "/" + root.relativize(p);
-                if (Files.isDirectory(p)) {
-                    cpio.directory(path, 0755);
-                } else {
-                    cpio.file(path, p, Files.isExecutable(p) ? 0755 : 0644);
-                }
-            }
-        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.attachproof.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class YamaKernelTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** What the init prints before each result (matrix.go). */
     private static final String PREFIX = "ATTACHPROOF-YAMA ";
     /** 16 doctor runs and a matrix (10 more JVMs) under emulation take about 3 minutes on two cores; the bound leaves room for a loaded machine. */
@@ -90,26 +88,18 @@ class YamaKernelTest {
     static void bootTheMatrix() throws Exception {
         Path repo = Path.of(System.getProperty("attachproof.repo", "..")).toAbsolutePath().normalize();
         Path build = Path.of(System.getProperty("attachproof.buildDir", "target")).toAbsolutePath();
-        Path agentJar = repo.resolve("agent/target/attachproof.jar");
-        if (!Files.isRegularFile(agentJar)) {
-            throw new IllegalStateException(agentJar + " is missing: `mvn verify` builds it before this module; "
-                    + "alone: mvn -pl native-bindings,agent package -DskipTests");
-        }
+        AgentJar agentJar = AgentJar.of(repo);
         long start = System.nanoTime();
-        Path kernel = DebianKernel.vmlinuz(Files.createDirectories(build.resolve("yama-kernel")));
+        Path kernel = DebianKernel.vmlinuz(Files.createDirectories(build.resolve("yama-kernel")), GuestArch.AMD64);
         Path work = Files.createDirectories(build.resolve("yama-vm"));
         Path initramfs = YamaInitramfs.build(repo, agentJar, work);
         Duration prepared = Duration.ofNanos(System.nanoTime() - start);
-        QemuVm.Boot boot = QemuVm.boot(kernel, initramfs, "console=ttyS0 panic=-1 quiet", VM_BOUND, work.resolve("console.log"));
-        for (String line : boot.console().lines().toList()) {
-            int at = line.indexOf(PREFIX);
-            if (at >= 0) {
-                JsonNode event = JSON.readTree(line.substring(at + PREFIX.length()).strip());
-                if (event.path("event").asText().equals("run")) {
-                    runs.put(event.get("scope").asInt() + event.get("case").asText(), event);
-                } else {
-                    otherEvents.add(event);
-                }
+        QemuVm.Boot boot = QemuVm.boot(GuestArch.AMD64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
+        for (JsonNode event : boot.results(PREFIX)) {
+            if (event.path("event").asText().equals("run")) {
+                runs.put(event.get("scope").asInt() + event.get("case").asText(), event);
+            } else {
+                otherEvents.add(event);
             }
         }
         report(kernel, initramfs, prepared, boot);
@@ -134,15 +124,25 @@ class YamaKernelTest {
     void theKernelFollowsYamaAndTheDoctorSaysWhy(int scope, Tracer tracer) {
         JsonNode run = runs.get(scope + tracer.key());
         assertNotNull(run, () -> "no result for scope " + scope + ", tracer " + tracer + "; the init said " + otherEvents);
-        JsonNode doc = run.get("doctor");
-        assertTrue(doc != null && doc.isObject(), () -> "the doctor printed no JSON: exit " + run.get("exit")
-                + ", stdout " + run.path("stdout") + ", stderr " + run.path("stderr"));
         boolean allowed = yamaAllows(scope, tracer.capSysPtrace, tracer.ancestor, tracer.namedByTarget);
         // PR_SET_PTRACER is kept in Yama's own list, which /proc does not show: from outside, tracer D looks like B.
         boolean visiblyAllowed = yamaAllows(scope, tracer.capSysPtrace, tracer.ancestor, false);
+        assertYamaAnswer("ptrace_scope " + scope + ", " + tracer.description, run, scope, allowed, visiblyAllowed);
+    }
+
+    /**
+     * A doctor run (an init's result: the doctor's document, exit, targetPid, stderr) under
+     * {@code scope}, where Yama {@code allowed} the attach: the kernel's answer to PTRACE_SEIZE
+     * must be Yama's rule, and the doctor must say so: verdict, exit status, the
+     * yama.ptrace_scope finding, the refusal blamed on Yama alone, no contradiction, and the
+     * prediction from /proc ({@code visiblyAllowed}: what /proc shows of Yama's inputs).
+     */
+    static void assertYamaAnswer(String what, JsonNode run, int scope, boolean allowed, boolean visiblyAllowed) {
+        JsonNode doc = run.get("doctor");
+        assertTrue(doc != null && doc.isObject(), () -> what + ": the doctor printed no JSON: exit " + run.get("exit")
+                + ", stdout " + run.path("stdout") + ", stderr " + run.path("stderr"));
         JsonNode yama = check(doc, "yama.ptrace_scope");
-        assertAll("ptrace_scope " + scope + ", " + tracer.description + "; the doctor said:\n" + doc.toPrettyString()
-                        + "\nstderr: " + run.path("stderr").asText(),
+        assertAll(what + "; the doctor said:\n" + doc.toPrettyString() + "\nstderr: " + run.path("stderr").asText(),
                 () -> assertEquals(run.get("targetPid").asInt(), doc.get("pid").asInt(), "the pid the doctor examined"),
                 () -> assertTrue(doc.at("/proof/attempted").asBoolean(), "the proof was attempted"),
                 () -> assertEquals(allowed, doc.at("/proof/ok").asBoolean(), "the kernel's answer: attached"),
@@ -166,7 +166,11 @@ class YamaKernelTest {
      */
     @Test
     void theMatrixTriesYamaScopesAndPutsTheOriginalBack() {
-        JsonNode m = event("matrix");
+        assertMatrixTriedYama(event("matrix"));
+    }
+
+    /** An init's matrix event (the document, exit, scopeAfter) of a run at scope 0 with --allow-yama-change. */
+    static void assertMatrixTriedYama(JsonNode m) {
         assertEquals("0", m.path("scopeAfter").asText(), () -> "the scope was not written back: " + m);
         JsonNode doc = m.path("matrix");
         assertEquals("attachproof.matrix/v1", doc.path("schema").asText(), m::toString);

@@ -7,5 +7,11 @@
  * {@code containers/build-images.sh}, which {@link dev.attachproof.it.Images} runs once per test
  * JVM (a few seconds when nothing changed). {@link dev.attachproof.it.Attachability} is the helper
  * a test author uses to assert that a container's main process is attachable.
+ *
+ * <p>And kernel tests under qemu's software emulation ({@link dev.attachproof.it.QemuVm}, a
+ * machine per {@link dev.attachproof.it.GuestArch}): Debian's kernel, an initramfs whose Go init
+ * (src/test/go) runs the agent and prints its results on the console, judged here. {@code
+ * YamaKernelTest} on amd64 (Yama's four scopes), {@code Arm64KernelTest} on arm64 (the doctor,
+ * the matrix and every release's goroutines against Go's own dump).
  */
 package dev.attachproof.it;

