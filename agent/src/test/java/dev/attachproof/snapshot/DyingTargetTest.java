@@ -51,11 +51,14 @@ class DyingTargetTest {
     @Test
     void aTargetKilledDuringASnapshotIsNamedAndReleased() throws Exception {
         java.nio.file.Path binary = GoFixture.build("stacks", GoFixture.DEBIAN_GO_1_19, false);
-        long snapshotMicros;
+        // A warm snapshot's length (the first reads the binary): the kills are spread over it.
+        long snapshotMicros = Long.MAX_VALUE;
         try (FixtureProcess t = FixtureProcess.start(binary, "-crowd", "20000")) {
-            long t0 = System.nanoTime();
-            Engine.snapshot(t.pid(), false);
-            snapshotMicros = (System.nanoTime() - t0) / 1000;
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                Engine.snapshot(t.pid(), false);
+                snapshotMicros = Math.min(snapshotMicros, (System.nanoTime() - t0) / 1000);
+            }
         }
         int exitedDuring = 0;
         for (int round = 0; round < 8; round++) {
@@ -99,13 +102,17 @@ class DyingTargetTest {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + server.address().getPort();
         try {
-            long requestMicros;
+            // A warm request's length: the first pays for reading the binary and for the JIT, and
+            // kills spread over its length all came after the later, faster snapshots.
+            long requestMicros = Long.MAX_VALUE;
             try (FixtureProcess t = FixtureProcess.start(binary, "-crowd", "20000")) {
-                long t0 = System.nanoTime();
-                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                        base + "/v1/goroutines?pid=" + t.pid() + "&format=json")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                requestMicros = (System.nanoTime() - t0) / 1000;
-                assertEquals(200, r.statusCode(), r.body());
+                for (int i = 0; i < 3; i++) {
+                    long t0 = System.nanoTime();
+                    var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                            base + "/v1/goroutines?pid=" + t.pid() + "&format=json")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    requestMicros = Math.min(requestMicros, (System.nanoTime() - t0) / 1000);
+                    assertEquals(200, r.statusCode(), r.body());
+                }
             }
             int gone = 0;
             for (int round = 0; round < 6; round++) {
