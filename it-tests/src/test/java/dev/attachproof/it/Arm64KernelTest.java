@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The arm64 cases of CapturedSnapshotTest ({@link CaptureCase}) are captured in the same boot:
  * each capture must replay on the host as the VM printed it, and {@code -Dattachproof.recapture=true}
  * writes it to the agent's test resources, to be committed.
- * The boot takes 5 to 9 minutes on two cores (the timings are printed; it-tests/README.md quotes them).
+ * The boot takes 5 to 11 minutes on two cores (the timings are printed; it-tests/README.md quotes them).
  *
  * <p>Needs qemu-system-aarch64, apt-get and dpkg-deb with the arm64 architecture added (the
  * kernel and libc6:arm64 are downloaded into target/arm64-cache, never installed), pip (the
