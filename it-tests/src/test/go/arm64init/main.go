@@ -3,7 +3,9 @@
 // one JSON line per result, for the host to judge: a bare JVM start (the cost of every other
 // result), a doctor run that records the AOT cache the later runs start from, the doctor and its proof under Yama's scope 1 from root and from a uid that Yama
 // refuses, the matrix, and for every stacks fixture (a Go release, stripped or not) the agent's
-// goroutines text beside the fixture's own runtime.Stack(all). Then it powers off.
+// goroutines text beside the fixture's own runtime.Stack(all), and for each fixture of
+// CapturedSnapshotTest's arm64 cases the same with `__capture`, the capture file with it (test
+// data the host replays and can commit). Then it powers off.
 package main
 
 import (
@@ -28,7 +30,14 @@ const (
 	targetBin = "/opt/target"
 	// stacksDir holds agent/go/stacks built by each release, stripped or not, named by the host.
 	stacksDir = "/opt/stacks"
+	// captureDir holds the fixtures of CapturedSnapshotTest's arm64 cases (-trimpath builds, which
+	// the host rebuilds to replay a capture), named after their capture files.
+	captureDir = "/opt/capture"
 )
+
+// captureTries bounds the __capture runs on one fixture: a capture is kept for a goroutine
+// unwound from a running thread's registers (main.spin), and a stop can catch it off its thread.
+const captureTries = 3
 
 // jvmTimeout bounds one agent run, JVM start included, under emulation; the matrix starts a
 // JVM per setting and gets ten times as long.
@@ -80,7 +89,8 @@ func main() {
 		recordAotCache()
 		yamaScope1()
 		matrix()
-		goroutinesOfEveryFixture()
+		forEveryFixture(stacksDir, "goroutines", false)
+		forEveryFixture(captureDir, "capture", true)
 		console.Emit(map[string]any{"event": "done", "uptimeMillis": vminit.UptimeMillis()})
 	})
 }
@@ -163,38 +173,61 @@ func matrix() {
 	vminit.ReapOrphans()
 }
 
-// goroutinesOfEveryFixture runs `attachproof goroutines PID` on each stacks fixture in turn (its
-// busy goroutine takes a CPU, so one at a time), then has the fixture print its own dump.
-func goroutinesOfEveryFixture() {
-	names, err := filepath.Glob(filepath.Join(stacksDir, "*"))
+// forEveryFixture runs the agent on each fixture in dir in turn (its busy goroutine takes a
+// CPU, so one at a time) and has the fixture print its own dump; see snapshot.
+func forEveryFixture(dir, event string, capture bool) {
+	names, err := filepath.Glob(filepath.Join(dir, "*"))
 	if err != nil || len(names) == 0 {
-		console.Error(fmt.Errorf("no fixture in %s (%v)", stacksDir, err), map[string]any{"case": "goroutines"})
+		console.Error(fmt.Errorf("no fixture in %s (%v)", dir, err), map[string]any{"case": event})
 		return
 	}
 	sort.Strings(names)
 	for _, bin := range names {
-		fixture := filepath.Base(bin)
-		if err := goroutines(bin); err != nil {
-			console.Error(err, map[string]any{"case": "goroutines", "fixture": fixture})
+		if err := snapshot(bin, event, capture); err != nil {
+			console.Error(err, map[string]any{"case": event, "fixture": filepath.Base(bin)})
 		}
 	}
 }
 
-// goroutines prints the agent's text (as "stdout") and the fixture's own dump ("gos").
-func goroutines(bin string) error {
+// snapshot prints the agent's text (as "stdout") and the fixture's own dump ("gos"): of
+// `attachproof goroutines PID`, or when capture of `__capture PID FILE` (the same text), run
+// until it catches main.spin running (at most captureTries times, the number printed as
+// "tries"), with FILE as "capture" (encoding/json writes a []byte in base64).
+func snapshot(bin, event string, capture bool) error {
 	t, err := vminit.StartTarget(exec.Command(self, modeNice, bin))
 	if err != nil {
 		return err
 	}
 	defer t.Stop()
-	r, runErr := vminit.Run(agent("goroutines", strconv.Itoa(t.Pid)), jvmTimeout, nil)
-	event := map[string]any{"event": "goroutines", "fixture": filepath.Base(bin), "targetPid": t.Pid}
+	args, tries := []string{"goroutines", strconv.Itoa(t.Pid)}, 1
+	file := filepath.Join("/tmp", filepath.Base(bin)+".capture.gz")
+	if capture {
+		args, tries = []string{"__capture", strconv.Itoa(t.Pid), file}, captureTries
+	}
+	var r vminit.Result
+	var runErr error
+	try := 0
+	for try < tries {
+		try++
+		r, runErr = vminit.Run(agent(args...), jvmTimeout, nil)
+		if runErr != nil || r.Exit != 0 || strings.Contains(string(r.Stdout), "[running]:\nmain.spin") {
+			break
+		}
+	}
+	result := map[string]any{"event": event, "fixture": filepath.Base(bin), "targetPid": t.Pid, "tries": try}
+	if capture {
+		if b, err := os.ReadFile(file); err != nil {
+			result["captureError"] = err.Error()
+		} else {
+			result["capture"] = b
+		}
+	}
 	gos, err := gosOwnDump(t)
 	if err != nil {
-		event["dumpError"] = err.Error()
+		result["dumpError"] = err.Error()
 	}
-	event["gos"] = gos
-	console.EmitRun(event, "goroutines", r, runErr)
+	result["gos"] = gos
+	console.EmitRun(result, "goroutines", r, runErr)
 	return nil
 }
 

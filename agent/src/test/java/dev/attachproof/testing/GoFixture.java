@@ -62,13 +62,22 @@ public final class GoFixture {
      * toolchain, or the C cross compiler an external arm64 link needs, is missing.
      */
     public static Path build(String program, String toolchain, boolean stripped, Link link, String arch) {
+        return build(program, toolchain, stripped, link, arch, false);
+    }
+
+    /**
+     * As {@link #build(String, String, boolean, Link, String)}, with -trimpath when {@code
+     * trimpath}: no path of this machine in the binary, so the same toolchain rebuilds it with the
+     * same Go build id in any checkout (what a committed capture is replayed on).
+     */
+    public static Path build(String program, String toolchain, boolean stripped, Link link, String arch, boolean trimpath) {
         assumeTrue(available(toolchain), toolchain + " is not installed");
         String go = toolchain.equals("default") ? null : toolchain;
         java.util.Map<String, String> env = new java.util.TreeMap<>();
         if (!arch.equals("amd64")) {   // as the other builds: the host's (amd64) without a GOARCH, so they share the cache
             env.put("GOARCH", arch);
         }
-        List<String> flags = new ArrayList<>();
+        List<String> flags = new ArrayList<>(trimpath ? List.of("-trimpath") : List.of());
         String ldflags = stripped ? "-s -w" : "";
         if (link == Link.EXTERNAL_PIE) {
             env.put("CGO_ENABLED", "1");

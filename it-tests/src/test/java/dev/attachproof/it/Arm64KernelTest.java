@@ -2,6 +2,8 @@ package dev.attachproof.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.attachproof.golang.LayoutGenerator;
+import dev.attachproof.snapshot.TargetCapture;
+import dev.attachproof.testing.CaptureCase;
 import dev.attachproof.testing.GoFixture;
 import dev.attachproof.testing.GosOwnDump;
 import dev.attachproof.testing.MatrixRows;
@@ -11,11 +13,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the matrix's rows are the kernel's rules, as on amd64 (MatrixTest) and under the Yama VM; and
  * for every release the layouts know, stripped and not, the goroutines text is the target's
  * own runtime.Stack(all), goroutine by goroutine ({@link GosOwnDump}, as GoroutinesTest on amd64).
- * The boot takes 5 to 7 minutes on two cores (the timings are printed; it-tests/README.md quotes them).
+ * The arm64 cases of CapturedSnapshotTest ({@link CaptureCase}) are captured in the same boot:
+ * each capture must replay on the host as the VM printed it, and {@code -Dattachproof.recapture=true}
+ * writes it to the agent's test resources, to be committed.
+ * The boot takes 5 to 11 minutes on two cores (the timings are printed; it-tests/README.md quotes them).
  *
  * <p>Needs qemu-system-aarch64, apt-get and dpkg-deb with the arm64 architecture added (the
  * kernel and libc6:arm64 are downloaded into target/arm64-cache, never installed), pip (the
@@ -51,10 +58,16 @@ class Arm64KernelTest {
 
     private static final List<JsonNode> events = new ArrayList<>();
     private static final Map<String, JsonNode> goroutines = new LinkedHashMap<>();
+    private static final Map<String, JsonNode> captures = new LinkedHashMap<>();
 
     /** Each stacks fixture: a release of the layout table, stripped (-s -w) or not. */
     static Stream<Arguments> fixtures() {
         return LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> Stream.of(false, true).map(stripped -> Arguments.of(t, stripped)));
+    }
+
+    /** CapturedSnapshotTest's arm64 cases, whose fixtures the VM captures. */
+    static Stream<CaptureCase> captureCases() {
+        return CaptureCase.of(GuestArch.ARM64.debian);
     }
 
     private static String fixtureName(String toolchain, boolean stripped) {
@@ -74,17 +87,21 @@ class Arm64KernelTest {
             stacks.put(fixtureName(toolchain, stripped),
                     GoFixture.build("stacks", toolchain, stripped, GoFixture.Link.INTERNAL, GuestArch.ARM64.debian));
         });
+        Map<String, Path> captured = new LinkedHashMap<>();
+        captureCases().forEach(c -> captured.put(c.name(), c.executable()));
         Path target = GoFixture.build("target", null, List.of(), Map.of("GOARCH", GuestArch.ARM64.debian));
         Path cache = Files.createDirectories(build.resolve("arm64-cache"));
         Path kernel = DebianKernel.vmlinuz(cache, GuestArch.ARM64);
         Path work = Files.createDirectories(build.resolve("arm64-vm"));
-        Path initramfs = Arm64Initramfs.build(repo, agentJar, target, stacks, work, cache);
+        Path initramfs = Arm64Initramfs.build(repo, agentJar, target, stacks, captured, work, cache);
         Duration prepared = Duration.ofNanos(System.nanoTime() - start);
         QemuVm.Boot boot = QemuVm.boot(GuestArch.ARM64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
         for (JsonNode event : boot.results(PREFIX)) {
             events.add(event);
-            if (event.path("event").asText().equals("goroutines")) {
-                goroutines.put(event.get("fixture").asText(), event);
+            switch (event.path("event").asText()) {
+                case "goroutines" -> goroutines.put(event.get("fixture").asText(), event);
+                case "capture" -> captures.put(event.get("fixture").asText(), event);
+                default -> { }
             }
         }
         report(kernel, initramfs, prepared, boot);
@@ -130,15 +147,45 @@ class Arm64KernelTest {
     @ParameterizedTest(name = "{0} stripped={1}")
     @MethodSource("fixtures")
     void goroutinesIsGosOwnDump(String toolchain, boolean stripped) {
-        String name = fixtureName(toolchain, stripped);
-        JsonNode g = goroutines.get(name);
-        assertNotNull(g, () -> "no goroutines result for " + name + "; the init said " + events.stream()
+        assertGosOwnDump(goroutines, "goroutines", fixtureName(toolchain, stripped));
+    }
+
+    /**
+     * Each arm64 capture case: {@code __capture} printed Go's own dump, and the capture it wrote,
+     * replayed here on the fixture rebuilt by the same toolchain with -trimpath, prints that dump
+     * again through the arm64 unwinder. With {@code -Dattachproof.recapture=true} it becomes the
+     * committed capture that CapturedSnapshotTest replays on every run.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("captureCases")
+    void theCaptureReplaysOnTheHostAsTheVmPrinted(CaptureCase c) throws Exception {
+        JsonNode e = assertGosOwnDump(captures, "capture", c.name());
+        assertTrue(e.path("captureError").isMissingNode(), () -> c.name() + ": " + e.path("captureError").asText());
+        byte[] file = Base64.getDecoder().decode(e.path("capture").asText());
+        TargetCapture capture = TargetCapture.read(new ByteArrayInputStream(file));
+        assertEquals(e.path("stdout").asText(), capture.text(), "the capture holds the dump __capture printed");
+        c.assertReplays(capture);
+        assertTrue(file.length < 1 << 20, c.name() + ": " + file.length + " bytes, a capture stays under 1 MB");
+        if (Boolean.getBoolean("attachproof.recapture")) {
+            Files.write(c.committed(), file);
+            System.out.println(c.name() + ": " + file.length + " bytes written to " + c.committed());
+        }
+    }
+
+    /**
+     * The result of {@code event} for fixture {@code name}: the agent's text, which must be the
+     * fixture's own dump goroutine by goroutine, at least 13 of them compared.
+     */
+    private static JsonNode assertGosOwnDump(Map<String, JsonNode> results, String event, String name) {
+        JsonNode g = results.get(name);
+        assertNotNull(g, () -> "no " + event + " result for " + name + "; the init said " + events.stream()
                 .filter(e -> e.path("event").asText().equals("error")).toList());
         assertEquals(0, g.path("exit").asInt(), () -> name + ": exit " + g.path("exit") + ", stderr " + g.path("stderr").asText());
         assertTrue(g.path("dumpError").isMissingNode(), () -> name + ": " + g.path("dumpError").asText());
         int compared = GosOwnDump.assertSame(g.path("gos").asText(), g.path("stdout").asText());
         assertTrue(compared >= 13, name + ": only " + compared + " goroutines compared");
         System.out.println(name + ": " + compared + " goroutines read as Go's own dump has them, in " + g.path("millis") + " ms");
+        return g;
     }
 
     /** The first event named {@code name} (with tracer {@code tracer}, when not null). */
@@ -157,7 +204,7 @@ class Arm64KernelTest {
                 .append(boot.elapsed().toMillis()).append(" ms\n");
         for (JsonNode e : events) {
             sb.append("  ").append(e.path("event").asText());
-            for (String field : List.of("tracer", "fixture", "exit", "millis", "uptimeMillis", "bytes", "message")) {
+            for (String field : List.of("tracer", "fixture", "exit", "tries", "millis", "uptimeMillis", "bytes", "message")) {
                 if (e.has(field)) {
                     sb.append(' ').append(field).append(' ').append(e.get(field).asText());
                 }
