@@ -1,5 +1,7 @@
 package dev.attachproof.golang;
 
+import dev.attachproof.linux.Platform;
+import dev.attachproof.linux.RegisterSet;
 import dev.attachproof.memory.MemoryReader;
 
 import java.nio.ByteBuffer;
@@ -87,12 +89,12 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
      * x86-64: CALL pushes the return address, so it lies one word above the frame (the pcsp
      * delta does not count it), and the caller's SP is just above that word; Go never knows a
      * frame's lr before reading it (initAt takes lr0 only {@code if usesLR}). Registers are
-     * {@code struct user_regs_struct} (sys/user.h) words: rip is the 17th, rsp the 20th.
+     * {@code struct user_regs_struct} (sys/user.h) words, rip's and rsp's found in the x86_64
+     * generation's layout of it (rip is the 17th, rsp the 20th).
      */
     final class Amd64 implements Arch {
         static final Amd64 INSTANCE = new Amd64();
-        private static final int RIP = 16;
-        private static final int RSP = 19;
+        private static final RegisterSet REGISTERS = Platform.of("amd64").registers();
 
         private Amd64() {}
 
@@ -124,12 +126,12 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
 
         @Override
         public int pcRegister() {
-            return RIP;
+            return REGISTERS.programCounterWord();
         }
 
         @Override
         public int spRegister() {
-            return RSP;
+            return REGISTERS.stackPointerWord();
         }
 
         @Override
@@ -153,9 +155,9 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
      */
     final class Arm64 implements Arch {
         static final Arm64 INSTANCE = new Arm64();
+        /** sp's and pc's words from the aarch64 generation's layout; LR is regs[30], an array element there. */
+        private static final RegisterSet REGISTERS = Platform.of("aarch64").registers();
         private static final int LR = 30;
-        private static final int SP = 31;
-        private static final int PC = 32;
         /**
          * alignUp(sys.MinFrameSize, sys.StackAlign): 8 rounded up to 16, as traceback.go's next
          * skips it. signal_arm64.go's preparePanic (sigpanic) and pushCall (asyncPreempt,
@@ -201,12 +203,12 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
 
         @Override
         public int pcRegister() {
-            return PC;
+            return REGISTERS.programCounterWord();
         }
 
         @Override
         public int spRegister() {
-            return SP;
+            return REGISTERS.stackPointerWord();
         }
 
         @Override
