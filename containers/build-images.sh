@@ -8,6 +8,11 @@
 #                                     FROM scratch without RUN, so no emulation; downloads cached in
 #                                     ${XDG_CACHE_HOME:-~/.cache}/attachproof/arm64 (pip, apt-get download)
 #   attachproof/agent-with-target:local  the agent image with a Go target as its main process
+#   attachproof/go-stacks:go1.22      agent/go/stacks (Go 1.22.0, static, FROM scratch), run as a container's
+#                                     main process with -hold forever: prints its own runtime.Stack(all)
+#                                     on SIGUSR2 (the cluster test compares the agent's dump with it)
+#   attachproof/pause:local           the pod sandbox (containers/pause: static C, FROM scratch) the test
+#                                     cluster's containerd starts each pod with (containers/k8s/cluster)
 #   attachproof/go-target:go1.NN      agent/go/target, static, FROM scratch, one per toolchain:
 #                                     Debian's Go 1.19, Go 1.22.0 (GOTOOLCHAIN) and PATH's go
 # The agent jar is built when it is missing or older than its sources. Needs a running Docker
@@ -189,10 +194,28 @@ agent_with_target() {
   build attachproof/agent-with-target:local "$ctx"
 }
 
+go_stacks() {
+  local ctx="$OUT/go-stacks"
+  mkdir -p "$ctx"
+  (cd "$ROOT/agent/go" && env CGO_ENABLED=0 GOTOOLCHAIN=go1.22.0 go build -o "$ctx/stacks" ./stacks)
+  cp "$ROOT/containers/go-stacks/Dockerfile" "$ctx/"
+  build attachproof/go-stacks:go1.22 "$ctx"
+}
+
+pause() {
+  local ctx="$OUT/pause"
+  mkdir -p "$ctx"
+  gcc -static -O2 -Wall -o "$ctx/pause" "$ROOT/containers/pause/pause.c"
+  cp "$ROOT/containers/pause/Dockerfile" "$ctx/"
+  build attachproof/pause:local "$ctx"
+}
+
 docker info >/dev/null 2>&1 || { echo "build-images: no Docker engine answers (start one: containers/docker-engine.sh)" >&2; exit 1; }
 case "${1:-all}" in
   agent) base; agent ;;
   agent-arm64) agent_arm64 ;;
-  all) base; agent; agent_arm64; go_targets; agent_with_target ;;
-  *) echo "usage: containers/build-images.sh [all|agent|agent-arm64]" >&2; exit 2 ;;
+  pause) pause ;;
+  cluster) base; agent; go_stacks; pause ;;
+  all) base; agent; agent_arm64; go_targets; agent_with_target; go_stacks; pause ;;
+  *) echo "usage: containers/build-images.sh [all|agent|agent-arm64|pause|cluster]" >&2; exit 2 ;;
 esac
