@@ -16,11 +16,14 @@ public record DoctorReport(int exitCode, JsonNode json, String stderr) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static DoctorReport parse(ExecResult result) {
+    return parse(result.getExitCode(), result.getStdout(), result.getStderr());
+  }
+
+  static DoctorReport parse(int exitCode, String stdout, String stderr) {
     try {
-      return new DoctorReport(result.getExitCode(), JSON.readTree(result.getStdout()), result.getStderr());
+      return new DoctorReport(exitCode, JSON.readTree(stdout), stderr);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("doctor printed no JSON (exit " + result.getExitCode() + "): "
-          + result.getStdout() + result.getStderr(), e);
+      throw new IllegalStateException("doctor printed no JSON (exit " + exitCode + "): " + stdout + stderr, e);
     }
   }
 
