@@ -135,7 +135,26 @@ final class Endpoints {
 
     /** {@code reply}, with a note when the pid asked for was a thread's ({@link PidArgument#resolve}) or a container's choice. */
     private static Reply noted(Reply reply, Target target) {
-        return target.note() == null ? reply : reply.withHeader(NOTE, target.note());
+        return target.note() == null ? reply : reply.withHeader(NOTE, fieldValue(target.note()));
+    }
+
+    /**
+     * {@code note} as a header field's value: a container's note quotes its process's executable
+     * path, which its owner chose and which may hold a CR LF (a header of their making) or what
+     * ISO-8859-1 cannot carry. RFC 9110 section 5.5 allows visible ASCII and spaces; the rest is
+     * written as a backslash, u and four hex digits, as the JSON writer writes controls.
+     */
+    static String fieldValue(String note) {
+        StringBuilder b = new StringBuilder(note.length());
+        for (int i = 0; i < note.length(); i++) {
+            char c = note.charAt(i);
+            if (c >= 0x20 && c <= 0x7e && c != '\\') {
+                b.append(c);
+            } else {
+                b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return b.toString();
     }
 
     /** {@code GET /healthz}: the server answers. Cheap, no token, no rate limit: for liveness probes. */
