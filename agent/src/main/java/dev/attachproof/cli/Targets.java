@@ -2,6 +2,7 @@ package dev.attachproof.cli;
 
 import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.report.Style;
 import dev.attachproof.service.ContainerArgument;
 import dev.attachproof.service.Engine;
 import dev.attachproof.service.UserText;
@@ -36,7 +37,7 @@ final class Targets {
         };
         ContainerTarget chosen = Engine.container(facts, prefix);
         if (!quiet) {
-            System.err.println("attachproof: " + dev.attachproof.report.Style.escape(chosen.describe()));
+            System.err.println("attachproof: " + Style.escape(chosen.describe()));
         }
         return new Target(chosen.pid(), chosen);
     }
