@@ -20,15 +20,20 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code doctor [PID]}: every check, then the live proof. */
+/** {@code doctor [PID | --container ID]}: every check, then the live proof. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Checks whether a debugger can attach to PID from here, and proves it by attaching for microseconds.",
-            "With no PID: this environment's side of every check, and each visible Go process with its predicted verdict.",
+            "With --container ID instead of PID: the main Go process of that container (its init process when it is Go, else its oldest Go process).",
+            "With neither: this environment's side of every check, and each visible Go process with its predicted verdict.",
             "Exit status: 0 attachable, 1 not attachable, 2 bad input, 3 internal error."})
 final class DoctorCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process to check.")
     String pid;
+
+    @Option(names = "--container", paramLabel = "ID",
+            description = "The container whose main Go process to check: its id (64 hex digits, or a prefix of 12 or more), or Kubernetes' containerID (containerd://ID, cri-o://ID, docker://ID).")
+    String container;
 
     @Option(names = "--json", description = "Print JSON (schema attachproof.doctor/v1).")
     boolean json;
@@ -53,17 +58,18 @@ final class DoctorCommand implements Callable<Integer> {
         FactsReader facts = Engine.facts();
         Doctor doctor = Engine.doctor(facts, dlv, mode);
         PrintStream out = System.out;
-        if (pid == null) {
+        if (pid == null && container == null) {
             TracerFacts tracer = doctor.tracerFacts();
             List<Finding> env = doctor.environment(tracer);
             GoProcessScan.Result processes = new GoProcessScan(facts, doctor).scan(tracer);
             out.print(json ? DoctorJson.writeEnvironment(env, processes) : DoctorText.writeEnvironment(env, processes, Style.forConsole()));
             return ExitCodes.ATTACHABLE;
         }
-        int target = Pids.parse(pid);
+        Targets.Target t = Targets.resolve(pid, container, facts, json);
+        int target = t.pid();
         Diagnosis d = Engine.diagnoseGo(facts, doctor, target, !noProof);
         String name = facts.procfs().comm(target).orElse("?");
-        out.print(json ? DoctorJson.write(d) : DoctorText.write(d, name, Style.forConsole()));
+        out.print(json ? DoctorJson.write(d, t.container()) : DoctorText.write(d, name, Style.forConsole()));
         return d.verdict() == Verdict.ATTACHABLE ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }
 }

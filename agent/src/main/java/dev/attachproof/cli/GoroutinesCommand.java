@@ -14,15 +14,19 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code goroutines PID}: every goroutine and its stack, read from outside the process. */
+/** {@code goroutines PID | --container ID}: every goroutine and its stack, read from outside the process. */
 @Command(name = "goroutines", mixinStandardHelpOptions = true,
         description = {"A snapshot of every goroutine of a running Go process, in the shape of Go's own traceback.",
             "Every thread is stopped for the read (the time is reported) unless --no-stop.",
             "Exit status: 0 done, 2 bad input (no such pid, not Go, not attachable, unsupported Go)."})
 final class GoroutinesCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "PID", description = "The Go process.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process (or give --container).")
     String pid;
+
+    @Option(names = "--container", paramLabel = "ID",
+            description = "Instead of PID: the container whose main Go process to read (its init process when it is Go, else its oldest Go process): its id (64 hex digits, or a prefix of 12 or more), or Kubernetes' containerID (containerd://ID, cri-o://ID, docker://ID).")
+    String container;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text (Go's traceback shape), json (schema attachproof.goroutines/v1) or pprof (a goroutine profile for go tool pprof).")
@@ -51,13 +55,13 @@ final class GoroutinesCommand implements Callable<Integer> {
         if (f == GoroutinesFormat.PPROF && output == null && style.terminal()) {
             throw new BadInputException("--format pprof writes a gzipped profile: give -o FILE, or redirect standard output");
         }
-        int target = Pids.parse(pid);
-        GoroutineSnapshot s = Engine.snapshot(target, noStop);
+        Targets.Target target = Targets.resolve(pid, container, Engine.facts(), f == GoroutinesFormat.JSON);
+        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop);
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
             // Escaped for a terminal only: to a file or a pipe the dump is Go's own bytes.
-            f.write(s, system, group, output == null && style.terminal(), w);
+            f.write(s, system, group, output == null && style.terminal(), target.container(), w);
         } catch (IOException e) {
             if (output == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
                 return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted

@@ -111,6 +111,11 @@ public final class ProcFs {
         return read("proc/" + pid + "/stat").asText().map(ProcStat::parse);
     }
 
+    /** /proc/PID/cgroup, parsed; empty when the process is gone or the file is not readable. */
+    public Optional<CgroupFile> cgroup(int pid) {
+        return read("proc/" + pid + "/cgroup").asText().map(CgroupFile::parse);
+    }
+
     /** /proc/PID/comm without its newline. */
     public Optional<String> comm(int pid) {
         return read("proc/" + pid + "/comm").asText().map(String::strip);

@@ -1,5 +1,6 @@
 package dev.attachproof.report;
 
+import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.Proof;
@@ -17,9 +18,15 @@ public final class DoctorJson {
     private DoctorJson() {}
 
     public static String write(Diagnosis d) {
+        return write(d, null);
+    }
+
+    /** {@code container}: how a container's id chose the pid (null when a pid was given). */
+    public static String write(Diagnosis d, ContainerTarget container) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("schema", SCHEMA);
         root.put("pid", d.pid());
+        root.put("container", container(container));   // added to v1
         root.put("verdict", d.verdict().json());
         root.put("predicted", d.predicted().json());
         root.put("contradiction", d.contradiction());
@@ -39,6 +46,24 @@ public final class DoctorJson {
         root.put("uninspected", scan.unreadable());
         root.put("uninspectedProcesses", PsJson.uninspected(scan));
         return Json.write(root);
+    }
+
+    /**
+     * {@code "container"}, added to v1 in the doctor and goroutines documents: the container's
+     * full id, the pid chosen in it, why that one, and among how many; null when a pid was given.
+     */
+    static Map<String, Object> container(ContainerTarget c) {
+        if (c == null) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("pid", c.pid());
+        m.put("exe", c.exe());
+        m.put("chosen", c.chosen().json());
+        m.put("processes", c.processes());
+        m.put("goPrograms", c.goPrograms());
+        return m;
     }
 
     static Map<String, Object> finding(Finding f) {

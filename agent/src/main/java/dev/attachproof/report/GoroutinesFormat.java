@@ -1,5 +1,6 @@
 package dev.attachproof.report;
 
+import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 
 import java.io.IOException;
@@ -44,17 +45,20 @@ public enum GoroutinesFormat {
      * as one entry) shape the text only.
      */
     public void write(GoroutineSnapshot s, boolean system, boolean group, OutputStream out) throws IOException {
-        write(s, system, group, false, out);
+        write(s, system, group, false, null, out);
     }
 
     /**
      * As {@link #write(GoroutineSnapshot, boolean, boolean, OutputStream)}; {@code terminal}: the
      * text goes to a terminal, so the target's names in it are escaped ({@link Style#escape}).
-     * JSON escapes every control itself, and a profile is not for a terminal.
+     * JSON escapes every control itself, and a profile is not for a terminal. {@code container}:
+     * how a container's id chose the target (null when a pid was given), in the JSON's
+     * {@code "container"}.
      */
-    public void write(GoroutineSnapshot s, boolean system, boolean group, boolean terminal, OutputStream out) throws IOException {
+    public void write(GoroutineSnapshot s, boolean system, boolean group, boolean terminal, ContainerTarget container,
+                      OutputStream out) throws IOException {
         switch (this) {
-            case JSON -> GoroutinesJson.write(s, out);
+            case JSON -> GoroutinesJson.write(s, container, out);
             case PPROF -> GoroutinesPprof.write(s, out);
             case TEXT -> {
                 if (group) {

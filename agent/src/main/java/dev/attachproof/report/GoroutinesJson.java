@@ -1,5 +1,6 @@
 package dev.attachproof.report;
 
+import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.golang.Traceback;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 
@@ -21,17 +22,19 @@ public final class GoroutinesJson {
     public static String write(GoroutineSnapshot s) {
         java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
         try {
-            write(s, b);
+            write(s, null, b);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         return b.toString(StandardCharsets.UTF_8);
     }
 
-    public static void write(GoroutineSnapshot s, OutputStream out) throws IOException {
+    /** {@code container}: how a container's id chose the pid (null when a pid was given). */
+    public static void write(GoroutineSnapshot s, ContainerTarget container, OutputStream out) throws IOException {
         Map<String, Object> head = new LinkedHashMap<>();
         head.put("schema", "attachproof.goroutines/v1");
         head.put("pid", s.pid());
+        head.put("container", DoctorJson.container(container));   // added to v1
         head.put("goVersion", s.goVersion());
         head.put("arch", s.arch());
         head.put("stopped", s.stopped());

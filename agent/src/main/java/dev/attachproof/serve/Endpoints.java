@@ -1,5 +1,6 @@
 package dev.attachproof.serve;
 
+import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.diagnose.Doctor;
 import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.ptrace.StopMode;
@@ -15,6 +16,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,28 +42,45 @@ final class Endpoints {
         this.admission = admission;
     }
 
-    /** {@code GET /v1/doctor?pid=N}: the checks and the live proof, as {@code doctor N --json}. */
+    /**
+     * The process a request names: {@code ?pid=N} (a thread's id stands for its process, with a
+     * note), or {@code ?container=ID}, the main Go process of that container ({@link
+     * Engine#container}), with the choice as the note and in the JSON documents.
+     */
+    private record Target(int pid, String note, ContainerTarget container) {}
+
+    private Target target(Query q) {
+        Optional<String> container = q.container();
+        if (container.isPresent()) {
+            ContainerTarget c = Engine.container(facts, container.get());
+            return new Target(c.pid(), c.describe(), c);
+        }
+        PidArgument.Target t = PidArgument.resolve(facts.procfs(), q.pid());
+        return new Target(t.pid(), t.note(), null);
+    }
+
+    /** {@code GET /v1/doctor?pid=N|container=ID}: the checks and the live proof, as {@code doctor N --json}. */
     Reply doctor(Query q) {
-        PidArgument.Target target = PidArgument.resolve(facts.procfs(), q.pid());
+        Target target = target(q);
         int pid = target.pid();
         try (TraceAdmission.Lease lease = admission.admit(pid, false)) {
-            return noted(Reply.json(DoctorJson.write(Engine.diagnoseGo(facts, doctor, pid, true))), target);
+            return noted(Reply.json(DoctorJson.write(Engine.diagnoseGo(facts, doctor, pid, true), target.container())), target);
         }
     }
 
-    /** {@code GET /v1/goroutines?pid=N&format=text|json|pprof}: a snapshot, as {@code goroutines N --format F}. */
+    /** {@code GET /v1/goroutines?pid=N|container=ID&format=text|json|pprof}: a snapshot, as {@code goroutines N --format F}. */
     Reply goroutines(Query q) {
         String name = q.get("format").orElse("text");
         GoroutinesFormat format = GoroutinesFormat.named(name).orElseThrow(() -> new HttpError(400,
                 "unknown format " + Query.quote(name) + ": give format=text, json or pprof"));
-        PidArgument.Target target = PidArgument.resolve(facts.procfs(), q.pid());
+        Target target = target(q);
         int pid = target.pid();
         try (TraceAdmission.Lease lease = admission.admit(pid, true)) {
             // The snapshot detaches inside take(), in its own finally: by the time it returns or
             // throws, the target runs again, whatever happens to this request afterwards.
             GoroutineSnapshot s = Engine.snapshot(pid, false);
             ByteArrayOutputStream body = new ByteArrayOutputStream(1 << 16);
-            format.write(s, false, false, body);
+            format.write(s, false, false, false, target.container(), body);
             Map<String, String> headers = format == GoroutinesFormat.PPROF
                     ? Map.of("Content-Disposition", "attachment; filename=\"goroutines-" + pid + ".pb.gz\"")
                     : Map.of();
@@ -114,9 +133,28 @@ final class Endpoints {
         return psPeak.get();
     }
 
-    /** {@code reply}, with a note when the pid asked for was a thread's ({@link PidArgument#resolve}). */
-    private static Reply noted(Reply reply, PidArgument.Target target) {
-        return target.note() == null ? reply : reply.withHeader(NOTE, target.note());
+    /** {@code reply}, with a note when the pid asked for was a thread's ({@link PidArgument#resolve}) or a container's choice. */
+    private static Reply noted(Reply reply, Target target) {
+        return target.note() == null ? reply : reply.withHeader(NOTE, fieldValue(target.note()));
+    }
+
+    /**
+     * {@code note} as a header field's value: a container's note quotes its process's executable
+     * path, which its owner chose and which may hold a CR LF (a header of their making) or what
+     * ISO-8859-1 cannot carry. RFC 9110 section 5.5 allows visible ASCII and spaces; the rest is
+     * written as a backslash, u and four hex digits, as the JSON writer writes controls.
+     */
+    static String fieldValue(String note) {
+        StringBuilder b = new StringBuilder(note.length());
+        for (int i = 0; i < note.length(); i++) {
+            char c = note.charAt(i);
+            if (c >= 0x20 && c <= 0x7e && c != '\\') {
+                b.append(c);
+            } else {
+                b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return b.toString();
     }
 
     /** {@code GET /healthz}: the server answers. Cheap, no token, no rate limit: for liveness probes. */

@@ -51,8 +51,8 @@ public final class SidecarServer {
         this.log = log;
         this.debug = debug;
         this.endpoints = new Endpoints(new TraceAdmission(settings.maxSnapshots()));
-        routes.put("/v1/doctor", new Route(Set.of("pid"), endpoints::doctor));
-        routes.put("/v1/goroutines", new Route(Set.of("pid", "format"), endpoints::goroutines));
+        routes.put("/v1/doctor", new Route(Set.of("pid", "container"), endpoints::doctor));
+        routes.put("/v1/goroutines", new Route(Set.of("pid", "container", "format"), endpoints::goroutines));
         routes.put("/v1/ps", new Route(Set.of(), endpoints::ps));
         routes.put("/healthz", new Route(Set.of(), endpoints::health));
         // A virtual thread per connection: a client that stalls holds only a cheap thread. The
@@ -133,6 +133,7 @@ public final class SidecarServer {
                 case NOT_FOUND -> 404;
                 case EXITED -> 410;
                 case UNSUITABLE -> 422;
+                case AMBIGUOUS -> 400;
             };
             reply = Reply.error(status, e.getMessage(), Map.of());
             detail = e.getMessage();

@@ -1,5 +1,7 @@
 package dev.attachproof.service;
 
+import dev.attachproof.diagnose.ContainerProcesses;
+import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.Doctor;
 import dev.attachproof.diagnose.FactsReader;
@@ -15,6 +17,9 @@ import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.ptrace.Tracer;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 import dev.attachproof.snapshot.SnapshotException;
+
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The engine wired for the front ends: the live /proc, the system binding, the shared tracer
@@ -102,6 +107,38 @@ public final class Engine {
             }
             throw new TargetException(TargetException.Reason.UNSUITABLE, e.getMessage());
         }
+    }
+
+    /**
+     * The main Go process of the container whose id is {@code idPrefix} or starts with it
+     * ({@link ContainerProcesses}): no visible process in it is {@link TargetException.Reason#NOT_FOUND},
+     * a prefix of two containers {@link TargetException.Reason#AMBIGUOUS}, a container without a
+     * Go program {@link TargetException.Reason#UNSUITABLE}; each one line naming what to do.
+     */
+    public static ContainerTarget container(FactsReader facts, String idPrefix) {
+        return switch (new ContainerProcesses(facts.procfs(), facts::binary).find(idPrefix)) {
+            case ContainerProcesses.Resolution.NotFound n -> throw new TargetException(TargetException.Reason.NOT_FOUND,
+                    "no process in this PID namespace is in container " + idPrefix + "; run attachproof where it sees "
+                    + "the container's processes (hostPID, or shareProcessNamespace)");
+            case ContainerProcesses.Resolution.Ambiguous a -> throw new TargetException(TargetException.Reason.AMBIGUOUS,
+                    "container " + idPrefix + " is ambiguous: it starts " + String.join(" and ", a.ids())
+                    + "; give more of the id");
+            case ContainerProcesses.Resolution.Found f -> ContainerProcesses.choose(f.id(), f.members())
+                    .orElseThrow(() -> noGo(f));
+        };
+    }
+
+    private static TargetException noGo(ContainerProcesses.Resolution.Found f) {
+        List<ContainerProcesses.Member> m = f.members();
+        String listed = m.stream().limit(4)
+                .map(p -> p.pid() + " " + p.exe() + (p.kind() == ContainerProcesses.Kind.UNREADABLE ? " (unreadable)" : ""))
+                .collect(Collectors.joining(", ")) + (m.size() > 4 ? ", and " + (m.size() - 4) + " more" : "");
+        boolean hidden = m.stream().anyMatch(p -> p.kind() == ContainerProcesses.Kind.UNREADABLE);
+        return new TargetException(TargetException.Reason.UNSUITABLE, "container " + f.id().substring(0, 12)
+                + " has no Go program among its " + m.size() + (m.size() == 1 ? " process (" : " processes (") + listed
+                + "): attachproof diagnoses Go processes; name the container that runs one"
+                + (hidden ? ", or run attachproof where it may read every executable (root with CAP_SYS_PTRACE)" : "")
+                + " (`attachproof ps` lists the Go processes)");
     }
 
     /** The visible Go processes, each with its predicted verdict (no proof). */

@@ -42,6 +42,33 @@ class BadInputTest {
     }
 
     @Test
+    void aPidAndAContainerTogether() {
+        assertOneLine(AgentCli.run("doctor", "1", "--container", "ca978112ca1b"), "give a PID or --container ID, not both");
+        assertOneLine(AgentCli.run("goroutines", "1", "--container", "ca978112ca1b"), "give a PID or --container ID, not both");
+    }
+
+    @Test
+    void goroutinesWithNeitherPidNorContainer() {
+        assertOneLine(AgentCli.run("goroutines"), "give a PID or --container ID");
+    }
+
+    @Test
+    void aContainerIdThatIsNotOne() {
+        assertOneLine(AgentCli.run("doctor", "--container", "ca978"), "--container 'ca978' is 5 hex digits: give at least 12");
+        assertOneLine(AgentCli.run("goroutines", "--container", "nginx"), "--container 'nginx' is not a container id");
+    }
+
+    /** Nothing here runs in a container with this id (the runtimes' ids are random): said, with where to run instead. */
+    @Test
+    void aContainerNoVisibleProcessIsIn() {
+        assertOneLine(AgentCli.run("doctor", "--container", "cri-o://18ac3e7343f016890c510e93f935261169d9e3f565436429830faf0934f4f8e4"),
+                "no process in this PID namespace is in container 18ac3e7343f016890c510e93f935261169d9e3f565436429830faf0934f4f8e4; "
+                        + "run attachproof where it sees the container's processes (hostPID, or shareProcessNamespace)");
+        assertOneLine(AgentCli.run("goroutines", "--container", "18ac3e7343f0", "--format", "json"),
+                "no process in this PID namespace is in container 18ac3e7343f0");
+    }
+
+    @Test
     void anUnknownOption() {
         AgentCli.Result r = AgentCli.run("doctor", "--frobnicate");
         assertEquals(2, r.exit());

@@ -84,6 +84,79 @@ class SidecarCommandsTest {
     }
   }
 
+  // Issue 14: a DaemonSet agent (hostPID) sees host pids, but people name containers. The agent
+  // runs with --pid=host and serves; the target is another container, named by its Docker id
+  // (full, its first 12 digits, Kubernetes' docker://ID). The process chosen is the target's main
+  // process, as Docker knows it (State.Pid, a host pid), and it is its init; the agent's own
+  // container, which runs Java and no Go, is refused with one line.
+  @Test
+  void aContainerNamedByItsIdFromAHostPidAgent() throws Exception {
+    try (GoTarget target = new GoTarget(Security.DEFAULT)) {
+      target.start();
+      String id = target.getContainerId();
+      long main = target.getContainerInfo().getState().getPidLong();
+      try (AgentSidecar agent = new AgentSidecar(Images.AGENT, "host", Security.DEFAULT).serving()) {
+        agent.start();
+        ExecResult doctor = agent.attachproof("doctor", "--container", id, "--json");
+        assertEquals(0, doctor.getExitCode(), doctor::getStderr);
+        JsonNode d = JSON.readTree(doctor.getStdout());
+        assertEquals(main, d.path("pid").asLong(), d::toString);
+        assertEquals("attachable", d.path("verdict").asText(), d::toString);
+        assertContainer(d.path("container"), id, main);
+
+        ExecResult snap = agent.attachproof("goroutines", "--container", id.substring(0, 12));
+        assertEquals(0, snap.getExitCode(), snap::getStderr);
+        assertTrue(snap.getStderr().startsWith("attachproof: container " + id.substring(0, 12) + ": pid " + main
+            + " (/target), its init process; 1 process, 1 Go program\n"), snap::getStderr);
+        assertTrue(snap.getStdout().contains("main.parked"), snap::getStdout);
+
+        JsonNode json = JSON.readTree(agent.attachproof("goroutines", "--container", "docker://" + id, "--format", "json").getStdout());
+        assertEquals(main, json.path("pid").asLong());
+        assertContainer(json.path("container"), id, main);
+
+        JsonNode served = JSON.readTree(get(agent, "/v1/doctor?container=" + id.substring(0, 12)));
+        assertEquals(main, served.path("pid").asLong(), served::toString);
+        assertContainer(served.path("container"), id, main);
+        JsonNode servedSnap = JSON.readTree(get(agent, "/v1/goroutines?format=json&container=docker://" + id));
+        assertContainer(servedSnap.path("container"), id, main);
+        assertTrue(servedSnap.path("goroutines").size() >= 8, servedSnap::toString);
+
+        // A container with a second process, entered as `kubectl exec` enters one (its parent is
+        // the runtime's shim, outside the container, as the init's is): the init is still chosen.
+        try (GenericContainer<?> both = new GenericContainer<>(Images.AGENT_WITH_TARGET)
+            .withNetworkMode("none")
+            .withLabel(Images.LABEL, "agent-with-target")
+            .waitingFor(Wait.forLogMessage("READY pid=1 .*\\n", 1))) {
+          both.start();
+          ExecResult entered = both.execInContainer("sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo started");
+          assertEquals("started", entered.getStdout().strip(), entered::getStderr);
+          long init = both.getContainerInfo().getState().getPidLong();
+          ExecResult two = agent.attachproof("doctor", "--container", both.getContainerId(), "--json", "--no-proof");
+          JsonNode c = JSON.readTree(two.getStdout()).path("container");
+          assertEquals(init, c.path("pid").asLong(), two::getStderr);
+          assertEquals("init", c.path("chosen").asText(), c::toString);
+          assertEquals(1, c.path("goPrograms").asInt(), c::toString);
+          assertTrue(c.path("processes").asInt() >= 2, c::toString);   // the target, sleep (and sh, while it lasts)
+        }
+
+        ExecResult notGo = agent.attachproof("doctor", "--container", agent.getContainerId());
+        assertEquals(2, notGo.getExitCode(), notGo::getStderr);
+        assertTrue(notGo.getStderr().startsWith("attachproof: container " + agent.getContainerId().substring(0, 12)
+            + " has no Go program among its "), notGo::getStderr);
+        assertEquals(1, notGo.getStderr().strip().lines().count(), notGo::getStderr);
+        assertTrue(target.isRunning(), "the target runs on");
+      }
+    }
+  }
+
+  private static void assertContainer(JsonNode c, String id, long main) {
+    assertEquals(id, c.path("id").asText(), c::toString);
+    assertEquals(main, c.path("pid").asLong(), c::toString);
+    assertEquals("init", c.path("chosen").asText(), c::toString);
+    assertEquals(1, c.path("processes").asInt(), c::toString);
+    assertEquals(1, c.path("goPrograms").asInt(), c::toString);
+  }
+
   /** GET on the sidecar's own loopback, from inside it; the body. */
   private static String get(AgentSidecar agent, String path) throws IOException, InterruptedException {
     ExecResult r = agent.execInContainer("wget", "-q", "-O-", "http://127.0.0.1:7070" + path);
