@@ -95,7 +95,7 @@ final class KubeCluster implements AutoCloseable {
   /** A command with the cluster's kubectl first on PATH and its kubeconfig in KUBECONFIG (the plugin's way). */
   Result withKubectlOnPath(List<String> argv, Map<String, String> env) throws IOException, InterruptedException {
     var all = new java.util.HashMap<>(env);
-    all.put("PATH", bin + ":" + System.getenv("PATH"));
+    all.put("PATH", bin + ":" + all.getOrDefault("PATH", System.getenv("PATH")));
     all.putIfAbsent("KUBECONFIG", kubeconfig.toString());
     return run(argv, null, all);
   }

@@ -102,6 +102,8 @@ class KubernetesClusterTest {
   static Stream<Arguments> sidecarVariants() {
     Consumer<Map<String, Object>> noSysPtrace = pod -> securityContext(pod, "attachproof").remove("capabilities");
     Consumer<Map<String, Object>> agentAsAppsUid = pod -> {
+      // fsGroup: the token Secret's files (mode 0400) are root's otherwise, and the agent refuses to start.
+      map(pod, "spec").put("securityContext", Map.of("fsGroup", 1000));
       Map<String, Object> sc = securityContext(pod, "attachproof");
       sc.put("runAsUser", 1000);
       sc.put("runAsGroup", 1000);
@@ -314,6 +316,122 @@ class KubernetesClusterTest {
         + " under " + level + ":\n" + rejection);
   }
 
+  // ---- --container and kubectl attachproof ----
+
+  /**
+   * The DaemonSet's agent names the app by the id Kubernetes gives its container
+   * (status.containerStatuses[].containerID) and finds its main Go process among the host's.
+   */
+  @Test
+  void daemonSetAgentFindsAContainerByItsKubernetesId() throws Exception {
+    String agentNs = deployDaemonSet();
+    String ns = "by-container-id";
+    cluster.namespace(ns, "privileged");
+    applied(ns, appPod("app"));
+    awaitReady(ns, "app");
+    String id = containerId(ns, "app", "app");
+    KubeCluster.Result r = cluster.kubectl("-n", agentNs, "exec", daemonSetPod(agentNs), "--", "attachproof",
+        "doctor", "--container", id, "--json");
+    DoctorReport report = DoctorReport.parse(r.exit(), r.out(), r.err());
+    assertEquals("attachable", report.verdict(), report::toString);
+    assertEquals(id.substring(id.indexOf("://") + 3), report.json().path("container").path("id").asText(), report::toString);
+    assertEquals("init", report.json().path("container").path("chosen").asText(), report::toString);
+    assertEquals(report.json().path("pid").asInt(), report.json().path("container").path("pid").asInt());
+  }
+
+  /**
+   * `kubectl attachproof doctor|goroutines POD` and `ps`, with the DaemonSet on the node: it runs the
+   * agent there and says so.
+   */
+  @Test
+  void pluginRunsTheAgentOfThePodsNode() throws Exception {
+    deployDaemonSet();
+    String ns = "plugin";
+    cluster.namespace(ns, "privileged");
+    applied(ns, appPod("app"));
+    awaitReady(ns, "app");
+    long t0 = System.nanoTime();
+    KubeCluster.Result doctor = plugin(Map.of(), "doctor", "app", "-n", ns, "--json");
+    System.out.printf("kubectl attachproof doctor: %.2f s round trip (via the DaemonSet)%n", (System.nanoTime() - t0) / 1e9);
+    assertTrue(doctor.err().contains("via the DaemonSet's agent attachproof/"), doctor.err());
+    DoctorReport report = DoctorReport.parse(doctor.exit(), doctor.out(), doctor.err());
+    assertEquals("attachable", report.verdict(), report::toString);
+    assertEquals(0, doctor.exit(), report::toString);
+
+    KubeCluster.Result goroutines = plugin(Map.of(), "goroutines", "app", "-n", ns, "-c", "app");
+    assertEquals(0, goroutines.exit(), goroutines::both);
+    assertTrue(goroutines.out().contains("main.main"), goroutines.out());
+
+    KubeCluster.Result ps = plugin(Map.of(), "ps", "--json");
+    assertEquals(0, ps.exit(), ps::both);
+    assertListsTheClusterPrograms(JSON.readTree(ps.out()));
+  }
+
+  /** Without a DaemonSet pod on the node, an ephemeral container with --profile=general, said so. */
+  @Test
+  void pluginFallsBackToAnEphemeralContainer() throws Exception {
+    String ns = "plugin-ephemeral";
+    cluster.namespace(ns, "privileged");
+    applied(ns, appPod("app"));
+    awaitReady(ns, "app");
+    long t0 = System.nanoTime();
+    KubeCluster.Result doctor = plugin(Map.of("ATTACHPROOF_NAMESPACE", "no-agent-here"), "doctor", "app", "-n", ns, "--json");
+    System.out.printf("kubectl attachproof doctor: %.2f s round trip (via an ephemeral container)%n", (System.nanoTime() - t0) / 1e9);
+    assertTrue(doctor.err().contains("via an ephemeral container"), doctor.err());
+    DoctorReport report = DoctorReport.parse(doctor.exit(), doctor.out(), doctor.err());
+    assertEquals("attachable", report.verdict(), report::toString);
+    assertEquals(0, doctor.exit(), report::toString);
+  }
+
+  /**
+   * Neither way allowed: Pod Security refuses the ephemeral container's CAP_SYS_PTRACE, or RBAC
+   * refuses both exec and ephemeral containers: exit 2, kubectl's refusal, and what would allow it.
+   */
+  @Test
+  void pluginSaysWhyNeitherWayIsAllowed() throws Exception {
+    String ns = "plugin-baseline";
+    cluster.namespace(ns, "baseline");
+    Map<String, Object> pod = appPod("app");
+    applied(ns, pod);
+    awaitReady(ns, "app");
+    KubeCluster.Result pss = plugin(Map.of("ATTACHPROOF_NAMESPACE", "no-agent-here"), "doctor", "app", "-n", ns);
+    assertEquals(2, pss.exit(), pss::both);
+    assertTrue(pss.err().contains("violates PodSecurity \"baseline:latest\"")
+        && pss.err().contains("pod-security.kubernetes.io/enforce=privileged"), pss.err());
+
+    String agentNs = deployDaemonSet();
+    String viewerNs = "plugin-viewer";
+    cluster.namespace(viewerNs, "privileged");
+    applied(viewerNs, pod);
+    awaitReady(viewerNs, "app");
+    cluster.kubectl("delete", "clusterrolebinding", "attachproof-viewer", "--ignore-not-found");
+    cluster.ok("create", "clusterrolebinding", "attachproof-viewer", "--clusterrole=view", "--user=attachproof-viewer");
+    Path viewer = Files.createTempFile("attachproof-viewer-", ".kubeconfig");
+    try {
+      // The admin's credentials, impersonating a user who may only read (kubeconfig's `as`).
+      Files.writeString(viewer, Files.readString(cluster.kubeconfig).replace("client-key:", "as: attachproof-viewer, client-key:"));
+      KubeCluster.Result rbac = plugin(Map.of("KUBECONFIG", viewer.toString()), "doctor", "app", "-n", viewerNs);
+      assertEquals(2, rbac.exit(), rbac::both);
+      assertTrue(rbac.err().contains("kubectl exec into " + agentNs + "/") && rbac.err().contains("forbidden")
+          && rbac.err().contains("RBAC"), rbac.err());
+    } finally {
+      Files.delete(viewer);
+    }
+  }
+
+  private KubeCluster.Result plugin(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    List<String> argv = new ArrayList<>(List.of("kubectl", "attachproof"));
+    argv.addAll(List.of(args));
+    var all = new java.util.HashMap<>(env);
+    all.put("PATH", K8S + ":" + System.getenv("PATH"));
+    return cluster.withKubectlOnPath(argv, all);
+  }
+
+  private String containerId(String ns, String pod, String container) throws IOException, InterruptedException {
+    return cluster.ok("-n", ns, "get", "pod", pod, "-o",
+        "jsonpath={.status.containerStatuses[?(@.name==\"" + container + "\")].containerID}").strip();
+  }
+
   // ---- helpers ----
 
   /**
@@ -359,8 +477,10 @@ class KubernetesClusterTest {
   private void awaitReady(String ns, String pod) throws IOException, InterruptedException {
     KubeCluster.Result r = cluster.kubectl("-n", ns, "wait", "pod/" + pod, "--for=condition=Ready",
         "--timeout=" + READY.toSeconds() + "s");
-    if (r.exit() != 0) {
-      throw new AssertionError("pod " + ns + "/" + pod + " not Ready: " + r.both()
+    // A container that fails at start is Ready for a moment between its restarts.
+    String restarts = cluster.ok("-n", ns, "get", "pod", pod, "-o", "jsonpath={.status.containerStatuses[*].restartCount}");
+    if (r.exit() != 0 || !restarts.strip().matches("0( 0)*")) {
+      throw new AssertionError("pod " + ns + "/" + pod + " not Ready (restarts: " + restarts + "): " + r.both()
           + cluster.kubectl("-n", ns, "describe", "pod", pod).out());
     }
   }
@@ -377,10 +497,13 @@ class KubernetesClusterTest {
     return dump.replaceAll("(?m)^(goroutine \\d+ \\[[^\\],]*), \\d+ minutes\\]:$", "$1]:");
   }
 
+  /** The app's pid as `ps` lists it: among the Go processes, or those whose executable it could not read. */
   private static int appPid(JsonNode ps) {
-    for (JsonNode p : ps.path("processes")) {
-      if (p.path("path").asText().endsWith("/stacks")) {
-        return p.path("pid").asInt();
+    for (String list : List.of("processes", "uninspectedProcesses")) {
+      for (JsonNode p : ps.path(list)) {
+        if (p.path("name").asText().equals("stacks")) {
+          return p.path("pid").asInt();
+        }
       }
     }
     throw new AssertionError("no stacks process in " + ps);
