@@ -8,8 +8,8 @@
 #                                     FROM scratch without RUN, so no emulation; downloads cached in
 #                                     ${XDG_CACHE_HOME:-~/.cache}/attachproof/arm64 (pip, apt-get download)
 #   attachproof/agent-with-target:local  the agent image with a Go target as its main process
-#   attachproof/go-stacks:go1.22      agent/go/stacks (Go 1.22.0, static, FROM scratch), run as a container's
-#                                     main process with -hold forever: prints its own runtime.Stack(all)
+#   attachproof/go-stacks:go1.22      agent/go/stacks (Go 1.22.0, static, on the busybox base), a container's
+#                                     main process (stdin kept open): prints its own runtime.Stack(all)
 #                                     on SIGUSR2 (the cluster test compares the agent's dump with it)
 #   attachproof/pause:local           the pod sandbox (containers/pause: static C, FROM scratch) the test
 #                                     cluster's containerd starts each pod with (containers/k8s/cluster)

@@ -2,8 +2,7 @@
 // RWMutex, WaitGroup, Cond, sleep, deep recursion, a thread-locked goroutine, a generic function,
 // one with pprof labels worker=w1 and shard=3, a read syscall on a pipe, a busy loop) and, on SIGUSR2, prints its own runtime.Stack(all)
 // between "STACKS BEGIN" and "STACKS END": what attachproof's snapshot is compared with. It says
-// "READY pid=… go=…" once every goroutine has reached its place, and exits when stdin closes
-// (with -hold forever, as a container's main process with no stdin, it runs until a signal ends it).
+// "READY pid=… go=…" once every goroutine has reached its place, and exits when stdin closes.
 // With -crowd N, N more goroutines wait in four of those places in turn (channel, recursion of
 // varied depth, select, mutex): a crowd for the snapshot's batched and parallel paths.
 package main
@@ -39,7 +38,6 @@ var (
 
 func main() {
 	crowd := flag.Int("crowd", 0, "more goroutines, parked in four places in turn")
-	hold := flag.String("hold", "stdin", "stdin: exit when stdin closes; forever: run until a signal")
 	flag.Parse()
 	mu.Lock() // held for ever: lockers block
 	rw.Lock()
@@ -117,9 +115,6 @@ func main() {
 	}()
 	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
 	os.Stdout.Sync()
-	if *hold == "forever" {
-		select {}
-	}
 	io.Copy(io.Discard, os.Stdin)
 }
 

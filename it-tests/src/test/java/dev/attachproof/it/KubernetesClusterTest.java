@@ -28,16 +28,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.testcontainers.shaded.org.yaml.snakeyaml.LoaderOptions;
-import org.testcontainers.shaded.org.yaml.snakeyaml.Yaml;
-import org.testcontainers.shaded.org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * The manifests of containers/k8s, as shipped, under a real kubelet (a one-node v1.34 cluster,
  * {@link KubeCluster}, up once for the class): the capabilities, seccomp profile, PID namespace
  * sharing and Pod Security admission a real cluster applies, and what attachproof says and proves
- * there. The app is agent/go/stacks (image attachproof/go-stacks:go1.22), which prints its own
- * runtime.Stack(all) on SIGUSR2: the agent's dump is compared with it.
+ * there. The app is agent/go/stacks (image attachproof/go-stacks:go1.22, stdin held open by the
+ * kubelet), which prints its own runtime.Stack(all) on SIGUSR2: the agent's dump is compared with it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubernetesClusterTest {
@@ -450,11 +447,16 @@ class KubernetesClusterTest {
     return m.group(1);
   }
 
-  /** sidecar-pod.yaml with the test's app image, which dumps its own goroutines on SIGUSR2. */
+  /**
+   * sidecar-pod.yaml with the test's app image, which dumps its own goroutines on SIGUSR2, and
+   * stdin held open (it exits when its stdin closes) in place of the shipped app's arguments.
+   */
   private static Map<String, Object> sidecarPod() throws IOException {
     Map<String, Object> pod = only(load("sidecar-pod.yaml"), "Pod");
     Map<String, Object> app = container(pod, "app");
     app.put("image", APP_IMAGE);
+    app.remove("args");
+    app.put("stdin", true);
     return pod;
   }
 
@@ -532,38 +534,24 @@ class KubernetesClusterTest {
     return all.toArray(String[]::new);
   }
 
-  static List<Map<String, Object>> load(String file) throws IOException {
-    List<Map<String, Object>> docs = new ArrayList<>();
-    for (Object doc : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(Files.readString(K8S.resolve(file)))) {
-      if (doc != null) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) doc;
-        docs.add(m);
-      }
-    }
-    return docs;
+  private static List<Map<String, Object>> load(String file) throws IOException {
+    return KubernetesManifestsTest.load(file);
   }
 
   private static Map<String, Object> only(List<Map<String, Object>> docs, String kind) {
-    List<Map<String, Object>> of = docs.stream().filter(d -> kind.equals(d.get("kind"))).toList();
-    assertEquals(1, of.size(), "one " + kind);
-    return of.get(0);
+    return KubernetesManifestsTest.only(docs, kind);
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> map(Map<String, Object> m, String key) {
-    return (Map<String, Object>) m.get(key);
+    return KubernetesManifestsTest.map(m, key);
   }
 
   private static String name(Map<String, Object> doc) {
     return (String) map(doc, "metadata").get("name");
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> container(Map<String, Object> pod, String name) {
-    return ((List<Map<String, Object>>) map(pod, "spec").get("containers")).stream()
-        .filter(c -> name.equals(c.get("name"))).findFirst()
-        .orElseThrow(() -> new AssertionError("no container " + name));
+    return KubernetesManifestsTest.container(map(pod, "spec"), name);
   }
 
   private static Map<String, Object> securityContext(Map<String, Object> pod, String container) {

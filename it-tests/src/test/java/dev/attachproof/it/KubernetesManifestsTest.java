@@ -93,7 +93,7 @@ class KubernetesManifestsTest {
         "the token file is on a mounted volume: " + mounts);
   }
 
-  private static List<Map<String, Object>> load(String file) throws IOException {
+  static List<Map<String, Object>> load(String file) throws IOException {
     Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
     List<Map<String, Object>> docs = new ArrayList<>();
     for (Object doc : yaml.loadAll(Files.readString(K8S.resolve(file)))) {
@@ -108,21 +108,21 @@ class KubernetesManifestsTest {
     return docs;
   }
 
-  private static Map<String, Object> only(List<Map<String, Object>> docs, String kind) {
+  static Map<String, Object> only(List<Map<String, Object>> docs, String kind) {
     List<Map<String, Object>> of = docs.stream().filter(d -> kind.equals(d.get("kind"))).toList();
     assertEquals(1, of.size(), "one " + kind);
     return of.get(0);
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Map<String, Object> m, String key) {
+  static Map<String, Object> map(Map<String, Object> m, String key) {
     Object v = m.get(key);
     assertTrue(v instanceof Map, key + " is a mapping");
     return (Map<String, Object>) v;
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> container(Map<String, Object> podSpec, String name) {
+  static Map<String, Object> container(Map<String, Object> podSpec, String name) {
     return ((List<Map<String, Object>>) podSpec.get("containers")).stream()
         .filter(c -> name.equals(c.get("name"))).findFirst()
         .orElseThrow(() -> new AssertionError("no container " + name));
