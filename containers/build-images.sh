@@ -95,6 +95,10 @@ glibc_base() {
     mkdir -p "$ctx/rootfs$(dirname "$lib")"
     cp -L "$lib" "$ctx/rootfs$lib"
   done
+  # glibc's C.UTF-8 locale (libc-bin): without it `LANG=C.UTF-8` falls back to ASCII, and the JVM
+  # prints every non-ASCII character (—, µs, ✓) as "?" under kubectl exec and docker run.
+  mkdir -p "$ctx/rootfs/usr/lib/locale"
+  cp -r /usr/lib/locale/C.utf8 "$ctx/rootfs/usr/lib/locale/"
   build attachproof/base-glibc:local "$ctx"
 }
 
@@ -156,6 +160,9 @@ agent_arm64() {
     ln -s busybox "$ctx/rootfs/bin/$applet"
   done
   cp "$ROOT/containers/base/passwd" "$ROOT/containers/base/group" "$ctx/rootfs/etc/"
+  # glibc's C.UTF-8 locale, as in the amd64 base (its files are the same on both CPUs).
+  mkdir -p "$ctx/rootfs/usr/lib/locale"
+  cp -r /usr/lib/locale/C.utf8 "$ctx/rootfs/usr/lib/locale/"
   chmod 1777 "$ctx/rootfs/tmp"
   rm -rf "$ctx/wheel" "$ctx/debs"
   cp "$JAR" "$ctx/attachproof.jar"

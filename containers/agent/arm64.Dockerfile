@@ -17,5 +17,7 @@ COPY runtime/ /opt/attachproof/runtime/
 COPY attachproof.jar /opt/attachproof/attachproof.jar
 COPY attachproof /usr/local/bin/attachproof
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# UTF-8 output (the doctor prints —, µs): the base must hold glibc's C.UTF-8 locale (Debian's do).
+ENV LANG=C.UTF-8
 ENTRYPOINT ["/usr/local/bin/attachproof"]
 CMD ["--help"]
