@@ -36,7 +36,14 @@ bin_dir() { "$HERE/build-binaries.sh"; }
 
 kubectl_() { "$BIN/kubectl" --kubeconfig "$DIR/admin.kubeconfig" "$@"; }
 
-node_ip() { ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -1; }
+# The address the kubelet will pick: its default route's source, else the first global IPv4 address.
+node_ip() {
+  local ip
+  ip="$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p' | head -1)"
+  [ -n "$ip" ] || ip="$(ip -4 -o addr show scope global 2>/dev/null | awk '{sub("/.*", "", $4); print $4; exit}')"
+  [ -n "$ip" ] || { say "no IPv4 address but loopback: the kubelet needs one for its node"; exit 1; }
+  echo "$ip"
+}
 
 pki() {
   local d="$DIR/pki" ip="$1"
