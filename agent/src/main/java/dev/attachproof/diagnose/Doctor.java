@@ -124,8 +124,49 @@ public final class Doctor {
             return new Diagnosis(pid, Verdict.UNKNOWN, prediction.predicted(), prediction.findings(), proof, null);
         }
         Verdict verdict = proof.errno() == null ? Verdict.ATTACHABLE : Verdict.NOT_ATTACHABLE;
-        List<Finding> findings = proof.ok() ? afterAttach(prediction.findings()) : prediction.findings();
+        List<Finding> findings = prediction.findings();
+        if (proof.ok()) {
+            findings = afterAttach(findings);
+        } else if (proof.explainedBy().isEmpty()) {
+            findings = afterRefusal(findings, refusal(target, proof));
+            proof = proof.explainedBy(explaining(findings));
+        }
         return new Diagnosis(pid, verdict, prediction.predicted(), findings, proof, contradiction(findings, verdict, proof));
+    }
+
+    /** Each finding as its check restates it knowing what the refusal showed (checks and findings share their order). */
+    private List<Finding> afterRefusal(List<Finding> findings, Refusal refusal) {
+        List<Finding> settled = new ArrayList<>(findings.size());
+        for (int i = 0; i < findings.size(); i++) {
+            settled.add(checks.get(i).afterRefusal(findings.get(i), refusal));
+        }
+        return settled;
+    }
+
+    /**
+     * An EPERM that no visible rule explains, with a read of the target to tell a permission rule
+     * from a tracer /proc does not show ({@link Refusal}). The read runs on the tracer thread,
+     * whose credentials are the ones the seize was refused (a matrix probe restricts that thread
+     * alone): 8 bytes at the start of the target's first readable mapping.
+     */
+    private Refusal refusal(TargetFacts target, Proof proof) {
+        if (!"EPERM".equals(proof.errno())) {
+            return new Refusal(proof.errno(), proof.failedCall(), null);
+        }
+        SyscallProbe read = tracer.call(() -> firstReadable(target.pid()).map(at -> {
+            CallResult<Long> r = tracer.linux().processVmReadv(target.pid(), at, ByteBuffer.allocateDirect(8));
+            return new SyscallProbe(String.format("process_vm_readv(%d, 8 bytes at 0x%x)", target.pid(), at), "ok",
+                    r.ok() ? "ok" : r.errno().name());
+        }).orElse(null));
+        return new Refusal(proof.errno(), proof.failedCall(), read);
+    }
+
+    /**
+     * The start of the target's first readable mapping (not simply the first: Go reserves
+     * PROT_NONE heap arenas below a PIE); empty when its maps cannot be read.
+     */
+    private java.util.Optional<Long> firstReadable(int pid) {
+        return facts.procfs().maps(pid).stream().filter(m -> m.perms().startsWith("r")).findFirst().map(Mapping::start);
     }
 
     /** Each finding as its check restates it knowing that the attach worked (checks and findings share their order). */
@@ -224,10 +265,8 @@ public final class Doctor {
                 }
             }
             if (versionAt == null && counter == null) {
-                // Still prove memory is readable: the first word of the first readable mapping
-                // (not simply the first: Go reserves PROT_NONE heap arenas below a PIE).
-                long first = facts.procfs().maps(target.pid()).stream().filter(m -> m.perms().startsWith("r"))
-                        .findFirst().map(Mapping::start).orElse(0L);
+                // Still prove memory is readable: the first word of the first readable mapping.
+                long first = firstReadable(target.pid()).orElse(0L);
                 CallResult<Long> res = session.read(first, ByteBuffer.allocate(8));
                 if (!res.ok()) {
                     notes.add("memory read: " + ((CallResult.Failed<Long>) res).describe());
