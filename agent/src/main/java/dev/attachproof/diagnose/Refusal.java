@@ -7,8 +7,9 @@ package dev.attachproof.diagnose;
  * PTRACE_MODE_ATTACH_REALCREDS: uids, dumpability, capabilities, Yama, LSMs; process_vm_readv
  * through mm_access, mm/process_vm_access.c), but only ptrace_attach (kernel/ptrace.c) also
  * refuses, with EPERM, a task that already has a tracer ({@code if (task->ptrace)}) or is
- * exiting ({@code if (task->exit_state)}). So EPERM to the seize with the read allowed names
- * those, and not a permission rule.
+ * exiting ({@code if (task->exit_state)}); its other refusals before the rules (a kernel thread,
+ * our own thread group) are target.state's or never asked. So EPERM to the seize with the read
+ * allowed names a tracer or an exit, and not a permission rule.
  */
 public record Refusal(String errno, String failedCall, SyscallProbe targetRead) {
 
