@@ -239,6 +239,16 @@ class DoctorLiveTest {
             assertTrue(!remedy.contains("--cap-add=SYS_PTRACE") && !remedy.contains("capabilities.add: [SYS_PTRACE]"), remedy);
             t.assertRunningUntraced();
 
+            // Under no_new_privs (Docker's no-new-privileges, allowPrivilegeEscalation: false) file
+            // capabilities are void: both remedies say so, and neither says to add the capability.
+            List<String> noNewPrivs = new ArrayList<>(uid1000);
+            noNewPrivs.addAll(List.of("--inh-caps=-all", "--no-new-privs", "--"));
+            JsonNode nnp = JSON.readTree(AgentCli.runAs(noNewPrivs, "doctor", Integer.toString(t.pid()), "--json", "--no-proof").stdout());
+            for (String id : List.of("capability.sys_ptrace", "nonewprivs")) {
+                String said = check(nnp, id).get("remedy").asText();
+                assertTrue(said.contains("not here: no_new_privs is set") && !said.contains("--cap-add=SYS_PTRACE"), id + ": " + said);
+            }
+
             List<String> ambient = new ArrayList<>(uid1000);
             ambient.addAll(List.of("--inh-caps=+sys_ptrace", "--ambient-caps=+sys_ptrace", "--"));
             AgentCli.Result withAmbient = AgentCli.runAs(ambient, "doctor", Integer.toString(t.pid()), "--json");
