@@ -41,7 +41,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * Runs every check on gathered facts, then proves the answer by attaching: seize, stop, read the
@@ -126,22 +128,15 @@ public final class Doctor {
         Verdict verdict = proof.errno() == null ? Verdict.ATTACHABLE : Verdict.NOT_ATTACHABLE;
         List<Finding> findings = prediction.findings();
         if (proof.ok()) {
-            findings = afterAttach(findings);
+            findings = settle(findings, Check::afterAttach);
         } else if (proof.explainedBy().isEmpty()) {
-            findings = afterRefusal(findings, refusal(target, proof));
+            Refusal refusal = refusal(target, proof);
+            findings = settle(findings, (check, finding) -> check.afterRefusal(finding, refusal));
             proof = proof.explainedBy(explaining(findings));
         }
         return new Diagnosis(pid, verdict, prediction.predicted(), findings, proof, contradiction(findings, verdict, proof));
     }
 
-    /** Each finding as its check restates it knowing what the refusal showed (checks and findings share their order). */
-    private List<Finding> afterRefusal(List<Finding> findings, Refusal refusal) {
-        List<Finding> settled = new ArrayList<>(findings.size());
-        for (int i = 0; i < findings.size(); i++) {
-            settled.add(checks.get(i).afterRefusal(findings.get(i), refusal));
-        }
-        return settled;
-    }
 
     /**
      * An EPERM that no visible rule explains, with a read of the target to tell a permission rule
@@ -165,15 +160,18 @@ public final class Doctor {
      * The start of the target's first readable mapping (not simply the first: Go reserves
      * PROT_NONE heap arenas below a PIE); empty when its maps cannot be read.
      */
-    private java.util.Optional<Long> firstReadable(int pid) {
+    private Optional<Long> firstReadable(int pid) {
         return facts.procfs().maps(pid).stream().filter(m -> m.perms().startsWith("r")).findFirst().map(Mapping::start);
     }
 
-    /** Each finding as its check restates it knowing that the attach worked (checks and findings share their order). */
-    private List<Finding> afterAttach(List<Finding> findings) {
+    /**
+     * Each finding as its check restates it knowing what the proof showed: that the attach
+     * worked, or what its refusal showed (checks and findings share their order).
+     */
+    private List<Finding> settle(List<Finding> findings, BiFunction<Check, Finding, Finding> restate) {
         List<Finding> settled = new ArrayList<>(findings.size());
         for (int i = 0; i < findings.size(); i++) {
-            settled.add(checks.get(i).afterAttach(findings.get(i)));
+            settled.add(restate.apply(checks.get(i), findings.get(i)));
         }
         return settled;
     }
@@ -209,7 +207,7 @@ public final class Doctor {
             return GoroutineCensus.prepare(elf, GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor()));
         } catch (IOException | RuntimeException e) {
             String dwarf = target.binary().format().dwarfDamage();
-            return new GoroutineCensus.Prepared(java.util.Optional.empty(), dwarf != null ? GoExecutable.damagedDwarf(dwarf)
+            return new GoroutineCensus.Prepared(Optional.empty(), dwarf != null ? GoExecutable.damagedDwarf(dwarf)
                     : "the executable could not be read: " + e.getMessage());
         }
     }
