@@ -18,4 +18,13 @@ public interface Check {
     default Finding afterAttach(Finding finding) {
         return finding;
     }
+
+    /**
+     * This check's {@code finding} once the kernel refused the attach with no visible rule to
+     * explain it, knowing what the {@link Refusal} showed. A check whose cause /proc can hide
+     * (a tracer outside our PID namespace) overrides this; the others keep their finding.
+     */
+    default Finding afterRefusal(Finding finding, Refusal refusal) {
+        return finding;
+    }
 }

@@ -41,7 +41,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * Runs every check on gathered facts, then proves the answer by attaching: seize, stop, read the
@@ -124,15 +126,52 @@ public final class Doctor {
             return new Diagnosis(pid, Verdict.UNKNOWN, prediction.predicted(), prediction.findings(), proof, null);
         }
         Verdict verdict = proof.errno() == null ? Verdict.ATTACHABLE : Verdict.NOT_ATTACHABLE;
-        List<Finding> findings = proof.ok() ? afterAttach(prediction.findings()) : prediction.findings();
+        List<Finding> findings = prediction.findings();
+        if (proof.ok()) {
+            findings = settle(findings, Check::afterAttach);
+        } else if (proof.explainedBy().isEmpty()) {
+            Refusal refusal = refusal(target, proof);
+            findings = settle(findings, (check, finding) -> check.afterRefusal(finding, refusal));
+            proof = proof.explainedBy(explaining(findings));
+        }
         return new Diagnosis(pid, verdict, prediction.predicted(), findings, proof, contradiction(findings, verdict, proof));
     }
 
-    /** Each finding as its check restates it knowing that the attach worked (checks and findings share their order). */
-    private List<Finding> afterAttach(List<Finding> findings) {
+
+    /**
+     * An EPERM that no visible rule explains, with a read of the target to tell a permission rule
+     * from a tracer /proc does not show ({@link Refusal}). The read runs on the tracer thread,
+     * whose credentials are the ones the seize was refused (a matrix probe restricts that thread
+     * alone): 8 bytes at the start of the target's first readable mapping.
+     */
+    private Refusal refusal(TargetFacts target, Proof proof) {
+        if (!"EPERM".equals(proof.errno())) {
+            return new Refusal(proof.errno(), proof.failedCall(), null);
+        }
+        SyscallProbe read = tracer.call(() -> firstReadable(target.pid()).map(at -> {
+            CallResult<Long> r = tracer.linux().processVmReadv(target.pid(), at, ByteBuffer.allocateDirect(8));
+            return new SyscallProbe(String.format("process_vm_readv(%d, 8 bytes at 0x%x)", target.pid(), at), "ok",
+                    r.ok() ? "ok" : r.errno().name());
+        }).orElse(null));
+        return new Refusal(proof.errno(), proof.failedCall(), read);
+    }
+
+    /**
+     * The start of the target's first readable mapping (not simply the first: Go reserves
+     * PROT_NONE heap arenas below a PIE); empty when its maps cannot be read.
+     */
+    private Optional<Long> firstReadable(int pid) {
+        return facts.procfs().maps(pid).stream().filter(m -> m.perms().startsWith("r")).findFirst().map(Mapping::start);
+    }
+
+    /**
+     * Each finding as its check restates it knowing what the proof showed: that the attach
+     * worked, or what its refusal showed (checks and findings share their order).
+     */
+    private List<Finding> settle(List<Finding> findings, BiFunction<Check, Finding, Finding> restate) {
         List<Finding> settled = new ArrayList<>(findings.size());
         for (int i = 0; i < findings.size(); i++) {
-            settled.add(checks.get(i).afterAttach(findings.get(i)));
+            settled.add(restate.apply(checks.get(i), findings.get(i)));
         }
         return settled;
     }
@@ -168,7 +207,7 @@ public final class Doctor {
             return GoroutineCensus.prepare(elf, GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor()));
         } catch (IOException | RuntimeException e) {
             String dwarf = target.binary().format().dwarfDamage();
-            return new GoroutineCensus.Prepared(java.util.Optional.empty(), dwarf != null ? GoExecutable.damagedDwarf(dwarf)
+            return new GoroutineCensus.Prepared(Optional.empty(), dwarf != null ? GoExecutable.damagedDwarf(dwarf)
                     : "the executable could not be read: " + e.getMessage());
         }
     }
@@ -224,10 +263,8 @@ public final class Doctor {
                 }
             }
             if (versionAt == null && counter == null) {
-                // Still prove memory is readable: the first word of the first readable mapping
-                // (not simply the first: Go reserves PROT_NONE heap arenas below a PIE).
-                long first = facts.procfs().maps(target.pid()).stream().filter(m -> m.perms().startsWith("r"))
-                        .findFirst().map(Mapping::start).orElse(0L);
+                // Still prove memory is readable: the first word of the first readable mapping.
+                long first = firstReadable(target.pid()).orElse(0L);
                 CallResult<Long> res = session.read(first, ByteBuffer.allocate(8));
                 if (!res.ok()) {
                     notes.add("memory read: " + ((CallResult.Failed<Long>) res).describe());

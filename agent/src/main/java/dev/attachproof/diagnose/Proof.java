@@ -29,6 +29,11 @@ public record Proof(boolean attempted, boolean ok, String method, String errno, 
         return new Proof(false, false, null, null, null, -1, null, null, List.of(), List.of(why), false);
     }
 
+    /** This proof, its refusal explained by {@code checks} (settled after it: {@link Check#afterRefusal}). */
+    public Proof explainedBy(List<String> checks) {
+        return new Proof(attempted, ok, method, errno, failedCall, stoppedMicros, read, readMethod, checks, notes, vanished);
+    }
+
     public String goVersion() {
         return read == null ? null : read.goVersion();
     }

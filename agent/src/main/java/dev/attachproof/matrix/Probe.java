@@ -102,16 +102,12 @@ public final class Probe {
                 return dropSysPtrace();
             case DROP_CAP_SYS_PTRACE_OTHER_UID: {
                 String failed = dropSysPtrace();
-                if (failed != null) {
-                    return failed;
-                }
-                // Groups and gid first: once the uid is not 0 the thread may change neither.
-                CallResult<Long> g = linux.setgroupsThisThread(new int[0]);
-                CallResult<Long> gid = g.ok() ? linux.setresgidThisThread(NOBODY, NOBODY, NOBODY) : g;
-                CallResult<Long> uid = gid.ok() ? linux.setresuidThisThread(NOBODY, NOBODY, NOBODY) : gid;
-                return uid instanceof CallResult.Failed<Long> f
-                        ? "cannot take uid " + NOBODY + " (needs CAP_SETUID and CAP_SETGID): " + f.describe() : null;
+                return failed != null ? failed : becomeNobody();
             }
+            case OTHER_UID_CAP_IN_BOUNDING_SET:
+                // The uid change itself empties the permitted and effective sets (commoncap.c,
+                // cap_emulate_setxuid: every uid leaves 0, no SECBIT_KEEP_CAPS); the bounding set stays.
+                return becomeNobody();
             case NO_NEW_PRIVS: {
                 CallResult<Long> r = linux.prctl(LinuxConstants.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
                 return r instanceof CallResult.Failed<Long> f ? "prctl(PR_SET_NO_NEW_PRIVS) failed: " + f.describe() : null;
@@ -119,6 +115,16 @@ public final class Probe {
             default:
                 return null;
         }
+    }
+
+    /** uid and gid 65534 and no supplementary groups, for this thread alone (the raw syscalls). */
+    private String becomeNobody() {
+        // Groups and gid first: once the uid is not 0 the thread may change neither.
+        CallResult<Long> g = linux.setgroupsThisThread(new int[0]);
+        CallResult<Long> gid = g.ok() ? linux.setresgidThisThread(NOBODY, NOBODY, NOBODY) : g;
+        CallResult<Long> uid = gid.ok() ? linux.setresuidThisThread(NOBODY, NOBODY, NOBODY) : gid;
+        return uid instanceof CallResult.Failed<Long> f
+                ? "cannot take uid " + NOBODY + " (needs CAP_SETUID and CAP_SETGID): " + f.describe() : null;
     }
 
     /** CAP_SYS_PTRACE out of this thread's effective, permitted and inheritable sets (capset changes one thread). */
@@ -141,13 +147,12 @@ public final class Probe {
             case DROP_CAP_SYS_PTRACE:
                 return capHeld ? "CapEff/CapPrm still hold CAP_SYS_PTRACE" : null;
             case DROP_CAP_SYS_PTRACE_OTHER_UID:
+                return capHeld ? "CapEff/CapPrm still hold CAP_SYS_PTRACE" : notNobody(st);
+            case OTHER_UID_CAP_IN_BOUNDING_SET:
                 if (capHeld) {
                     return "CapEff/CapPrm still hold CAP_SYS_PTRACE";
                 }
-                boolean nobody = st.uids().real() == NOBODY && st.uids().effective() == NOBODY
-                        && st.uids().saved() == NOBODY && st.uids().filesystem() == NOBODY
-                        && st.gids().real() == NOBODY && st.gids().effective() == NOBODY;
-                return nobody ? null : "Uid/Gid are not " + NOBODY;
+                return (st.capBnd().orElse(0) & bit) == 0 ? "CapBnd does not hold CAP_SYS_PTRACE" : notNobody(st);
             case NO_NEW_PRIVS:
                 return st.noNewPrivs().orElse(0) == 1 ? null : "NoNewPrivs is not 1";
             case SECCOMP_DENY_PTRACE:
@@ -173,9 +178,16 @@ public final class Probe {
         }
     }
 
+    private static String notNobody(ProcStatus st) {
+        boolean nobody = st.uids().real() == NOBODY && st.uids().effective() == NOBODY
+                && st.uids().saved() == NOBODY && st.uids().filesystem() == NOBODY
+                && st.gids().real() == NOBODY && st.gids().effective() == NOBODY;
+        return nobody ? null : "Uid/Gid are not " + NOBODY;
+    }
+
     private static String evidence(int tid, ProcStatus st, ProcFs procfs) {
-        return String.format("thread %d: Uid %d, Gid %d, CapEff %016x, NoNewPrivs %d, Seccomp %d, user ns %s%s", tid,
-                st.uids().effective(), st.gids().effective(), st.capEff().orElse(0), st.noNewPrivs().orElse(0),
+        return String.format("thread %d: Uid %d, Gid %d, CapEff %016x, CapBnd %016x, NoNewPrivs %d, Seccomp %d, user ns %s%s", tid,
+                st.uids().effective(), st.gids().effective(), st.capEff().orElse(0), st.capBnd().orElse(0), st.noNewPrivs().orElse(0),
                 st.seccompMode().orElse(0), procfs.namespace(procfs.selfPid(), "user").asText().orElse("?"),
                 procfs.yamaPtraceScope().isPresent() ? ", ptrace_scope " + procfs.yamaPtraceScope().getAsInt() : "");
     }

@@ -12,6 +12,12 @@ public enum Setting {
     DROP_CAP_SYS_PTRACE("drop-cap-sys-ptrace"),
     /** Without CAP_SYS_PTRACE, and as uid and gid 65534 (nobody), no supplementary groups. */
     DROP_CAP_SYS_PTRACE_OTHER_UID("drop-cap-sys-ptrace+other-uid"),
+    /**
+     * As uid and gid 65534, with the capabilities the kernel leaves a uid that stops being root:
+     * none permitted or effective, every one still in the bounding set. What `docker run --user
+     * 1000 --cap-add SYS_PTRACE` gives a debugger: the capability added, and not held.
+     */
+    OTHER_UID_CAP_IN_BOUNDING_SET("other-uid+bounding-only"),
     /** prctl(PR_SET_NO_NEW_PRIVS): what Docker's no-new-privileges sets. */
     NO_NEW_PRIVS("no-new-privs"),
     /** A seccomp filter on every thread answering ptrace(2) with EPERM. */

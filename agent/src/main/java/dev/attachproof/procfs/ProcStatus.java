@@ -71,6 +71,10 @@ public record ProcStatus(Map<String, String> fields) {
         return hexField("CapPrm");
     }
 
+    public OptionalLong capInh() {
+        return hexField("CapInh");
+    }
+
     public OptionalLong capBnd() {
         return hexField("CapBnd");
     }

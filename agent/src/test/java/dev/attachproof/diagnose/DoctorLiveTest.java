@@ -24,6 +24,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -31,7 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The doctor against real Go processes, under real restrictions: a seccomp filter installed in
  * the doctor's own process, CAP_SYS_PTRACE dropped with setpriv against another uid's target, a
- * target already traced, a target that made itself non-dumpable. Each asserts the failing check,
+ * target already traced (from here, and from outside its PID namespace), a target that made itself
+ * non-dumpable, a non-root uid whose CAP_SYS_PTRACE is in its bounding set only. Each asserts the failing check,
  * the errno the kernel gave the proof, and that the target runs on untraced afterwards.
  */
 class DoctorLiveTest {
@@ -198,8 +200,104 @@ class DoctorLiveTest {
             JsonNode cap = check(doc, "capability.sys_ptrace");
             assertEquals("warn", cap.get("status").asText(), "the capability is the remedy, not the cause");
             assertTrue(cap.get("summary").asText().contains("credentials.uid"), cap.toString());
+            // Out of the bounding set too: only adding it to the container (or user) helps.
+            assertEquals(List.of(), texts(cap.get("evidence").get("sysPtraceIn")), cap.toString());
+            assertTrue(cap.get("remedy").asText().contains("--cap-add=SYS_PTRACE"), cap.toString());
             assertEquals("EPERM", doc.get("proof").get("errno").asText());
             assertEquals(List.of("credentials.uid"), texts(doc.get("proof").get("explainedBy")));
+            t.assertRunningUntraced();
+        }
+    }
+
+    /**
+     * uid 1000 with every capability in its bounding set and none in the others: what `docker
+     * run --user 1000 --cap-add SYS_PTRACE` or Kubernetes' capabilities.add with runAsUser: 1000
+     * leave a debugger, since exec gives a non-root uid no capability. The kernel refuses the
+     * other uid's target; the remedy is not to add the capability again but root, file
+     * capabilities or an ambient one. The ambient way is then taken as the remedy spells it (a
+     * root parent, setpriv, starting uid 1000 with it) and the attach works.
+     */
+    @Test
+    void aNonRootUidWithTheCapabilityOnlyInItsBoundingSetIsToldWhatHelps() throws Exception {
+        assumeTrue(isRoot(), "needs root to run both sides as other uids");
+        List<String> uid1000 = List.of("setpriv", "--reuid=1000", "--regid=1000", "--clear-groups");
+        try (FixtureProcess t = FixtureProcess.start(asNobody(target.toString()))) {
+            List<String> boundingOnly = new ArrayList<>(uid1000);
+            boundingOnly.addAll(List.of("--inh-caps=-all", "--"));
+            AgentCli.Result r = AgentCli.runAs(boundingOnly, "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode doc = JSON.readTree(r.stdout());
+            assertEquals(1, r.exit(), r.stderr() + r.stdout());
+            assertEquals("EPERM", doc.get("proof").get("errno").asText());
+            assertEquals(List.of("credentials.uid"), texts(doc.get("proof").get("explainedBy")));
+            JsonNode cap = check(doc, "capability.sys_ptrace");
+            assertEquals("warn", cap.get("status").asText(), cap.toString());
+            assertEquals(List.of("CapBnd"), texts(cap.get("evidence").get("sysPtraceIn")), cap.toString());
+            String remedy = cap.get("remedy").asText();
+            for (String way : List.of("runAsUser: 0", "setcap cap_sys_ptrace+ep", "--ambient-caps=+sys_ptrace")) {
+                assertTrue(remedy.contains(way), way + " in: " + remedy);
+            }
+            assertTrue(!remedy.contains("--cap-add=SYS_PTRACE") && !remedy.contains("capabilities.add: [SYS_PTRACE]"), remedy);
+            t.assertRunningUntraced();
+
+            // Under no_new_privs (Docker's no-new-privileges, allowPrivilegeEscalation: false) file
+            // capabilities are void: both remedies say so, and neither says to add the capability.
+            List<String> noNewPrivs = new ArrayList<>(uid1000);
+            noNewPrivs.addAll(List.of("--inh-caps=-all", "--no-new-privs", "--"));
+            JsonNode nnp = JSON.readTree(AgentCli.runAs(noNewPrivs, "doctor", Integer.toString(t.pid()), "--json", "--no-proof").stdout());
+            for (String id : List.of("capability.sys_ptrace", "nonewprivs")) {
+                String said = check(nnp, id).get("remedy").asText();
+                assertTrue(said.contains("not here: no_new_privs is set") && !said.contains("--cap-add=SYS_PTRACE"), id + ": " + said);
+            }
+
+            List<String> ambient = new ArrayList<>(uid1000);
+            ambient.addAll(List.of("--inh-caps=+sys_ptrace", "--ambient-caps=+sys_ptrace", "--"));
+            AgentCli.Result withAmbient = AgentCli.runAs(ambient, "doctor", Integer.toString(t.pid()), "--json");
+            JsonNode ok = JSON.readTree(withAmbient.stdout());
+            assertEquals(0, withAmbient.exit(), withAmbient.stderr() + withAmbient.stdout());
+            JsonNode held = check(ok, "capability.sys_ptrace");
+            assertEquals("pass", held.get("status").asText(), held.toString());
+            assertTrue(texts(held.get("evidence").get("sysPtraceIn")).containsAll(List.of("CapEff", "CapAmb")), held.toString());
+            t.assertRunningUntraced();
+        }
+    }
+
+    /**
+     * A tracer in an ancestor PID namespace: the target runs as pid 1 of a namespace of its own,
+     * this JVM (in ours) seizes it, and the doctor runs beside the target, where the tracer has no
+     * pid and TracerPid reads 0. The seize is refused (task->ptrace) while process_vm_readv reads
+     * the target: target.traced names the hidden tracer and explains the EPERM. Untraced, the
+     * same doctor attaches.
+     */
+    @Test
+    void aTracerOutsideThePidNamespaceIsNamedFromTheRefusal() throws Exception {
+        assumeTrue(isRoot(), "needs root for a PID namespace and nsenter");
+        try (FixtureProcess t = FixtureProcess.startInPidNamespace(target, "-hold", "forever")) {
+            List<String> beside = List.of("nsenter", "--target", Integer.toString(t.pid()), "--pid", "--mount", "--");
+            AgentCli.Result free = AgentCli.runAs(beside, "doctor", "1", "--json");
+            assertEquals(0, free.exit(), free.stderr() + free.stdout());
+            assertEquals("pass", check(JSON.readTree(free.stdout()), "target.traced").get("status").asText());
+
+            Tracer ours = new Tracer(Linux.system(), ProcFs.live());
+            AttachResult.Attached a = assertInstanceOf(AttachResult.Attached.class,
+                    ours.attach(t.pid(), StopMode.LEADER, Duration.ofSeconds(2)));
+            try {
+                assertNotEquals("0", FixtureProcess.field(t.status(), "TracerPid"), "traced, as seen from here");
+                AgentCli.Result r = AgentCli.runAs(beside, "doctor", "1", "--json");
+                JsonNode doc = JSON.readTree(r.stdout());
+                assertEquals(1, r.exit(), r.stderr() + r.stdout());
+                JsonNode traced = check(doc, "target.traced");
+                assertEquals("fail", traced.get("status").asText(), traced.toString());
+                assertEquals(0, traced.get("evidence").get("TracerPid").asInt(), "no pid in the target's namespace");
+                assertEquals(false, traced.get("evidence").get("tracerVisible").asBoolean(), traced.toString());
+                assertTrue(traced.get("evidence").get("targetRead").asText().endsWith(": ok"), traced.toString());
+                assertTrue(traced.get("summary").asText().contains("outside this PID namespace"), traced.toString());
+                assertEquals("EPERM", doc.get("proof").get("errno").asText());
+                assertEquals(List.of("target.traced"), texts(doc.get("proof").get("explainedBy")));
+                assertTrue(doc.get("contradiction").isNull(), doc.get("contradiction").toString());
+                assertEquals("not-attachable", doc.get("verdict").asText());
+            } finally {
+                a.session().close();
+            }
             t.assertRunningUntraced();
         }
     }

@@ -1,5 +1,6 @@
 package dev.attachproof.diagnose;
 
+import dev.attachproof.diagnose.checks.TargetTraced;
 import dev.attachproof.diagnose.checks.YamaPtraceScope;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.StopMode;
@@ -213,6 +214,71 @@ class RecordedTreesTest {
             assertEquals(Status.SKIP, finding(d, "target.binary").status(), finding(d, "target.binary").toString());
             assertEquals(Status.SKIP, finding(d, "target.go").status());
         }
+    }
+
+    /**
+     * The recorder of host-nobody ran as uid 65534 with every capability in its bounding set and
+     * none in the others, as `docker run --user 1000 --cap-add SYS_PTRACE` leaves a debugger: the
+     * capability was added, and adding it is no remedy. Docker's default set lacks it in the
+     * bounding set too: there adding it is the remedy.
+     */
+    @Test
+    void theCapabilityRemedyFollowsTheBoundingSetAndTheUid() throws Exception {
+        Path nobody = treesRoot().resolve("host-nobody");
+        Finding boundingOnly = finding(predict(nobody, targets(nobody).get("root")), "capability.sys_ptrace");
+        assertEquals(Status.FAIL, boundingOnly.status(), boundingOnly.toString());
+        assertEquals(List.of("CapBnd"), boundingOnly.evidence().get("sysPtraceIn"), boundingOnly.toString());
+        assertEquals("000001fffeffffff", boundingOnly.evidence().get("CapBnd"));
+        assertEquals("0000000000000000", boundingOnly.evidence().get("CapAmb"));
+        assertTrue(boundingOnly.summary().contains("in the bounding set, but a non-root uid"), boundingOnly.summary());
+        String remedy = boundingOnly.remedy();
+        for (String way : List.of("runAsUser: 0", "--user 0", "setcap cap_sys_ptrace+ep", "--ambient-caps=+sys_ptrace",
+                "lacks it in its permitted and inheritable sets", "Kubernetes sets no ambient capabilities")) {
+            assertTrue(remedy.contains(way), way + " in: " + remedy);
+        }
+        assertFalse(remedy.contains("--cap-add=SYS_PTRACE"), remedy);
+        assertFalse(remedy.contains("capabilities.add: [SYS_PTRACE]"), remedy);
+
+        // The same uid under Yama scope 1: the capability is the remedy there too, and the same one.
+        Path yama = treesRoot().resolve("yama-1-user");
+        Finding yamaCap = finding(predict(yama, targets(yama).get("user")), "capability.sys_ptrace");
+        assertEquals(Status.WARN, yamaCap.status(), yamaCap.toString());
+        assertTrue(yamaCap.remedy().contains("uid 1000 is not root"), yamaCap.remedy());
+
+        Path docker = treesRoot().resolve("docker-default");
+        Finding notBounded = finding(predict(docker, targets(docker).get("user")), "capability.sys_ptrace");
+        assertEquals(List.of(), notBounded.evidence().get("sysPtraceIn"), notBounded.toString());
+        assertTrue(notBounded.remedy().contains("--cap-add=SYS_PTRACE"), notBounded.remedy());
+        assertFalse(notBounded.remedy().contains("setcap"), notBounded.remedy());
+    }
+
+    /**
+     * An EPERM no check explains, while process_vm_readv of the target was allowed: target.traced
+     * says a tracer outside this PID namespace holds it (TracerPid reads 0 for one). Any other
+     * answer, or a target whose tracer is visible, leaves the finding as it was.
+     */
+    @Test
+    void aRefusalWithTheTargetReadableNamesAHiddenTracer() throws Exception {
+        Path host = treesRoot().resolve("host");
+        Finding untraced = finding(predict(host, targets(host).get("root")), "target.traced");
+        assertEquals(Status.PASS, untraced.status());
+        TargetTraced check = new TargetTraced();
+        SyscallProbe readOk = new SyscallProbe("process_vm_readv(15525, 8 bytes at 0x400000)", "ok", "ok");
+        Finding hidden = check.afterRefusal(untraced, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", readOk));
+        assertEquals(Status.FAIL, hidden.status(), hidden.toString());
+        assertTrue(hidden.summary().startsWith("already traced by a tracer outside this PID namespace"), hidden.summary());
+        assertEquals(0, hidden.evidence().get("TracerPid"));
+        assertEquals(false, hidden.evidence().get("tracerVisible"));
+        assertEquals("process_vm_readv(15525, 8 bytes at 0x400000): ok", hidden.evidence().get("targetRead"));
+        assertEquals("EPERM", hidden.evidence().get("errno"));
+
+        SyscallProbe readDenied = new SyscallProbe("process_vm_readv(15525, 8 bytes at 0x400000)", "ok", "EPERM");
+        assertSame(untraced, check.afterRefusal(untraced, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", readDenied)),
+                "both refused: a permission rule, not a tracer");
+        assertSame(untraced, check.afterRefusal(untraced, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", null)));
+        assertSame(untraced, check.afterRefusal(untraced, new Refusal("ESRCH", "ptrace(PTRACE_SEIZE)", readOk)));
+        Finding visible = finding(predict(host, targets(host).get("traced")), "target.traced");
+        assertSame(visible, check.afterRefusal(visible, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", readOk)));
     }
 
     /** Target pids by role, from the "target PID: …" lines of SCENARIO.txt. */

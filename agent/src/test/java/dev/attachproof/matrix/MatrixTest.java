@@ -55,6 +55,7 @@ class MatrixTest {
             assertRow(rows, "baseline", "ok", List.of());
             assertRow(rows, "drop-cap-sys-ptrace", "EPERM", List.of("credentials.uid"));
             assertRow(rows, "drop-cap-sys-ptrace+other-uid", "ok", List.of());
+            assertRow(rows, "other-uid+bounding-only", "ok", List.of());
             t.assertRunningUntraced();
         }
     }

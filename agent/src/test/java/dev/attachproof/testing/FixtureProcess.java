@@ -44,6 +44,23 @@ public final class FixtureProcess implements AutoCloseable {
      * process reaper would consume its ptrace stops (see Tracer).
      */
     public static FixtureProcess start(List<String> command) {
+        return start(command, false);
+    }
+
+    /**
+     * Starts the fixture as pid 1 of a PID namespace of its own, with that namespace's /proc
+     * mounted in a mount namespace of its own, as a container runs it (unshare --pid --fork
+     * --mount-proc; --kill-child ends it with unshare). {@link #pid()} is its pid in ours; in its
+     * own it is 1 (its READY line says so), and nsenter --target PID --pid --mount runs a command
+     * beside it.
+     */
+    public static FixtureProcess startInPidNamespace(Path binary, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child", binary.toString()));
+        cmd.addAll(List.of(args));
+        return start(cmd, true);
+    }
+
+    private static FixtureProcess start(List<String> command, boolean ownPidNamespace) {
         try {
             List<String> viaShell = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3<&0; \"$@\" <&3 3<&- & wait", "sh"));
             viaShell.addAll(command);
@@ -71,7 +88,9 @@ public final class FixtureProcess implements AutoCloseable {
                 p.destroyForcibly();
                 throw new IllegalStateException("fixture " + command + " did not report READY (got: " + line + ")");
             }
-            FixtureProcess fp = new FixtureProcess(p, Integer.parseInt(m.group(1)), m.group(2), Integer.parseInt(m.group(3)));
+            int ready = Integer.parseInt(m.group(1));
+            int pid = ownPidNamespace ? pidHere(p, ready) : ready;
+            FixtureProcess fp = new FixtureProcess(p, pid, m.group(2), Integer.parseInt(m.group(3)));
             self[0] = fp;
             reader.setName("fixture-" + fp.pid);
             return fp;
@@ -81,6 +100,21 @@ public final class FixtureProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The descendant of {@code shell} whose NSpid line ends in {@code nsPid} in a nested namespace. */
+    private static int pidHere(Process shell, int nsPid) {
+        return shell.descendants().mapToInt(h -> (int) h.pid()).filter(pid -> {
+            try {
+                String[] ns = field(Files.readString(Path.of("/proc/" + pid + "/status")), "NSpid").split("\\s+");
+                return ns.length > 1 && ns[ns.length - 1].equals(Integer.toString(nsPid));
+            } catch (IOException e) {
+                return false;
+            }
+        }).findFirst().orElseThrow(() -> {
+            shell.destroyForcibly();
+            return new IllegalStateException("no descendant of the fixture's shell is pid " + nsPid + " of a nested PID namespace");
+        });
     }
 
     public static FixtureProcess start(Path binary, String... args) {
@@ -133,7 +167,7 @@ public final class FixtureProcess implements AutoCloseable {
         }
     }
 
-    static String field(String status, String name) {
+    public static String field(String status, String name) {
         for (String line : status.split("\n")) {
             if (line.startsWith(name + ":")) {
                 return line.substring(name.length() + 1).strip();

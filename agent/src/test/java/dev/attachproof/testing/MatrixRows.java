@@ -1,12 +1,15 @@
 package dev.attachproof.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.attachproof.linux.LinuxConstants;
 import dev.attachproof.matrix.Setting;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,6 +41,14 @@ public final class MatrixRows {
         // The target holds every capability; without CAP_SYS_PTRACE ours are not a superset (commoncap).
         assertRow(rows, "drop-cap-sys-ptrace", "EPERM", List.of("capability.sys_ptrace"));
         assertRow(rows, "drop-cap-sys-ptrace+other-uid", "EPERM", List.of("credentials.uid"));
+        // --user with --cap-add SYS_PTRACE: the capability in the bounding set only, as the evidence shows.
+        assertRow(rows, "other-uid+bounding-only", "EPERM", List.of("credentials.uid"));
+        String evidence = rows.get("other-uid+bounding-only").get("evidence").asText();
+        Matcher sets = Pattern.compile("Uid 65534, Gid 65534, CapEff (\\p{XDigit}{16}), CapBnd (\\p{XDigit}{16})").matcher(evidence);
+        assertTrue(sets.find(), evidence);
+        assertEquals(0L, Long.parseUnsignedLong(sets.group(1), 16), "nothing effective: " + evidence);
+        assertTrue((Long.parseUnsignedLong(sets.group(2), 16) & (1L << LinuxConstants.CAP_SYS_PTRACE)) != 0,
+                "CAP_SYS_PTRACE in the bounding set: " + evidence);
         assertRow(rows, "no-new-privs", "ok", List.of());
         assertRow(rows, "seccomp-deny-ptrace", "EPERM", List.of("seccomp.ptrace"));
         // ptrace is allowed: the word is read through /proc/PID/mem instead.

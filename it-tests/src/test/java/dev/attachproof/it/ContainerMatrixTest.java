@@ -9,8 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -80,8 +82,19 @@ class ContainerMatrixTest {
         // --cap-add SYS_PTRACE does not help a non-root user: Docker puts the capability in the
         // bounding set only, and a non-root process gets no permitted or effective capabilities
         // from exec (no file capabilities, no ambient set): still EPERM.
+        // The doctor says so: CAP_SYS_PTRACE is in the bounding set and in no other, and the
+        // remedy is root, file capabilities or an ambient capability, not adding it again.
         named("--cap-add SYS_PTRACE as uid 1001 beside uid 1000", Case.of(U1000, U1001.withCapSysPtrace())
-            .denied("EPERM", "credentials.uid")),
+            .denied("EPERM", "credentials.uid").also(r -> {
+              JsonNode cap = r.check("capability.sys_ptrace");
+              assertEquals("warn", cap.path("status").asText(), cap::toString);
+              assertEquals("[\"CapBnd\"]", cap.path("evidence").path("sysPtraceIn").toString(), cap::toString);
+              String remedy = cap.path("remedy").asText();
+              for (String way : List.of("runAsUser: 0", "--user 0", "setcap cap_sys_ptrace+ep", "--ambient-caps=+sys_ptrace")) {
+                assertTrue(remedy.contains(way), () -> way + " in: " + remedy);
+              }
+              assertFalse(remedy.contains("--cap-add=SYS_PTRACE"), remedy);
+            })),
         // seccomp=unconfined with default capabilities: same uid, allowed; no filter, so
         // process_vm_readv works too.
         named("seccomp=unconfined, root beside root", Case.of(ROOT, ROOT.withSeccompUnconfined())
@@ -125,6 +138,40 @@ class ContainerMatrixTest {
         named("--privileged target, root beside it with defaults", Case.of(ROOT.withPrivileged(), ROOT)
             .denied("EPERM", "capability.sys_ptrace"))
     );
+  }
+
+  /**
+   * A debugger on the host (strace, from the engine's PID namespace) holds the target; the
+   * sidecar, in the target's PID namespace with CAP_SYS_PTRACE, sees TracerPid 0, since the
+   * tracer has no pid there. The seize is refused (task->ptrace, kernel/ptrace.c) while
+   * process_vm_readv, which asks the same permission rules, reads the target: target.traced says
+   * a tracer outside this PID namespace holds it. Once strace detaches, the same sidecar attaches.
+   */
+  @Test
+  void aTracerOnTheHostIsNamedFromTheSidecar() throws Exception {
+    try (GoTarget target = new GoTarget(ROOT);
+         AgentSidecar agent = startSidecar(target, ROOT.withCapSysPtrace())) {
+      long hostPid = target.getContainerInfo().getState().getPidLong();
+      DoctorReport r;
+      try (HostTracer strace = HostTracer.attach(hostPid)) {
+        r = agent.doctor(1);
+      }
+      System.out.println("host tracer: " + r + ", target.traced " + r.check("target.traced"));
+      assertEquals("EPERM", r.errno(), r::toString);
+      assertEquals("not-attachable", r.verdict(), r::toString);
+      assertEquals(1, r.exitCode(), r::toString);
+      assertFalse(r.contradiction(), r::toString);
+      assertEquals(List.of("target.traced"), r.checksWith("fail"), r::toString);
+      assertEquals("[\"target.traced\"]", r.proof().path("explainedBy").toString(), r::toString);
+      JsonNode traced = r.check("target.traced");
+      assertEquals(0, traced.path("evidence").path("TracerPid").asInt(), traced::toString);
+      assertTrue(traced.path("summary").asText().contains("outside this PID namespace"), traced::toString);
+      assertTrue(traced.path("evidence").path("targetRead").asText().endsWith(": ok"), traced::toString);
+
+      DoctorReport after = agent.doctor(1);
+      assertTrue(after.proofOk(), after::toString);
+      assertEquals("pass", after.status("target.traced"), after::toString);
+    }
   }
 
   private static Named<Case> named(String name, Case c) {
