@@ -113,7 +113,9 @@ public final class AppArmorPtrace {
         Outcome worst = theirs.outcome.worseThan(ours.outcome) ? theirs.outcome : ours.outcome;
         List<Denial> denials = new ArrayList<>();
         for (Side s : List.of(ours, theirs)) {
-            if (s.denial != null && s.outcome.ordinal() >= Outcome.LIKELY_DENIED.ordinal()) {
+            // A side refused for certain is the cause; a side only predicted to refuse is named
+            // as well only when no side is certain (its rule may be there).
+            if (s.denial != null && s.outcome == worst && worst.ordinal() >= Outcome.LIKELY_DENIED.ordinal()) {
                 denials.add(s.denial);
             }
         }
