@@ -130,13 +130,7 @@ public final class Lsm implements Check {
         if (finding.status() != Status.FAIL || !PREDICTED.equals(finding.evidence().get(RULES))) {
             return finding;
         }
-        Finding.Builder f = Finding.of(id());
-        finding.evidence().forEach((key, value) -> {
-            if (!key.equals("errno") && !key.equals("deniedBy") && !key.equals(RULES)) {
-                f.evidence(key, value);
-            }
-        });
-        return f.evidence(RULES, "proven by the attach: the profiles' ptrace rules allow it")
+        return finding.restated("errno", "deniedBy", RULES).evidence(RULES, "proven by the attach: the profiles' ptrace rules allow it")
                 .pass("AppArmor allows it: the profiles' rules (which /proc does not show) let "
                         + finding.evidence().get("tracerProfile") + " trace " + finding.evidence().get("targetProfile") + ": the attach worked");
     }
