@@ -70,6 +70,9 @@ public final class Lsm implements Check {
             return f.warn("which LSMs are active cannot be read here (/sys/kernel/security is not mounted); labels: ours " + ours,
                     "to see them: mount -t securityfs none /sys/kernel/security && cat /sys/kernel/security/lsm");
         }
+        if (appArmorOn && AppArmorPtrace.isAppArmorLabel(ours)) {
+            return f.pass("AppArmor allows it: we are unconfined, which it does not mediate (active: " + String.join(",", lsms) + ")");
+        }
         return f.pass(lsms.isEmpty() ? "no LSM listed" : "no confining LSM: " + String.join(",", lsms));
     }
 
