@@ -9,8 +9,9 @@ import java.util.regex.Pattern;
 
 /**
  * AppArmor's ptrace mediation, decided from the two labels /proc shows. The kernel
- * (security/apparmor: apparmor_ptrace_access_check calls aa_may_ptrace, which cross-checks
- * both labels with xcheck_labels) asks two questions, and both must allow the attach:
+ * (security/apparmor/lsm.c, apparmor_ptrace_access_check, calls aa_may_ptrace in task.c, ipc.c in
+ * older kernels, which cross-checks both labels with xcheck_labels) asks two questions, and both
+ * must allow the attach:
  * <ul>
  * <li>the tracer's side (profile_tracer_perm): an unconfined tracer passes; a confined one needs
  *     a {@code ptrace (trace) peer=TARGET} rule in its profile, TARGET being the target's label
@@ -19,7 +20,8 @@ import java.util.regex.Pattern;
  *     tracer is; otherwise the target's profile needs {@code ptrace (tracedby) peer=TRACER}.</li>
  * </ul>
  * A profile in complain mode logs what it would deny and allows it. A denial is -EACCES
- * (aa_check_perms), which ptrace_attach returns as it is.
+ * (aa_check_perms), which ptrace_attach returns as it is. (A profile compiled without ptrace
+ * mediation, for kernels before 4.13, falls back to asking for CAP_SYS_PTRACE: not modelled.)
  *
  * <p>/proc shows labels, never a profile's rules. Those of the container runtimes' default
  * profiles are known: Docker's and containerd's template gives each container profile one ptrace
