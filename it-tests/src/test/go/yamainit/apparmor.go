@@ -41,14 +41,20 @@ var appArmorCases = []appArmorCase{
 	{"trace-rule-without-tracedby", "debugger", "docker-default"},
 }
 
-// runAppArmor loads the policy and runs every case; each result is an "apparmor" event.
+// runAppArmor loads the policy and runs every case; each result is an "apparmor" event, between
+// "apparmor-loaded" and "apparmor-done" (with the uptimes that time the whole).
 func runAppArmor() {
+	start := vminit.UptimeMillis()
 	profiles, err := loadPolicy()
 	if err != nil {
 		console.Error(err, map[string]any{"case": "apparmor-load"})
 		return
 	}
-	console.Emit(map[string]any{"event": "apparmor-loaded", "profiles": profiles})
+	console.Emit(map[string]any{"event": "apparmor-loaded", "profiles": profiles, "startMillis": start,
+		"loadedMillis": vminit.UptimeMillis()})
+	defer func() {
+		console.Emit(map[string]any{"event": "apparmor-done", "uptimeMillis": vminit.UptimeMillis()})
+	}()
 	for _, c := range appArmorCases {
 		r, label, err := c.run()
 		if err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // console prints the lines the test reads: events boot, run, matrix, apparmor-loaded, apparmor,
-// error and done.
+// apparmor-done, error and done.
 var console = vminit.Console{Prefix: "ATTACHPROOF-YAMA "}
 
 // doctorTimeout bounds one doctor run (JVM start included) under emulation.

@@ -62,10 +62,8 @@ final class AppArmorPolicy {
     /** Each profile's ptrace rules, read from the source. */
     static Map<String, PtraceRules> ptraceRules(Path repo) throws IOException {
         Map<String, PtraceRules> rules = new LinkedHashMap<>();
-        for (String block : source(repo).split("(?m)^profile ")) {
-            if (!block.contains("{")) {
-                continue;
-            }
+        String[] blocks = source(repo).split("(?m)^profile ");
+        for (String block : List.of(blocks).subList(1, blocks.length)) {   // before the first: variables and comments
             String name = block.substring(0, block.indexOf(' '));
             Set<String> trace = new TreeSet<>();
             Set<String> tracedBy = new TreeSet<>();

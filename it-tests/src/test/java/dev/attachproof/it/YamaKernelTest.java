@@ -272,6 +272,11 @@ class YamaKernelTest {
                 r.get("scope").asInt(), r.get("case").asText(), r.get("exit").asInt(), r.get("millis").asLong())));
         appArmorRuns.values().forEach(e -> sb.append(String.format("  apparmor %s: exit %d in %d ms%n",
                 e.get("case").asText(), e.at("/run/exit").asInt(), e.at("/run/millis").asLong())));
+        otherEvents.stream().filter(e -> e.path("event").asText().equals("apparmor-loaded")).findFirst().ifPresent(loaded ->
+                otherEvents.stream().filter(e -> e.path("event").asText().equals("apparmor-done")).findFirst().ifPresent(done ->
+                        sb.append(String.format("  AppArmor: policy loaded in %d ms, the whole %d ms of uptime%n",
+                                loaded.path("loadedMillis").asLong() - loaded.path("startMillis").asLong(),
+                                done.path("uptimeMillis").asLong() - loaded.path("startMillis").asLong()))));
         System.out.print(sb);
     }
 }
