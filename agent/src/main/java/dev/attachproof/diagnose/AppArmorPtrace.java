@@ -121,7 +121,14 @@ public final class AppArmorPtrace {
                 denials.add(s.denial);
             }
         }
-        return new Decision(worst, denials, ours.reason + "; " + theirs.reason);
+        // The reason is the deciding sides': both when both allow, else those as bad as the answer.
+        List<String> reasons = new ArrayList<>();
+        for (Side s : List.of(ours, theirs)) {
+            if (s.outcome == worst) {
+                reasons.add(s.reason);
+            }
+        }
+        return new Decision(worst, denials, String.join("; ", reasons));
     }
 
     private record Side(Outcome outcome, Denial denial, String reason) {}

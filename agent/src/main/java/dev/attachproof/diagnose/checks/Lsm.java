@@ -35,7 +35,11 @@ public final class Lsm implements Check {
         Finding.Builder f = Finding.of(id()).evidence("file", "/sys/kernel/security/lsm");
         FileRead list = tracer.lsmList();
         List<String> lsms = list.asText().map(s -> Arrays.asList(s.strip().split(","))).orElse(List.of());
-        f.evidence("lsms", list instanceof FileRead.Content ? lsms : "unreadable (securityfs not mounted, or denied by an AppArmor profile)");
+        f.evidence("lsms", switch (list) {
+            case FileRead.Content c -> lsms;
+            case FileRead.Missing m -> "absent (securityfs not mounted)";
+            case FileRead.Unreadable u -> "unreadable: " + u.reason() + " (an AppArmor profile such as docker-default denies /sys/kernel/security)";
+        });
         String ours = tracer.label().orElse("none");
         f.evidence("tracerLabel", ours);
         String theirs = target == null ? null : target.label().orElse("none");
@@ -104,7 +108,8 @@ public final class Lsm implements Check {
                     "if the attach is denied (EACCES), add `ptrace (trace,tracedby) peer=" + ours.name() + ",` to the profile, or " + remedy(List.of()));
             case DENIED -> f.evidence("deniedBy", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
                     .evidence("errno", "EACCES")
-                    .fail("AppArmor denies it: " + d.reason(), remedy(d.denials()));
+                    .fail("AppArmor denies it: " + String.join("; ", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
+                            + " (" + d.reason() + ")", remedy(d.denials()));
             case LIKELY_DENIED -> f.evidence("deniedBy", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
                     .evidence(RULES, PREDICTED).evidence("errno", "EACCES")
                     .fail("AppArmor confines " + profiles + ": different labels, refused unless the rules allow it: "
