@@ -4,6 +4,8 @@ import dev.attachproof.diagnose.checks.Lsm;
 import dev.attachproof.procfs.SelinuxBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,6 +91,12 @@ class LsmTreesTest {
 
     private static Diagnosis diagnose(Path tree) throws IOException {
         return predict(tree, target(tree));
+    }
+
+    /** The finding of {@code check} once {@code file} is gone from the tree (not mounted, or not shown). */
+    private static Finding without(Path tree, String file, String check) throws IOException {
+        Files.delete(tree.resolve(file));
+        return finding(diagnose(tree), check);
     }
 
     private static List<String> failing(Diagnosis d) {
@@ -182,9 +190,7 @@ class LsmTreesTest {
     /** docker-default denies /sys/kernel/security/**: the labels and /sys/module still tell. */
     @Test
     void withoutSecurityfsTheLabelsStillDecide() throws Exception {
-        Path tree = appArmor(DOCKER, "unconfined");
-        Files.delete(tree.resolve("sys/kernel/security/lsm"));
-        Finding lsm = finding(diagnose(tree), "lsm");
+        Finding lsm = without(appArmor(DOCKER, "unconfined"), "sys/kernel/security/lsm", "lsm");
         assertEquals(Status.FAIL, lsm.status(), lsm.toString());
         assertEquals("Y", lsm.evidence().get("appArmorEnabled"));
         assertTrue(((String) lsm.evidence().get("lsms")).startsWith("absent"), lsm.toString());
@@ -224,37 +230,32 @@ class LsmTreesTest {
         assertTrue(lsm.summary().startsWith("SELinux labels us 'unconfined_u:"), lsm.summary());
     }
 
-    @Test
-    void denyPtraceOffLeavesThePolicyToDecide() throws Exception {
-        Diagnosis d = diagnose(selinux("0 0", "1"));
-        assertEquals(Status.PASS, finding(d, "selinux.deny_ptrace").status());
-        assertEquals(Verdict.ATTACHABLE, d.predicted());
-    }
-
-    @Test
-    void permissiveModeOnlyLogs() throws Exception {
-        Diagnosis d = diagnose(selinux("1 1", "0"));
+    /**
+     * The boolean's current value decides, unless SELinux is permissive (it logs, allows); a
+     * pending value that differs is named. Each row: deny_ptrace, enforce, the check's status,
+     * what the doctor predicts, and a word its summary must hold.
+     */
+    @ParameterizedTest(name = "deny_ptrace \"{0}\", enforce {1}: {2}")
+    @CsvSource({
+            "0 0, 1, PASS, ATTACHABLE, off",
+            "1 1, 0, WARN, ATTACHABLE, permissive",
+            "0 1, 1, WARN, ATTACHABLE, pending",
+            "1 0, 1, FAIL, NOT_ATTACHABLE, pending",
+    })
+    void theCurrentValueAndTheModeDecide(String denyPtrace, String enforce, Status status, Verdict predicted, String word)
+            throws Exception {
+        Diagnosis d = diagnose(selinux(denyPtrace, enforce));
         Finding deny = finding(d, "selinux.deny_ptrace");
-        assertEquals(Status.WARN, deny.status(), deny.toString());
-        assertEquals("0", deny.evidence().get("enforce"));
-        assertEquals(Verdict.ATTACHABLE, d.predicted());
-    }
-
-    @Test
-    void aPendingValueIsNamed() throws Exception {
-        Finding deny = finding(diagnose(selinux("0 1", "1")), "selinux.deny_ptrace");
-        assertEquals(Status.WARN, deny.status(), deny.toString());
-        assertTrue(deny.summary().contains("pending"), deny.summary());
-        Finding on = finding(diagnose(selinux("1 0", "1")), "selinux.deny_ptrace");
-        assertEquals(Status.FAIL, on.status(), "the current value decides: " + on);
+        assertEquals(status, deny.status(), deny.toString());
+        assertEquals(predicted, d.predicted(), () -> d.findings().toString());
+        assertEquals(enforce, deny.evidence().get("enforce"));
+        assertTrue(deny.summary().contains(word), deny.summary());
     }
 
     /** In a container selinuxfs is not mounted: the context shows, the boolean does not. */
     @Test
     void aContextWithoutSelinuxfsWarns() throws Exception {
-        Path tree = selinux(null, "1");
-        Files.delete(tree.resolve("sys/fs/selinux/enforce"));
-        Finding deny = finding(diagnose(tree), "selinux.deny_ptrace");
+        Finding deny = without(selinux(null, "1"), "sys/fs/selinux/enforce", "selinux.deny_ptrace");
         assertEquals(Status.WARN, deny.status(), deny.toString());
         assertTrue(deny.remedy().contains("getsebool deny_ptrace"), deny.remedy());
     }
