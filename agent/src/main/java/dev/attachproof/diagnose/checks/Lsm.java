@@ -101,19 +101,17 @@ public final class Lsm implements Check {
         AppArmorPtrace.Decision d = AppArmorPtrace.decide(ours, target);
         d.knownRules(ours, target).ifPresent(k -> f.evidence("knownProfiles", k));
         String profiles = "us '" + ours.name() + "' and the target '" + target.name() + "'";
+        List<String> denied = d.denials().stream().map(AppArmorPtrace.Denial::describe).toList();
         return Optional.of(switch (d.outcome()) {
             case ALLOWED -> f.evidence("appArmor", d.reason()).pass("AppArmor allows it: " + d.reason());
             case LIKELY_ALLOWED -> f.evidence(RULES, PREDICTED).warn("AppArmor confines " + profiles
                             + ": the same profile on both sides, allowed if it has a ptrace rule for its own label (as Docker's and containerd's do)",
                     "if the attach is denied (EACCES), add `ptrace (trace,tracedby) peer=" + ours.name() + ",` to the profile, or " + remedy(List.of()));
-            case DENIED -> f.evidence("deniedBy", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
-                    .evidence("errno", "EACCES")
-                    .fail("AppArmor denies it: " + String.join("; ", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
-                            + " (" + d.reason() + ")", remedy(d.denials()));
-            case LIKELY_DENIED -> f.evidence("deniedBy", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
-                    .evidence(RULES, PREDICTED).evidence("errno", "EACCES")
+            case DENIED -> f.evidence("deniedBy", denied).evidence("errno", "EACCES")
+                    .fail("AppArmor denies it: " + String.join("; ", denied) + " (" + d.reason() + ")", remedy(d.denials()));
+            case LIKELY_DENIED -> f.evidence("deniedBy", denied).evidence(RULES, PREDICTED).evidence("errno", "EACCES")
                     .fail("AppArmor confines " + profiles + ": different labels, refused unless the rules allow it: "
-                            + String.join(", and ", d.denials().stream().map(AppArmorPtrace.Denial::describe).toList())
+                            + String.join(", and ", denied)
                             + " (a profile's rules are not shown in /proc: the attach decides)", remedy(d.denials()));
         });
     }
