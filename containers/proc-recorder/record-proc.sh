@@ -30,7 +30,8 @@ link() { # record a symlink by its readlink text
 
 for f in /proc/sys/kernel/yama/ptrace_scope /proc/sys/kernel/osrelease \
          /proc/sys/user/max_user_namespaces /proc/sys/kernel/unprivileged_userns_clone \
-         /proc/sys/kernel/pid_max /sys/kernel/security/lsm; do
+         /proc/sys/kernel/pid_max /sys/kernel/security/lsm /sys/module/apparmor/parameters/enabled \
+         /sys/fs/selinux/enforce /sys/fs/selinux/booleans/deny_ptrace; do
   copy "$f"
 done
 

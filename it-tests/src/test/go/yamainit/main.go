@@ -1,8 +1,9 @@
 // Command yamainit is /init of the initramfs that YamaKernelTest boots on Debian's kernel under
 // qemu. As pid 1 it runs the Yama matrix (matrix.go): for each ptrace_scope, attachproof's
-// doctor on a Go target from four tracers, one result line per run on the console, then power
-// off. Started again by itself with a mode argument, it is one of the helpers that give a tracer
-// its place in the process tree (helpers.go).
+// doctor on a Go target from four tracers, and at scope 0 the AppArmor cases (apparmor.go), one
+// result line per run on the console, then power off. Started again by itself with a mode
+// argument, it is one of the helpers that give a tracer its place in the process tree
+// (helpers.go) or its AppArmor profile (apparmor.go).
 package main
 
 import (
@@ -36,6 +37,8 @@ func main() {
 		err = execDoctorOverGrandchild()
 	case modeTargetParent:
 		err = runTargetAsChild()
+	case modeConfine:
+		err = execConfined()
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}

@@ -15,7 +15,8 @@ import (
 	"attachproof.dev/ittests/vminit"
 )
 
-// console prints the lines the test reads: events boot, run, matrix, error and done.
+// console prints the lines the test reads: events boot, run, matrix, apparmor-loaded, apparmor,
+// apparmor-done, error and done.
 var console = vminit.Console{Prefix: "ATTACHPROOF-YAMA "}
 
 // doctorTimeout bounds one doctor run (JVM start included) under emulation.
@@ -69,6 +70,7 @@ func runMatrix() {
 			}
 			if scope == 0 {
 				emitMatrix()
+				runAppArmor() // at scope 0, where Yama lets any same-uid tracer attach
 			}
 		}
 		console.Emit(map[string]any{"event": "done", "uptimeMillis": vminit.UptimeMillis()})

@@ -6,6 +6,7 @@ import dev.attachproof.diagnose.checks.Lsm;
 import dev.attachproof.diagnose.checks.NoNewPrivs;
 import dev.attachproof.diagnose.checks.PidNamespace;
 import dev.attachproof.diagnose.checks.Seccomp;
+import dev.attachproof.diagnose.checks.SelinuxDenyPtrace;
 import dev.attachproof.diagnose.checks.SysPtraceCapability;
 import dev.attachproof.diagnose.checks.TargetBinary;
 import dev.attachproof.diagnose.checks.TargetDebugInfo;
@@ -56,7 +57,7 @@ public final class Doctor {
     /** Checks whose failure alone makes the kernel refuse PTRACE_SEIZE. */
     private static final Set<String> DENYING = Set.of("target.exists", "target.state", "target.traced",
             "credentials.uid", "capability.sys_ptrace", "target.dumpable", "yama.ptrace_scope",
-            "seccomp.ptrace", "lsm", "namespace.user");
+            "seccomp.ptrace", "lsm", "selinux.deny_ptrace", "namespace.user");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
     /** What refuses a ptrace access that every rule /proc shows allows. */
     static final String UNSHOWN_RULE = "a rule /proc does not show (a BPF LSM program, a Landlock domain, an SELinux or AppArmor policy)";
@@ -77,7 +78,7 @@ public final class Doctor {
     public static List<Check> standardChecks(String dlvPath) {
         return List.of(new TargetExists(), new TargetState(), new TargetTraced(), new TargetGo(),
                 new CredentialsUid(), new SysPtraceCapability(), new TargetDumpable(), new YamaPtraceScope(),
-                Seccomp.ptrace(), Seccomp.processVmReadv(), new NoNewPrivs(), new Lsm(), new PidNamespace(),
+                Seccomp.ptrace(), Seccomp.processVmReadv(), new NoNewPrivs(), new Lsm(), new SelinuxDenyPtrace(), new PidNamespace(),
                 new UserNamespace(), new TargetBinary(), new TargetDebugInfo(), new DelveCompat(dlvPath));
     }
 

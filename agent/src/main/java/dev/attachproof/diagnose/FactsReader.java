@@ -67,7 +67,8 @@ public final class FactsReader {
                 text(procfs.namespace(self, "pid")), text(procfs.namespace(self, "user")),
                 text(procfs.namespace(self, "mnt")),
                 linux == null ? recordedProbe("ptrace") : probePtrace(),
-                linux == null ? recordedProbe("process_vm_readv") : probeProcessVmReadv());
+                linux == null ? recordedProbe("process_vm_readv") : probeProcessVmReadv(),
+                new LsmSwitches(procfs.appArmorEnabled(), procfs.selinuxEnforce(), procfs.selinuxBoolean("deny_ptrace")));
     }
 
     /**

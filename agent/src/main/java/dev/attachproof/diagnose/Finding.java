@@ -3,6 +3,7 @@ package dev.attachproof.diagnose;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One check's answer: its stable id (DESIGN.md), status, a one-line summary, the evidence that
@@ -16,6 +17,21 @@ public record Finding(String id, Status status, String summary, Map<String, Obje
 
     public static Builder of(String id) {
         return new Builder(id);
+    }
+
+    /**
+     * A builder holding this finding's id and evidence but the keys {@code dropped}: for a check
+     * that restates its finding once an attach has proven what /proc could not show.
+     */
+    public Builder restated(String... dropped) {
+        Builder b = new Builder(id);
+        Set<String> drop = Set.of(dropped);
+        evidence.forEach((key, value) -> {
+            if (!drop.contains(key)) {
+                b.evidence(key, value);
+            }
+        });
+        return b;
     }
 
     /** Collects evidence in order, then states the outcome. */

@@ -173,6 +173,26 @@ public final class ProcFs {
         return Optional.empty();
     }
 
+    /**
+     * /sys/module/apparmor/parameters/enabled: "Y" when AppArmor is built in and on, "N" when built
+     * in but off (apparmor=0 on the kernel's command line); missing without AppArmor. Unlike
+     * securityfs it is readable where Docker's default profile runs (which denies
+     * /sys/kernel/security/**) and needs no mount.
+     */
+    public FileRead appArmorEnabled() {
+        return read("sys/module/apparmor/parameters/enabled");
+    }
+
+    /** /sys/fs/selinux/enforce: "1" enforcing, "0" permissive; missing without selinuxfs. */
+    public FileRead selinuxEnforce() {
+        return read("sys/fs/selinux/enforce");
+    }
+
+    /** An SELinux boolean, /sys/fs/selinux/booleans/NAME: "CURRENT PENDING" (see {@link SelinuxBoolean}). */
+    public FileRead selinuxBoolean(String name) {
+        return read("sys/fs/selinux/booleans/" + name);
+    }
+
     /** Namespace id of a process, e.g. "pid:[4026531836]", from /proc/PID/ns/KIND. */
     public FileRead namespace(int pid, String kind) {
         return readLink("proc/" + pid + "/ns/" + kind);

@@ -11,7 +11,8 @@ import java.util.TreeSet;
 
 /**
  * The initramfs of the Yama matrix, built from the sources on every run: the init
- * (it-tests/src/test/go, as /init), the Go target (agent/go/target, as /opt/target), the agent
+ * (it-tests/src/test/go, as /init), the Go target (agent/go/target, as /opt/target), the AppArmor
+ * profiles compiled to a binary policy ({@link AppArmorPolicy}, as /opt/apparmor.bin), the agent
  * jar, a Java runtime jlink'd to the modules the jar needs (/opt/java), and the glibc files the
  * launcher and libjvm load, at the paths the dynamic loader looks in. No shell: the init is the
  * only userland besides the JVM.
@@ -28,9 +29,11 @@ final class YamaInitramfs {
         Path init = Initramfs.goBuild(repo.resolve("it-tests/src/test/go"), "./yamainit", GuestArch.AMD64, bin.resolve("init"));
         Path target = Initramfs.goBuild(repo.resolve("agent/go"), "./target", GuestArch.AMD64, bin.resolve("target"));
         Path java = jlink(agentJar, work.resolve("java"));
+        Path policy = AppArmorPolicy.compile(repo, work);
         Path image = work.resolve("initramfs.cpio");
         try (Initramfs cpio = Initramfs.create(image, init)) {
             cpio.file("opt/target", target);
+            cpio.file("opt/apparmor.bin", policy);
             cpio.file("opt/attachproof.jar", agentJar.path());
             cpio.tree("opt/java", java);
             for (Path library : glibcFiles(java)) {

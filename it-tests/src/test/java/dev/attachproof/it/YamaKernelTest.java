@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -30,11 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link Tracer}). For each of the 16 runs the kernel's answer to PTRACE_SEIZE must be Yama's
  * rule, and the doctor must say so: verdict, exit status, the yama.ptrace_scope finding, the
  * refusal blamed on Yama alone, no contradiction, and a prediction that is right wherever /proc
- * shows what decides it. One boot serves all 16; it takes one to three minutes on two cores.
+ * shows what decides it. At scope 0 the same boot runs the AppArmor cases ({@link AppArmorCase}):
+ * the kernel's AppArmor (on in Debian's kernels) with profiles loaded, each side confined or not.
+ * One boot serves all; it takes one to three minutes on two cores.
  *
  * <p>Needs qemu-system-x86_64, apt-get and dpkg-deb (the kernel package is downloaded into
- * target/yama-kernel, never installed), Go on PATH and the agent jar; a missing one fails the
- * test. Alone: {@code ./test -pl native-bindings,agent,it-tests -Dtest=YamaKernelTest
+ * target/yama-kernel, never installed), apparmor_parser (Debian's apparmor), Go on PATH and the
+ * agent jar; a missing one fails the test. Alone: {@code ./test -pl native-bindings,agent,it-tests -Dtest=YamaKernelTest
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class YamaKernelTest {
@@ -82,6 +85,8 @@ class YamaKernelTest {
     }
 
     private static final Map<String, JsonNode> runs = new LinkedHashMap<>();
+    private static final Map<String, JsonNode> appArmorRuns = new LinkedHashMap<>();
+    private static Map<String, AppArmorPolicy.PtraceRules> appArmorRules;
     private static final List<JsonNode> otherEvents = new ArrayList<>();
 
     @BeforeAll
@@ -93,11 +98,14 @@ class YamaKernelTest {
         Path kernel = DebianKernel.vmlinuz(Files.createDirectories(build.resolve("yama-kernel")), GuestArch.AMD64);
         Path work = Files.createDirectories(build.resolve("yama-vm"));
         Path initramfs = YamaInitramfs.build(repo, agentJar, work);
+        appArmorRules = AppArmorPolicy.ptraceRules(repo);
         Duration prepared = Duration.ofNanos(System.nanoTime() - start);
         QemuVm.Boot boot = QemuVm.boot(GuestArch.AMD64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
         for (JsonNode event : boot.results(PREFIX)) {
             if (event.path("event").asText().equals("run")) {
                 runs.put(event.get("scope").asInt() + event.get("case").asText(), event);
+            } else if (event.path("event").asText().equals("apparmor")) {
+                appArmorRuns.put(event.get("case").asText(), event);
             } else {
                 otherEvents.add(event);
             }
@@ -160,6 +168,37 @@ class YamaKernelTest {
     }
 
     /**
+     * AppArmor on the same boot, at ptrace_scope 0: Debian's kernel has it on, the init loads the
+     * container runtimes' default profile (as docker-default and cri-containerd.apparmor.d) and a
+     * debugger's, and starts each side under one of them or unconfined ({@link AppArmorCase}).
+     */
+    @Test
+    void theKernelHasAppArmorAndTheInitLoadedTheProfiles() {
+        assertTrue(event("boot").path("lsm").asText().contains("apparmor"), "active LSMs: " + event("boot").path("lsm"));
+        String loaded = event("apparmor-loaded").path("profiles").asText();
+        for (String profile : appArmorRules.keySet()) {
+            assertTrue(loaded.contains(profile + " (enforce)"), () -> profile + " not loaded: " + loaded);
+        }
+        assertEquals(AppArmorCase.values().length, appArmorRuns.size(), "AppArmor runs: " + appArmorRuns.keySet());
+    }
+
+    @ParameterizedTest(name = "AppArmor: {0}")
+    @EnumSource(AppArmorCase.class)
+    void theKernelFollowsAppArmorAndTheDoctorSaysWhy(AppArmorCase c) {
+        JsonNode event = appArmorRuns.get(c.key);
+        assertNotNull(event, () -> "no result for AppArmor case " + c.key + "; the init said " + otherEvents);
+        c.assertAnswer(event, appArmorRules);
+    }
+
+    /** The test's reading of the profiles' rules gives each kind of answer at least once: it cannot pass by reading none. */
+    @Test
+    void theAppArmorCasesCoverEveryAnswer() {
+        List<Boolean> answers = Stream.of(AppArmorCase.values()).map(c -> c.kernelAllows(appArmorRules)).distinct().toList();
+        assertEquals(2, answers.size(), "allowed and denied cases: " + appArmorRules);
+        assertTrue(Stream.of(AppArmorCase.values()).anyMatch(c -> c.predictedFromLabelsOnly(appArmorRules)), appArmorRules::toString);
+    }
+
+    /**
      * `matrix --allow-yama-change`, run as root against a uid-1000 target while the scope is 0:
      * it tries yama-1 and yama-2 for real (root with CAP_SYS_PTRACE attaches under both), refuses
      * to set 3 from below, and writes 0 back.
@@ -196,7 +235,7 @@ class YamaKernelTest {
                         + ", other events: " + otherEvents));
     }
 
-    private static JsonNode check(JsonNode doc, String id) {
+    static JsonNode check(JsonNode doc, String id) {
         for (JsonNode c : doc.get("checks")) {
             if (c.get("id").asText().equals(id)) {
                 return c;
@@ -205,7 +244,7 @@ class YamaKernelTest {
         throw new AssertionError("no check " + id + " in " + doc);
     }
 
-    private static List<String> failing(JsonNode doc) {
+    static List<String> failing(JsonNode doc) {
         List<String> ids = new ArrayList<>();
         doc.get("checks").forEach(c -> {
             if (c.get("status").asText().equals("fail")) {
@@ -215,7 +254,7 @@ class YamaKernelTest {
         return ids;
     }
 
-    private static List<String> texts(JsonNode array) {
+    static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;
@@ -231,6 +270,13 @@ class YamaKernelTest {
         }
         runs.values().forEach(r -> sb.append(String.format("  scope %d %s: exit %d in %d ms%n",
                 r.get("scope").asInt(), r.get("case").asText(), r.get("exit").asInt(), r.get("millis").asLong())));
+        appArmorRuns.values().forEach(e -> sb.append(String.format("  apparmor %s: exit %d in %d ms%n",
+                e.get("case").asText(), e.at("/run/exit").asInt(), e.at("/run/millis").asLong())));
+        otherEvents.stream().filter(e -> e.path("event").asText().equals("apparmor-loaded")).findFirst().ifPresent(loaded ->
+                otherEvents.stream().filter(e -> e.path("event").asText().equals("apparmor-done")).findFirst().ifPresent(done ->
+                        sb.append(String.format("  AppArmor: policy loaded in %d ms, the whole %d ms of uptime%n",
+                                loaded.path("loadedMillis").asLong() - loaded.path("startMillis").asLong(),
+                                done.path("uptimeMillis").asLong() - loaded.path("startMillis").asLong()))));
         System.out.print(sb);
     }
 }

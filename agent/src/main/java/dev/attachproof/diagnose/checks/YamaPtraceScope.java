@@ -81,13 +81,7 @@ public final class YamaPtraceScope implements Check {
         if (finding.status() != Status.FAIL || !UNSEEN.equals(finding.evidence().get(PTRACER))) {
             return finding;
         }
-        Finding.Builder f = Finding.of(id());
-        finding.evidence().forEach((key, value) -> {
-            if (!key.equals("errno")) {
-                f.evidence(key, value);
-            }
-        });
-        return f.evidence(PTRACER, "yes: proven by the attach").pass("1 (restricted): the target does not descend from us "
+        return finding.restated("errno").evidence(PTRACER, "yes: proven by the attach").pass("1 (restricted): the target does not descend from us "
                 + "and we lack CAP_SYS_PTRACE, but it named us (or an ancestor of ours, or any process) with prctl(PR_SET_PTRACER): the attach worked");
     }
 }
