@@ -2,6 +2,7 @@ package dev.attachproof.cli;
 
 import dev.attachproof.delve.Compat;
 import dev.attachproof.delve.DelveBinary;
+import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.delve.DelveTable;
 import dev.attachproof.delve.GoVersion;
 import dev.attachproof.diagnose.checks.TargetState;
@@ -16,6 +17,7 @@ import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.report.CompatJson;
 import dev.attachproof.report.Style;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -36,8 +38,8 @@ final class CompatCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PID|BINARY", description = "A running Go process, or a Go executable.")
     String target;
 
-    @Option(names = "--dlv", paramLabel = "PATH", description = "The Delve binary (default: dlv on PATH).")
-    String dlv;
+    @Mixin
+    DelveOptions delve;
 
     @Option(names = "--json", description = "Print JSON (schema attachproof.compat/v1).")
     boolean json;
@@ -64,8 +66,9 @@ final class CompatCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new BadInputException("cannot read " + exe + ": " + e.getMessage());
         }
-        Compat c = evaluate(info, facts.debugInfo(), facts.dwarfVersion(), dlv);
-        System.out.print(json ? CompatJson.write(c, facts) : CompatJson.text(c, facts, Style.forConsole()));
+        DelveLocator.Search search = delve.search();
+        Compat c = evaluate(info, facts.debugInfo(), facts.dwarfVersion(), search);
+        System.out.print(json ? CompatJson.write(c, facts, search) : CompatJson.text(c, facts, search, Style.forConsole()));
         return Boolean.TRUE.equals(c.supported()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }
 
@@ -88,12 +91,13 @@ final class CompatCommand implements Callable<Integer> {
         return new CompatJson.Target(info.path(), info.mainModule(), elf.arch(), elf.hasDwarf(), dwarfVersion, layout, layoutNotes);
     }
 
-    static Compat evaluate(GoBuildInfo info, boolean debugInfo, int dwarfVersion, String dlv) {
-        Path dlvPath = dlv != null ? Path.of(dlv) : Executables.onPath("dlv");
-        DelveBinary.Result delve = dlvPath == null ? new DelveBinary.Result(null, "no dlv on PATH")
-                : DelveBinary.identify(dlvPath);
-        if (dlv != null && delve.delve() == null) {
-            throw new BadInputException("--dlv " + dlv + ": " + delve.problem());
+    /** The verdict for the Delve named or found; a named one that is not a Delve is bad input, a found one a note. */
+    static Compat evaluate(GoBuildInfo info, boolean debugInfo, int dwarfVersion, DelveLocator.Search search) {
+        DelveBinary.Result delve = search.found() == null
+                ? new DelveBinary.Result(null, "no dlv found; looked in: " + String.join("; ", search.looked()))
+                : DelveBinary.identify(search.found().path());
+        if (search.found() != null && search.found().foundIn().equals("--dlv") && delve.delve() == null) {
+            throw new BadInputException("--dlv " + search.found().path() + ": " + delve.problem());
         }
         return Compat.evaluate(info.goVersion(), debugInfo, dwarfVersion, delve, DelveTable.load(), goToolchain());
     }

@@ -13,6 +13,7 @@ import dev.attachproof.report.DoctorText;
 import dev.attachproof.report.Style;
 import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -41,8 +42,8 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--no-proof", description = "Only predict from the checks; do not attach.")
     boolean noProof;
 
-    @Option(names = "--dlv", paramLabel = "PATH", description = "The Delve binary to check against the target's Go version.")
-    String dlv;
+    @Mixin
+    DelveOptions delve;
 
     @Option(names = "--stop", paramLabel = "leader|all", defaultValue = "leader",
             description = "Threads stopped during the proof: the leader (default) or all threads.")
@@ -56,7 +57,7 @@ final class DoctorCommand implements Callable<Integer> {
             default -> throw new BadInputException("--stop takes 'leader' or 'all', not '" + stop + "'");
         };
         FactsReader facts = Engine.facts();
-        Doctor doctor = Engine.doctor(facts, dlv, mode);
+        Doctor doctor = Engine.doctor(facts, delve.search(), mode);
         PrintStream out = System.out;
         if (pid == null && container == null) {
             TracerFacts tracer = doctor.tracerFacts();

@@ -1,6 +1,7 @@
 package dev.attachproof.diagnose;
 
 import dev.attachproof.diagnose.checks.CredentialsUid;
+import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.diagnose.checks.DelveCompat;
 import dev.attachproof.diagnose.checks.Lsm;
 import dev.attachproof.diagnose.checks.NoNewPrivs;
@@ -74,12 +75,15 @@ public final class Doctor {
         this.stopMode = stopMode;
     }
 
-    /** Every check of DESIGN.md, in the order people read them. */
-    public static List<Check> standardChecks(String dlvPath) {
+    /**
+     * Every check of DESIGN.md, in the order people read them; {@code delve} is the Delve named or
+     * found for delve.compat, null when nobody looked (that check is then skipped).
+     */
+    public static List<Check> standardChecks(DelveLocator.Search delve) {
         return List.of(new TargetExists(), new TargetState(), new TargetTraced(), new TargetGo(),
                 new CredentialsUid(), new SysPtraceCapability(), new TargetDumpable(), new YamaPtraceScope(),
                 Seccomp.ptrace(), Seccomp.processVmReadv(), new NoNewPrivs(), new Lsm(), new SelinuxDenyPtrace(), new PidNamespace(),
-                new UserNamespace(), new TargetBinary(), new TargetDebugInfo(), new DelveCompat(dlvPath));
+                new UserNamespace(), new TargetBinary(), new TargetDebugInfo(), new DelveCompat(delve));
     }
 
     public TracerFacts tracerFacts() {

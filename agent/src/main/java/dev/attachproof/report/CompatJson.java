@@ -1,6 +1,7 @@
 package dev.attachproof.report;
 
 import dev.attachproof.delve.Compat;
+import dev.attachproof.delve.DelveLocator;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ public final class CompatJson {
      */
     public record Target(String path, String mainModule, String arch, boolean debugInfo, int dwarfVersion, String layout, List<String> layoutNotes) {}
 
-    public static String write(Compat c, Target t) {
+    /** {@code delve}: the Delve named or found (its path and where: {@code dlv}, {@code foundIn}), and the Go extension's version. */
+    public static String write(Compat c, Target t, DelveLocator.Search delve) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("schema", "attachproof.compat/v1");
         root.put("goVersion", c.goVersion());
@@ -29,6 +31,10 @@ public final class CompatJson {
         root.put("layout", t.layout());
         root.put("layoutNotes", List.copyOf(t.layoutNotes()));
         root.put("delveVersion", c.delveVersion());
+        root.put("dlv", delve.found() == null ? null : delve.found().path().toString());
+        root.put("foundIn", delve.found() == null ? null : delve.found().foundIn());
+        root.put("lookedIn", List.copyOf(delve.looked()));
+        root.put("goExtension", delve.goExtension());
         root.put("supported", c.supported());
         if (c.delveRange() == null) {
             root.put("delveRange", null);
@@ -45,7 +51,7 @@ public final class CompatJson {
         return Json.write(root);
     }
 
-    public static String text(Compat c, Target t, Style style) {
+    public static String text(Compat c, Target t, DelveLocator.Search delve, Style style) {
         StringBuilder sb = new StringBuilder();
         String verdict = c.supported() == null ? style.bold("unknown")
                 : c.supported() ? style.green("supported")
@@ -57,11 +63,17 @@ public final class CompatJson {
         for (String n : t.layoutNotes()) {
             sb.append(style.dim("  " + Style.escape(n))).append('\n');
         }
-        sb.append("Delve:     ").append(c.delveVersion() == null ? "none named (--dlv PATH)" : Style.escape(c.delveVersion()));
+        sb.append("Delve:     ").append(c.delveVersion() == null ? "none named (--dlv PATH) or found" : Style.escape(c.delveVersion()));
         if (c.delveRange() != null) {
             sb.append(" (supports Go ").append(Style.escape(c.delveRange()[0])).append(" to ").append(Style.escape(c.delveRange()[1])).append(')');
         }
         sb.append('\n');
+        if (delve.found() != null) {
+            sb.append(style.dim("  " + Style.escape(delve.found().path().toString()) + ", from " + Style.escape(delve.found().foundIn()))).append('\n');
+        }
+        if (delve.goExtension() != null) {
+            sb.append("VS Code Go: ").append(Style.escape(delve.goExtension())).append('\n');
+        }
         sb.append("local go:  ").append(c.goToolchain() == null ? "none on PATH" : Style.escape(c.goToolchain())).append('\n');
         sb.append("verdict:   ").append(verdict).append('\n');
         if (c.delveError() != null) {

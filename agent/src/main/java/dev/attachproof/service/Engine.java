@@ -1,5 +1,6 @@
 package dev.attachproof.service;
 
+import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.diagnose.ContainerProcesses;
 import dev.attachproof.diagnose.ContainerTarget;
 import dev.attachproof.diagnose.Diagnosis;
@@ -33,8 +34,9 @@ public final class Engine {
         return new FactsReader(ProcFs.live(), Linux.system());
     }
 
-    public static Doctor doctor(FactsReader facts, String dlvPath, StopMode stopMode) {
-        return new Doctor(facts, Tracer.shared(), Doctor.standardChecks(dlvPath), stopMode);
+    /** The doctor with every check; {@code delve} null leaves delve.compat skipped (nobody looked for a Delve). */
+    public static Doctor doctor(FactsReader facts, DelveLocator.Search delve, StopMode stopMode) {
+        return new Doctor(facts, Tracer.shared(), Doctor.standardChecks(delve), stopMode);
     }
 
     /** The checks and, when {@code prove}, the proof for {@code pid}; a pid that is not there is a {@link TargetException}. */

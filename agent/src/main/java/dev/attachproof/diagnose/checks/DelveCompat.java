@@ -2,27 +2,28 @@ package dev.attachproof.diagnose.checks;
 
 import dev.attachproof.delve.Compat;
 import dev.attachproof.delve.DelveBinary;
+import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.delve.DelveTable;
 import dev.attachproof.diagnose.Check;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
 
-import java.nio.file.Path;
-
 /**
- * delve.compat: whether the Delve named with --dlv supports the target's Go version, by the
- * range its own pkg/goversion/compat.go states. Delve checks this on launch and on core files but
- * not on attach, so an unsupported Delve attaches and then misbehaves: a warning, since the
- * attach itself is not refused.
+ * delve.compat: whether the Delve named with --dlv, else the one VS Code's Go extension would run
+ * ({@link DelveLocator}), supports the target's Go version, by the range its own
+ * pkg/goversion/compat.go states. Delve checks this on launch and on core files but not on
+ * attach, so an unsupported Delve attaches and then misbehaves: a warning, since the attach
+ * itself is not refused.
  */
 public final class DelveCompat implements Check {
-    private final String dlvPath;
+    private final DelveLocator.Search search;
     private final DelveBinary.Result delve;
 
-    public DelveCompat(String dlvPath) {
-        this.dlvPath = dlvPath;
-        this.delve = dlvPath == null ? null : DelveBinary.identify(Path.of(dlvPath));
+    /** {@code search} null: nobody looked for a Delve (the commands other than doctor and compat). */
+    public DelveCompat(DelveLocator.Search search) {
+        this.search = search;
+        this.delve = search == null || search.found() == null ? null : DelveBinary.identify(search.found().path());
     }
 
     public String id() {
@@ -31,10 +32,17 @@ public final class DelveCompat implements Check {
 
     public Finding evaluate(TracerFacts tracer, TargetFacts target) {
         Finding.Builder f = Finding.of(id());
-        if (dlvPath == null) {
+        if (search == null) {
             return f.skip("no Delve named (--dlv PATH)");
         }
-        f.evidence("dlv", dlvPath);
+        if (search.goExtension() != null) {
+            f.evidence("goExtension", search.goExtension());
+        }
+        if (search.found() == null) {
+            return f.evidence("lookedIn", search.looked())
+                    .skip("no Delve named (--dlv PATH) or found; looked in: " + String.join("; ", search.looked()));
+        }
+        f.evidence("dlv", search.found().path().toString()).evidence("foundIn", search.found().foundIn());
         if (delve.delve() == null) {
             return f.evidence("error", delve.problem()).warn("cannot tell which Delve this is: " + delve.problem(), null);
         }
