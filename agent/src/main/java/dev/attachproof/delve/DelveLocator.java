@@ -43,9 +43,11 @@ public final class DelveLocator {
      * a way to ask {@code go env GOPATH} of the go at a path (empty when it does not answer).
      */
     public record Environment(Path home, Map<String, String> env, Function<Path, Optional<String>> goEnvGopath) {
-        /** This process's. */
+        /** This process's; the home directory is $HOME, as VS Code and go see it (user.home is the passwd entry's). */
         public static Environment live() {
-            return new Environment(Path.of(System.getProperty("user.home")), System.getenv(), DelveLocator::goEnvGopath);
+            String home = System.getenv("HOME");
+            return new Environment(Path.of(home == null || home.isEmpty() ? System.getProperty("user.home") : home),
+                    System.getenv(), DelveLocator::goEnvGopath);
         }
     }
 
@@ -145,14 +147,14 @@ public final class DelveLocator {
         return null;
     }
 
-    /** GOPATH's directories: `go env GOPATH` when go is on PATH, else $GOPATH, else ~/go (go's default). */
+    /**
+     * GOPATH's directories: `go env GOPATH` when go is on PATH, else $GOPATH; none when neither
+     * says, for go's default (~/go) is the next candidate, reported as such.
+     */
     private List<String> gopath() {
         Path go = onPath("go");
         Optional<String> value = go == null ? Optional.empty() : environment.goEnvGopath().apply(go);
         String gopath = value.orElseGet(() -> environment.env().getOrDefault("GOPATH", ""));
-        if (gopath.isBlank()) {
-            gopath = environment.home().resolve("go").toString();
-        }
         return Stream.of(gopath.strip().split(":")).filter(s -> !s.isEmpty()).toList();
     }
 
