@@ -3,11 +3,16 @@ package dev.attachproof.delve;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,6 +139,67 @@ class CompatTest {
             assertTrue(check.get("remedy").asText().contains("go install github.com/go-delve/delve/cmd/dlv@"), check.toString());
             t.assertRunningUntraced();
         }
+    }
+
+    /**
+     * Without --dlv, doctor and compat find the Delve VS Code would run and say where: Debian's on
+     * PATH in a home with no VS Code settings; a VS Code setting's before it; and when there is
+     * none, doctor skips delve.compat and lists where it looked.
+     */
+    @Test
+    void withoutDlvTheDelveVsCodeWouldRunIsFoundAndJudged(@TempDir Path home) throws Exception {
+        assumeTrue(Files.isExecutable(DLV), "Debian's delve is not installed");
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", home.toString());
+        env.put("PATH", "/usr/bin");
+        env.put("GOPATH", null);
+        env.put("GOBIN", null);
+        Path binary = GoFixture.build("target");
+        try (FixtureProcess t = FixtureProcess.start(binary)) {
+            Compat c = Compat.evaluate(t.goVersion(), true, dwarfVersionOf(binary), DelveBinary.identify(DLV), TABLE, null);
+            JsonNode check = delveCompat(AgentCli.runWithEnvironment(env, "doctor", Integer.toString(t.pid()), "--json", "--no-proof"));
+            assertEquals(DLV.toString(), check.get("evidence").get("dlv").asText(), check.toString());
+            assertEquals("PATH", check.get("evidence").get("foundIn").asText());
+            assertEquals("1.20.2", check.get("evidence").get("delveVersion").asText());
+            assertEquals(Boolean.TRUE.equals(c.supported()) ? "pass" : "warn", check.get("status").asText(), check.toString());
+            assertEquals(String.valueOf(c.delveError()), check.get("evidence").path("delveError").asText("null"));
+
+            // A VS Code setting (JSON with comments) names another dlv: it comes first.
+            Path alternate = Files.createDirectories(home.resolve("tools")).resolve("dlv");
+            Files.createSymbolicLink(alternate, DLV);
+            Files.createDirectories(home.resolve(".config/Code/User"));
+            Files.writeString(home.resolve(".config/Code/User/settings.json"),
+                    "{\n  // Delve from tools\n  \"go.alternateTools\": {\"dlv\": \"~/tools/dlv\",},\n}\n");
+            check = delveCompat(AgentCli.runWithEnvironment(env, "doctor", Integer.toString(t.pid()), "--json", "--no-proof"));
+            assertEquals(alternate.toString(), check.get("evidence").get("dlv").asText(), check.toString());
+            assertEquals("vscode-settings (~/.config/Code/User/settings.json go.alternateTools.dlv)", check.get("evidence").get("foundIn").asText());
+
+            Path emptyDir = Files.createDirectories(home.resolve("empty-path"));
+            Files.delete(alternate);
+            env.put("PATH", emptyDir.toString());
+            check = delveCompat(AgentCli.runWithEnvironment(env, "doctor", Integer.toString(t.pid()), "--json", "--no-proof"));
+            assertEquals("skip", check.get("status").asText(), check.toString());
+            assertTrue(check.get("summary").asText().contains("~/go/bin: " + home.resolve("go/bin/dlv") + " (missing)"), check.toString());
+            assertTrue(check.get("summary").asText().contains("PATH: no dlv"), check.toString());
+        }
+        env.put("PATH", "/usr/bin");
+        AgentCli.Result r = AgentCli.runWithEnvironment(env, "compat", binary.toString(), "--json");
+        JsonNode doc = new ObjectMapper().readTree(r.stdout());
+        assertEquals(DLV.toString(), doc.get("dlv").asText(), r.stdout() + r.stderr());
+        assertEquals("PATH", doc.get("foundIn").asText());
+        assertEquals("1.20.2", doc.get("delveVersion").asText());
+        AgentCli.Result bad = AgentCli.runWithEnvironment(env, "compat", binary.toString(), "--workspace", home.resolve("nowhere").toString());
+        assertEquals(2, bad.exit());
+        assertEquals(1, bad.stderr().strip().lines().count(), bad.stderr());
+    }
+
+    private static JsonNode delveCompat(AgentCli.Result doctor) throws Exception {
+        for (JsonNode node : new ObjectMapper().readTree(doctor.stdout()).get("checks")) {
+            if (node.get("id").asText().equals("delve.compat")) {
+                return node;
+            }
+        }
+        throw new AssertionError("no delve.compat in:\n" + doctor.stdout() + doctor.stderr());
     }
 
     private static int dwarfVersionOf(Path binary) throws Exception {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,11 +29,28 @@ public final class AgentCli {
     }
 
     public static Result runAs(List<String> prefix, String... args) {
+        return run(prefix, Map.of(), args);
+    }
+
+    /** As {@link #run}, in an environment changed by {@code changes}: each variable set, or removed when its value is null. */
+    public static Result runWithEnvironment(Map<String, String> changes, String... args) {
+        return run(List.of(), changes, args);
+    }
+
+    private static Result run(List<String> prefix, Map<String, String> changes, String... args) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(javaCommand("dev.attachproof.cli.Main"));
         cmd.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(cmd).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            changes.forEach((name, value) -> {
+                if (value == null) {
+                    pb.environment().remove(name);
+                } else {
+                    pb.environment().put(name, value);
+                }
+            });
+            Process p = pb.start();
             p.getOutputStream().close();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> slurp(p.getInputStream()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> slurp(p.getErrorStream()));
