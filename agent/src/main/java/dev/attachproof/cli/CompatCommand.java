@@ -96,7 +96,7 @@ final class CompatCommand implements Callable<Integer> {
         DelveBinary.Result delve = search.found() == null
                 ? new DelveBinary.Result(null, "no dlv found; looked in: " + String.join("; ", search.looked()))
                 : DelveBinary.identify(search.found().path());
-        if (search.found() != null && search.found().foundIn().equals("--dlv") && delve.delve() == null) {
+        if (search.named() && delve.delve() == null) {
             throw new BadInputException("--dlv " + search.found().path() + ": " + delve.problem());
         }
         return Compat.evaluate(info.goVersion(), debugInfo, dwarfVersion, delve, DelveTable.load(), goToolchain());

@@ -23,9 +23,7 @@ final class DelveOptions {
         if (workspace != null && !Files.isDirectory(workspace)) {
             throw new BadInputException("--workspace " + workspace + ": not a directory");
         }
-        if (dlv != null) {
-            return DelveLocator.Search.named(dlv);
-        }
-        return new DelveLocator(DelveLocator.Environment.live()).locate(workspace == null ? null : workspace.toAbsolutePath().normalize());
+        DelveLocator locator = new DelveLocator(DelveLocator.Environment.live());
+        return dlv != null ? locator.named(Path.of(dlv)) : locator.locate(workspace == null ? null : workspace.toAbsolutePath().normalize());
     }
 }

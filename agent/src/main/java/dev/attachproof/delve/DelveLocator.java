@@ -60,9 +60,11 @@ public final class DelveLocator {
      * null when it is not installed).
      */
     public record Search(Found found, List<String> looked, String goExtension) {
-        /** The dlv the user named with --dlv: no search. */
-        public static Search named(String path) {
-            return new Search(new Found(Path.of(path), "--dlv"), List.of(), null);
+        static final String NAMED = "--dlv";
+
+        /** Whether the user named this dlv (--dlv PATH) rather than it being found. */
+        public boolean named() {
+            return found != null && found.foundIn().equals(NAMED);
         }
     }
 
@@ -70,6 +72,11 @@ public final class DelveLocator {
 
     public DelveLocator(Environment environment) {
         this.environment = environment;
+    }
+
+    /** The dlv the user named with --dlv: no search, but the Go extension is still reported. */
+    public Search named(Path dlv) {
+        return new Search(new Found(dlv, Search.NAMED), List.of(), goExtension().orElse(null));
     }
 
     /** The search, with {@code workspace} (may be null) the folder whose .vscode/settings.json counts first. */

@@ -202,5 +202,9 @@ class DelveLocatorTest {
         settings(home.resolve(".vscode-server/extensions/golang.go-0.42.1/package.json"), "{\"version\": \"0.42.1\"}");
         settings(home.resolve(".vscode/extensions/golang.go-0.41.4/package.json"), "{\"version\": \"0.41.4\"}");
         assertEquals("0.42.1 (~/.vscode-server/extensions/golang.go-0.42.1)", locate(null).goExtension());
+        DelveLocator.Search named = new DelveLocator(new DelveLocator.Environment(home, env, goEnv)).named(Path.of("/opt/dlv"));
+        assertEquals("0.42.1 (~/.vscode-server/extensions/golang.go-0.42.1)", named.goExtension(), "with --dlv too");
+        assertTrue(named.named());
+        assertEquals(List.of(), named.looked());
     }
 }

@@ -47,8 +47,11 @@ public final class DelveCompat implements Check {
             return f.evidence("error", delve.problem()).warn("cannot tell which Delve this is: " + delve.problem(), null);
         }
         f.evidence("delveVersion", delve.delve().version()).evidence("versionFrom", delve.delve().source());
+        // A Delve found rather than named says which, so the reader knows what VS Code would run.
+        String name = "Delve " + delve.delve().version() + (search.named() ? ""
+                : " (" + search.found().path() + ", from " + search.found().foundIn() + ")");
         if (target == null || target.binary().buildInfo().isEmpty()) {
-            return f.skip("Delve " + delve.delve().version() + "; no target Go version to compare");
+            return f.skip(name + "; no target Go version to compare");
         }
         Compat c = Compat.evaluate(target.binary().buildInfo().get().goVersion(), target.binary().hasDwarf(),
                 target.binary().dwarfVersion(), delve,
@@ -58,7 +61,7 @@ public final class DelveCompat implements Check {
             f.evidence("delveRange", c.delveRange()[0] + ".." + c.delveRange()[1]);
         }
         if (c.supported() == null) {
-            return f.warn("Delve " + delve.delve().version() + "'s supported Go range is not known here", c.remedy());
+            return f.warn(name + ": its supported Go range is not known here", c.remedy());
         }
         if (!c.debugInfo()) {
             return f.evidence("delveError", c.delveError()).warn("no Delve can debug this binary: it has no DWARF (Delve "
@@ -66,9 +69,9 @@ public final class DelveCompat implements Check {
         }
         if (!c.supported()) {
             return f.evidence("delveError", c.delveError()).warn(
-                    "Delve " + delve.delve().version() + " does not support " + c.goVersion()
+                    name + " does not support " + c.goVersion()
                             + ": it attaches, then misbehaves (it checks only on launch: \"" + c.delveError() + "\")", c.remedy());
         }
-        return f.pass("Delve " + delve.delve().version() + " supports " + c.goVersion());
+        return f.pass(name + " supports " + c.goVersion());
     }
 }
