@@ -5,5 +5,7 @@
  * package knows each release's supported Go range (a table generated from Delve's own source at
  * every release tag, {@code delve-go-ranges.tsv}), finds which Delve a binary is, and says
  * whether it supports a target, with the exact error Delve would print and the releases that do.
+ * When no Delve is named, {@code DelveLocator} finds the one VS Code's Go extension would run
+ * (its settings, then GOBIN, GOPATH, ~/go/bin and PATH) and says where it found it.
  */
 package dev.attachproof.delve;
