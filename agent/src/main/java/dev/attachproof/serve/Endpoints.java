@@ -8,6 +8,7 @@ import dev.attachproof.report.DoctorJson;
 import dev.attachproof.report.GoroutinesFormat;
 import dev.attachproof.report.Json;
 import dev.attachproof.report.PsJson;
+import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.service.Engine;
 import dev.attachproof.service.PidArgument;
 import dev.attachproof.snapshot.GoroutineSnapshot;
@@ -32,7 +33,12 @@ final class Endpoints {
     static final String NOTE = "Attachproof-Note";
 
     private final FactsReader facts = Engine.facts();
-    private final Doctor doctor = Engine.doctor(facts, null, StopMode.LEADER);
+    /**
+     * As {@code doctor N --json} with no flags: delve.compat judges the Delve VS Code would run here,
+     * looked for once when the server starts (a sidecar's environment does not change under it).
+     */
+    private final Doctor doctor = Engine.doctor(facts,
+            new DelveLocator(DelveLocator.Environment.live()).locate(null), StopMode.LEADER);
     private final TraceAdmission admission;
     private final AtomicInteger psScans = new AtomicInteger();
     private final AtomicInteger psPeak = new AtomicInteger();
