@@ -1,0 +1,63 @@
+package dev.attachproof.cli;
+
+import dev.attachproof.delve.DapAttach;
+import dev.attachproof.delve.DelveBinary;
+import dev.attachproof.diagnose.Diagnosis;
+import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.report.DapJson;
+import dev.attachproof.report.DapReport;
+import dev.attachproof.report.DapText;
+import dev.attachproof.report.Style;
+import dev.attachproof.service.Engine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code dap PID [--dlv PATH]}: the attach VS Code's Go extension makes (dlv dap), made for real and explained. */
+@Command(name = "dap", mixinStandardHelpOptions = true,
+        description = {"Attaches Delve to PID as VS Code's Go extension does (dlv dap: initialize, attach, configurationDone, "
+            + "threads, stackTrace, disconnect), with a timeout on every step; the target is left running and untraced.",
+            "A failed step is told in Delve's own words, with the doctor's failing checks as the why.",
+            "Exit status: 0 attached and goroutines listed, 1 Delve failed, 2 bad input, 3 internal error."})
+final class DapCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "PID", description = "The Go process to attach to.")
+    String pid;
+
+    @Option(names = "--dlv", paramLabel = "PATH", description = "The Delve binary (default: dlv on PATH).")
+    String dlv;
+
+    @Option(names = "--json", description = "Print JSON (schema attachproof.dap/v1).")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        int target = Pids.parse(pid);
+        Path path = dlv != null ? Path.of(dlv) : Executables.onPath("dlv");
+        if (path == null) {
+            throw new BadInputException("no dlv on PATH: give --dlv PATH");
+        }
+        String named = dlv != null ? "--dlv " + dlv : path.toString();
+        if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
+            throw new BadInputException(named + ": " + (Files.exists(path) ? "not an executable file" : "no such file"));
+        }
+        DelveBinary.Result delve = DelveBinary.identify(path);
+        if (delve.delve() == null) {
+            throw new BadInputException(named + ": " + delve.problem());
+        }
+        // The doctor's checks first (no proof: the attach below is the proof): a pid that is not
+        // there or not Go is bad input, and the failing checks are the why of a failed attach.
+        FactsReader facts = Engine.facts();
+        Diagnosis d = Engine.diagnoseGo(facts, Engine.doctor(facts, path.toString(), StopMode.LEADER), target, false);
+        DapAttach.Outcome outcome = DapAttach.run(path, target, facts.procfs(), Linux.system());
+        DapReport report = new DapReport(target, delve.delve(), dlv != null ? "--dlv" : "PATH", outcome, d.failing());
+        System.out.print(json ? DapJson.write(report) : DapText.write(report, Style.forConsole()));
+        return outcome.ok() ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
+    }
+}
