@@ -4,6 +4,8 @@ import dev.attachproof.delve.DapAttach;
 import dev.attachproof.delve.DelveBinary;
 import dev.attachproof.diagnose.Diagnosis;
 import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.diagnose.Finding;
+import dev.attachproof.diagnose.Status;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.DapJson;
@@ -17,6 +19,8 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code dap PID [--dlv PATH]}: the attach VS Code's Go extension makes (dlv dap), made for real and explained. */
@@ -26,6 +30,12 @@ import java.util.concurrent.Callable;
             "A failed step is told in Delve's own words, with the doctor's failing checks as the why.",
             "Exit status: 0 attached and goroutines listed, 1 Delve failed, 2 bad input, 3 internal error."})
 final class DapCommand implements Callable<Integer> {
+
+    /**
+     * The checks the doctor only warns about, since ptrace attaches regardless, but that decide a
+     * debug session: Delve reads the target's DWARF on attach, and supports a range of Go versions.
+     */
+    private static final Set<String> DEBUG_SESSION_CHECKS = Set.of("target.debuginfo", "delve.compat");
 
     @Parameters(index = "0", paramLabel = "PID", description = "The Go process to attach to.")
     String pid;
@@ -56,7 +66,9 @@ final class DapCommand implements Callable<Integer> {
         FactsReader facts = Engine.facts();
         Diagnosis d = Engine.diagnoseGo(facts, Engine.doctor(facts, path.toString(), StopMode.LEADER), target, false);
         DapAttach.Outcome outcome = DapAttach.run(path, target, facts.procfs(), Linux.system());
-        DapReport report = new DapReport(target, delve.delve(), dlv != null ? "--dlv" : "PATH", outcome, d.failing());
+        List<Finding> why = d.findings().stream().filter(f -> f.status() == Status.FAIL
+                || f.status() == Status.WARN && DEBUG_SESSION_CHECKS.contains(f.id())).toList();
+        DapReport report = new DapReport(target, delve.delve(), dlv != null ? "--dlv" : "PATH", outcome, why);
         System.out.print(json ? DapJson.write(report) : DapText.write(report, Style.forConsole()));
         return outcome.ok() ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }
