@@ -21,7 +21,7 @@ public final class DapText {
             sb.append(style.green("attached: Delve listed " + r.outcome().threads().size() + " goroutines"))
                     .append(" and let go; the target runs on untraced\n");
             if (!r.failingChecks().isEmpty()) {
-                sb.append("the doctor's checks warned, and Delve did not mind:\n");
+                sb.append("the doctor's warnings for a debug session:\n");
                 explain(sb, r, style);
             }
             return sb.toString();
