@@ -80,6 +80,8 @@ public final class DapAttach {
     }
 
     private Outcome run() {
+        // A tracer there before us (another debugger) is not ours to wait for at release.
+        int tracerBefore = procfs.status(pid).map(ProcStatus::tracerPid).orElse(0);
         Process process = null;
         try {
             long t0 = System.nanoTime();
@@ -101,7 +103,7 @@ public final class DapAttach {
                 talk(address.get());
             }
         } finally {
-            release(process);
+            release(process, tracerBefore);
         }
         return new Outcome(List.copyOf(steps), List.copyOf(threads));
     }
@@ -183,7 +185,7 @@ public final class DapAttach {
      * dlv ended (it exits after disconnect; killed when it lingers), then the target checked to
      * run on untraced within {@link #RELEASE}: a step of its own, failed when it does not.
      */
-    private void release(Process process) {
+    private void release(Process process, int tracerBefore) {
         long t0 = System.nanoTime();
         String killed = "";
         if (process != null) {
@@ -210,6 +212,11 @@ public final class DapAttach {
             if (tracer == 0 && state != 't' && state != 'T') {
                 steps.add(new Step("release", true, killed + (continued ? "the target was left stopped and got a SIGCONT; " : "")
                         + "the target runs on untraced (TracerPid 0, state " + state + ")", millis(t0)));
+                return;
+            }
+            if (tracer != 0 && tracer == tracerBefore) {
+                steps.add(new Step("release", true, killed + "dlv is gone; the target is traced by pid " + tracer
+                        + " as before dlv started (state " + state + ")", millis(t0)));
                 return;
             }
             if (tracer == 0 && state == 'T' && !continued) {

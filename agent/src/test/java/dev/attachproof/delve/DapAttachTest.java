@@ -2,6 +2,11 @@ package dev.attachproof.delve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.linux.Linux;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.ptrace.AttachResult;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.ptrace.Tracer;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.DelveBuild;
 import dev.attachproof.testing.FixtureProcess;
@@ -12,11 +17,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -110,6 +117,34 @@ class DapAttachTest {
             String message = step(doc, "attach").get("message").asText();
             assertTrue(message.contains("could not attach to pid " + t.pid() + ": operation not permitted"), message);
             assertTrue(explanation(doc, "seccomp.ptrace").get("summary").asText().contains("EPERM"));
+            t.assertRunningUntraced();
+        }
+    }
+
+    /** Another tracer first: Delve's EPERM, the doctor's target.traced naming it, and that tracer left alone. */
+    @Test
+    void aTargetAlreadyTracedIsDelvesEpermAndTheDoctorNamesTheTracer() throws Exception {
+        Path dlv = DelveBuild.dlv();
+        Tracer ours = new Tracer(Linux.system(), ProcFs.live());
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target", "go1.24.0", false))) {
+            AttachResult.Attached held = assertInstanceOf(AttachResult.Attached.class,
+                    ours.attach(t.pid(), StopMode.LEADER, Duration.ofSeconds(2)));
+            try {
+                String tracer = FixtureProcess.field(t.status(), "TracerPid");   // our tracer thread's tid
+                AgentCli.Result r = AgentCli.run("dap", Integer.toString(t.pid()), "--dlv", dlv.toString(), "--json");
+                assertEquals(1, r.exit(), r.stdout() + r.stderr());
+                JsonNode doc = JSON.readTree(r.stdout());
+                String message = step(doc, "attach").get("message").asText();
+                assertTrue(message.contains("could not attach to pid " + t.pid() + ": operation not permitted"), message);
+                String traced = explanation(doc, "target.traced").get("summary").asText();
+                assertTrue(traced.contains("traced by pid " + ProcessHandle.current().pid() + " "), traced);
+                JsonNode release = step(doc, "release");
+                assertTrue(release.get("ok").asBoolean(), release.toString());
+                assertTrue(release.get("message").asText().contains("traced by pid " + tracer + " as before"),
+                        release.toString());
+            } finally {
+                held.session().close();
+            }
             t.assertRunningUntraced();
         }
     }
