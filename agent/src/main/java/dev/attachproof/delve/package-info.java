@@ -7,5 +7,9 @@
  * whether it supports a target, with the exact error Delve would print and the releases that do.
  * When no Delve is named, {@code DelveLocator} finds the one VS Code's Go extension would run
  * (its settings, then GOBIN, GOPATH, ~/go/bin and PATH) and says where it found it.
+ * It also makes the attach an editor makes: {@link dev.attachproof.delve.DapClient} speaks the
+ * Debug Adapter Protocol (the framing by hand, the bodies with Jackson), and
+ * {@link dev.attachproof.delve.DapAttach} drives {@code dlv dap} through the requests VS Code's Go
+ * extension sends, each with a timeout, and checks that the target runs on untraced afterwards.
  */
 package dev.attachproof.delve;

@@ -3,12 +3,12 @@ package dev.attachproof.delve;
 import dev.attachproof.dwarf.Dwarf;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.testing.DelveBuild;
 import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,26 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 1.24 one (DWARF 4).
  */
 class DelveFromSourceTest {
-    private static final String DELVE = "v1.25.2";
-    private static final String BUILT_WITH = "go1.24.0";
+    private static final String DELVE = DelveBuild.DELVE;
+    private static final String BUILT_WITH = DelveBuild.BUILT_WITH;
     private static Path dlv;
 
     @BeforeAll
     static void buildDelve() throws Exception {
-        Path bin = Path.of(System.getProperty("attachproof.fixtureCache", "target/go-fixtures"))
-                .resolve("dlv-" + DELVE + "-" + BUILT_WITH).toAbsolutePath();
-        dlv = bin.resolve("dlv");
-        if (Files.isExecutable(dlv)) {
-            return;
-        }
-        ProcessBuilder pb = new ProcessBuilder("go", "install", "github.com/go-delve/delve/cmd/dlv@" + DELVE)
-                .directory(GoFixture.repo().resolve("agent/go").toFile()).redirectErrorStream(true);
-        pb.environment().put("GOTOOLCHAIN", BUILT_WITH);
-        pb.environment().put("GOBIN", bin.toString());
-        pb.environment().put("GOFLAGS", "-mod=mod");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0, "go install dlv@" + DELVE + ":\n" + out);
+        dlv = DelveBuild.dlv();
     }
 
     @Test
