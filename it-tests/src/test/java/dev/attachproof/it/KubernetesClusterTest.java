@@ -393,7 +393,8 @@ class KubernetesClusterTest {
     awaitReady(ns, "app");
     KubeCluster.Result pss = plugin(Map.of("ATTACHPROOF_NAMESPACE", "no-agent-here"), "doctor", "app", "-n", ns);
     assertEquals(2, pss.exit(), pss::both);
-    assertTrue(pss.err().contains("violates PodSecurity \"baseline:latest\"")
+    assertTrue(pss.err().contains("no attachproof DaemonSet pod runs on node localhost")
+        && pss.err().contains("violates PodSecurity \"baseline:latest\"")
         && pss.err().contains("pod-security.kubernetes.io/enforce=privileged"), pss.err());
 
     String agentNs = deployDaemonSet();
@@ -409,8 +410,10 @@ class KubernetesClusterTest {
       Files.writeString(viewer, Files.readString(cluster.kubeconfig).replace("client-key:", "as: attachproof-viewer, client-key:"));
       KubeCluster.Result rbac = plugin(Map.of("KUBECONFIG", viewer.toString()), "doctor", "app", "-n", viewerNs);
       assertEquals(2, rbac.exit(), rbac::both);
-      assertTrue(rbac.err().contains("kubectl exec into " + agentNs + "/") && rbac.err().contains("forbidden")
-          && rbac.err().contains("RBAC"), rbac.err());
+      String last = rbac.err().strip().substring(rbac.err().strip().lastIndexOf('\n') + 1);
+      assertTrue(last.startsWith("kubectl attachproof: cannot run the agent for pod " + viewerNs + "/app: kubectl exec into "
+          + agentNs + "/") && last.contains("was refused, and the ephemeral container was refused: ")
+          && last.contains("forbidden") && last.contains("RBAC"), rbac.err());
     } finally {
       Files.delete(viewer);
     }
