@@ -212,9 +212,7 @@ import() {
 # kubelet's mounts (secrets, emptyDirs, the pods' network namespaces) and the pods' cgroups.
 down_quietly() {
   local name pid m
-  for name in kubelet; do
-    [ -f "$DIR/pids/$name" ] && kill "$(cat "$DIR/pids/$name")" 2>/dev/null || true
-  done
+  [ -f "$DIR/pids/kubelet" ] && kill "$(cat "$DIR/pids/kubelet")" 2>/dev/null || true
   if ctr --address "$SOCK" version >/dev/null 2>&1; then
     for pid in $(ctr --address "$SOCK" -n k8s.io tasks ls -q 2>/dev/null); do
       ctr --address "$SOCK" -n k8s.io tasks kill -s SIGKILL "$pid" >/dev/null 2>&1 || true
