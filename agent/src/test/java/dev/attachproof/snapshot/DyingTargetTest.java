@@ -37,6 +37,13 @@ class DyingTargetTest {
             PtraceSession session = assertInstanceOf(AttachResult.Attached.class, r).session();
             assertTrue(session.stoppedThreads().size() > 1, "a Go process has several threads: " + session.stoppedThreads());
             kill(t.pid());
+            // SIGKILL is delivered, not done, when kill(1) returns: the leader drops its memory
+            // (exit_mm) before it turns zombie, so the read is tried once it is one.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!ProcFs.live().exited(t.pid()) && System.nanoTime() < deadline) {
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+            assertTrue(ProcFs.live().exited(t.pid()), "SIGKILL ended the stopped target within 5 s");
             assertFalse(session.read(0x400000, ByteBuffer.allocate(8)).ok(), "a dead target's memory cannot be read");
             session.close();
             assertTrue(t.reapedByItsParent(5), "the shell reaped its dead child: no ptrace link held the zombie");
