@@ -37,7 +37,7 @@ final class DapCommand implements Callable<Integer> {
      * The checks the doctor only warns about, since ptrace attaches regardless, but that decide a
      * debug session: Delve reads the target's DWARF on attach, and supports a range of Go versions.
      */
-    private static final Set<String> DEBUG_SESSION_CHECKS = Set.of("target.debuginfo", "delve.compat");
+    static final Set<String> DEBUG_SESSION_CHECKS = Set.of("target.debuginfo", "delve.compat");
 
     @Parameters(index = "0", paramLabel = "PID", description = "The Go process to attach to.")
     String pid;

@@ -12,7 +12,8 @@ import java.io.PrintWriter;
 @Command(name = "attachproof", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Can a debugger attach to this Go process from here? If not, exactly why — proven by attaching for microseconds.",
         subcommands = {DoctorCommand.class, GoroutinesCommand.class, CompatCommand.class, MatrixCommand.class, PsCommand.class,
-            ServeCommand.class, DemoCommand.class, RestrictedCommand.class, ProbeCommand.class, CaptureCommand.class, DapCommand.class})
+            ServeCommand.class, DemoCommand.class, RestrictedCommand.class, ProbeCommand.class, CaptureCommand.class, DapCommand.class,
+            VscodeCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of internal errors.")

@@ -26,6 +26,7 @@ public final class ElfFile {
     public static final int EM_X86_64 = 62;
     public static final int EM_AARCH64 = 183;
     public static final int PT_LOAD = 1;
+    public static final int PT_INTERP = 3;
     static final int SHT_SYMTAB = 2;
     static final int SHT_RELA = 4;
     public static final int SHT_NOBITS = 8;

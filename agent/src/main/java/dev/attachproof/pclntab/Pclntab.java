@@ -308,6 +308,34 @@ public final class Pclntab {
         return textStart;
     }
 
+    /**
+     * Every source file name the binary's functions come from: the filetab, the linker's C
+     * strings end to end between the filetab and the pctab offsets (cmd/link pcln.go,
+     * writeFiletab), at most the header's nfiles. Absolute paths as built, or module-relative
+     * ones ("example.com/m/main.go", "runtime/proc.go") under -trimpath; stripped binaries keep them.
+     */
+    public List<String> fileNames() throws ElfFormatException {
+        long nfiles = tab.getLong(16);
+        if (nfiles < 0 || pctabOff < filetabOff) {
+            throw new ElfFormatException(".gopclntab header: " + nfiles + " files, filetab at " + filetabOff + " past the pctab at " + pctabOff);
+        }
+        List<String> names = new ArrayList<>();
+        int at = filetabOff;
+        while (at < pctabOff && names.size() < nfiles) {
+            int end = at;
+            while (end < pctabOff && tab.get(end) != 0) {
+                end++;
+            }
+            if (end > at) {
+                byte[] b = new byte[end - at];
+                tab.get(at, b);
+                names.add(new String(b, StandardCharsets.UTF_8));
+            }
+            at = end + 1;
+        }
+        return names;
+    }
+
     /** The pcHeader's magic: {@link #GO_1_16}, {@link #GO_1_18} or {@link #GO_1_20}. */
     public int magic() {
         return magic;
