@@ -10,7 +10,8 @@ import java.util.List;
  * as Delve's and VS Code Go's documentation give it; PID is the target's pid in its own namespace.
  * <ul>
  * <li>Docker: a sidecar container in the target's PID namespace ({@code --pid=container:ID}),
- * run as root with SYS_PTRACE added, its port published on the host's loopback; the dlv found
+ * run as root with SYS_PTRACE added, in the host's network listening on its loopback (no port
+ * to publish, no bridge needed, nothing exposed beyond this host); the dlv found
  * here is mounted into it, on the target's own image (a static dlv runs on any image, even
  * {@code FROM scratch}), so nothing needs building.</li>
  * <li>Kubernetes: an ephemeral container ({@code kubectl debug --target}, profile general: it adds
@@ -19,6 +20,8 @@ import java.util.List;
  * </ul>
  */
 public final class DelveBeside {
+    /** Where a Docker sidecar's Delve listens: the host's loopback (it shares the host's network), where VS Code connects. */
+    static final String REMOTE_LOOPBACK = LaunchAdvice.REMOTE_HOST;
     /** Where the dlv found here is mounted in a Docker sidecar. */
     static final String MOUNTED_DLV = "/dlv";
 
@@ -33,8 +36,8 @@ public final class DelveBeside {
     private DelveBeside() {}
 
     /** {@code dlv attach ...} arguments after the program name, for the target's pid {@code pid}. */
-    static String attachArguments(int pid, int port) {
-        return "attach " + pid + " --headless --listen=:" + port + " --api-version=2 --accept-multiclient";
+    static String attachArguments(int pid, String listen) {
+        return "attach " + pid + " --headless --listen=" + listen + " --api-version=2 --accept-multiclient";
     }
 
     /**
@@ -45,14 +48,14 @@ public final class DelveBeside {
     public static Start of(TargetPlace place, int port, String dlv, boolean dlvStatic, String image) {
         List<String> commands = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        String args = attachArguments(place.pidInside(), port);
+        String args = attachArguments(place.pidInside(), ":" + port);
         switch (place.runtime() == null ? "" : place.runtime()) {
             case "docker" -> {
                 String name = "attachproof-dlv-" + place.shortId();
                 commands.add("docker run -d --rm --name " + name + " --pid=container:" + place.containerId()
-                        + " --user 0:0 --cap-add=SYS_PTRACE -p 127.0.0.1:" + port + ":" + port
+                        + " --network=host --user 0:0 --cap-add=SYS_PTRACE"
                         + " -v " + (dlv == null ? "/PATH/TO/dlv" : dlv) + ":" + MOUNTED_DLV + ":ro --entrypoint " + MOUNTED_DLV
-                        + " " + (image == null ? "IMAGE" : image) + " " + args);
+                        + " " + (image == null ? "IMAGE" : image) + " " + attachArguments(place.pidInside(), REMOTE_LOOPBACK + ":" + port));
                 if (dlv == null) {
                     notes.add("no dlv found here: put a static one's path for /PATH/TO/dlv "
                             + "(CGO_ENABLED=0 go install github.com/go-delve/delve/cmd/dlv@latest)");

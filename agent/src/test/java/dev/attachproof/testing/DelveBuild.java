@@ -23,9 +23,18 @@ public final class DelveBuild {
     private DelveBuild() {}
 
     /** Delve {@link #DELVE} built by {@link #BUILT_WITH}: the binary's path, built once. */
-    public static synchronized Path dlv() throws Exception {
+    public static Path dlv() throws Exception {
+        return build(false);
+    }
+
+    /** The same Delve linked statically (CGO_ENABLED=0): it runs in any container image, even one FROM scratch. */
+    public static Path staticDlv() throws Exception {
+        return build(true);
+    }
+
+    private static synchronized Path build(boolean statically) throws Exception {
         Path bin = Path.of(System.getProperty("attachproof.fixtureCache", "target/go-fixtures"))
-                .resolve("dlv-" + DELVE + "-" + BUILT_WITH).toAbsolutePath();
+                .resolve("dlv-" + DELVE + "-" + BUILT_WITH + (statically ? "-static" : "")).toAbsolutePath();
         Path dlv = bin.resolve("dlv");
         if (Files.isExecutable(dlv)) {
             return dlv;
@@ -35,6 +44,9 @@ public final class DelveBuild {
         pb.environment().put("GOTOOLCHAIN", BUILT_WITH);
         pb.environment().put("GOBIN", bin.toString());
         pb.environment().put("GOFLAGS", "-mod=mod");
+        if (statically) {
+            pb.environment().put("CGO_ENABLED", "0");
+        }
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0, "go install dlv@" + DELVE + ":\n" + out);

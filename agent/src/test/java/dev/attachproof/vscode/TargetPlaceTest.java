@@ -44,8 +44,8 @@ class TargetPlaceTest {
         TargetPlace p = new TargetPlace(4242, 1, false, ID, "docker", null);
         DelveBeside.Start s = DelveBeside.of(p, 2345, "/home/u/go/bin/dlv", true, "shop/api:1.4");
         assertEquals(List.of("docker run -d --rm --name attachproof-dlv-4f2c3a1b9d8e --pid=container:" + ID
-                + " --user 0:0 --cap-add=SYS_PTRACE -p 127.0.0.1:2345:2345 -v /home/u/go/bin/dlv:/dlv:ro --entrypoint /dlv shop/api:1.4"
-                + " attach 1 --headless --listen=:2345 --api-version=2 --accept-multiclient"), s.commands());
+                + " --network=host --user 0:0 --cap-add=SYS_PTRACE -v /home/u/go/bin/dlv:/dlv:ro --entrypoint /dlv shop/api:1.4"
+                + " attach 1 --headless --listen=127.0.0.1:2345 --api-version=2 --accept-multiclient"), s.commands());
         DelveBeside.Start dynamic = DelveBeside.of(p, 2345, "/usr/bin/dlv", false, null);
         assertTrue(dynamic.commands().getFirst().contains(" IMAGE attach 1 "), dynamic.commands().toString());
         assertTrue(dynamic.notes().stream().anyMatch(n -> n.startsWith("/usr/bin/dlv is dynamically linked")), dynamic.notes().toString());

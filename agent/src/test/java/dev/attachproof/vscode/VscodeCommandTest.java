@@ -3,7 +3,6 @@ package dev.attachproof.vscode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.attachproof.delve.DapClient;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.DelveBuild;
 import dev.attachproof.testing.DlvDap;
@@ -12,16 +11,17 @@ import dev.attachproof.testing.GoFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.attachproof.testing.LaunchConfigurations.bindsAndShowsWorkspacePaths;
+import static dev.attachproof.testing.LaunchConfigurations.breakpoint;
+import static dev.attachproof.testing.LaunchConfigurations.expand;
+import static dev.attachproof.testing.LaunchConfigurations.workspaceCopy;
 
 /**
  * {@code attachproof vscode}: the configuration it prints is sent, as VS Code sends it, to a
@@ -32,8 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class VscodeCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A line of the fixture that runs only with -nondumpable: a breakpoint there never stops the target. */
-    private static final String NEVER_RUN = "prctl(prSetDumpable, 0)";
 
     @TempDir
     Path temp;
@@ -41,7 +39,7 @@ class VscodeCommandTest {
     @Test
     void theLocalConfigurationBindsBreakpointsInTheWorkspace() throws Exception {
         Path dlv = DelveBuild.dlv();
-        Path ws = workspaceCopy();
+        Path ws = workspaceCopy(temp);
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target", "go1.24.0", false))) {
             AgentCli.Result r = AgentCli.run("vscode", Integer.toString(t.pid()), "--workspace", ws.toString(), "--dlv", dlv.toString(), "--json");
             assertEquals(0, r.exit(), r.stdout() + r.stderr());
@@ -56,7 +54,9 @@ class VscodeCommandTest {
             assertEquals("${workspaceFolder}", rule.get("from").asText());
             assertEquals(GoFixture.repo().resolve("agent/go").toString(), rule.get("to").asText());
 
-            bindsAndShowsWorkspacePaths(dlv, expand(config, ws), ws);
+            try (DlvDap dap = DlvDap.start(dlv)) {
+                bindsAndShowsWorkspacePaths(dap, expand(config, ws), ws);
+            }
             t.assertRunningUntraced();
 
             ObjectNode without = expand(config, ws);
@@ -75,7 +75,7 @@ class VscodeCommandTest {
     @Test
     void aTrimpathBinaryIsMappedByItsModulePath() throws Exception {
         Path dlv = DelveBuild.dlv();
-        Path ws = workspaceCopy();
+        Path ws = workspaceCopy(temp);
         Path binary = GoFixture.build("target", "go1.24.0", false, GoFixture.Link.INTERNAL, "amd64", true);
         try (FixtureProcess t = FixtureProcess.start(binary)) {
             AgentCli.Result r = AgentCli.run("vscode", Integer.toString(t.pid()), "--workspace", ws.toString(), "--dlv", dlv.toString(), "--json");
@@ -87,7 +87,9 @@ class VscodeCommandTest {
             if (last.get("to").asText().isEmpty()) {   // a local go1.24.0 (the toolchain that built it) maps "runtime/…"
                 assertTrue(Files.isRegularFile(Path.of(last.get("from").asText(), "runtime/proc.go")), last.toString());
             }
-            bindsAndShowsWorkspacePaths(dlv, expand(JSON.readTree(r.stdout()).get("configuration"), ws), ws);
+            try (DlvDap dap = DlvDap.start(dlv)) {
+                bindsAndShowsWorkspacePaths(dap, expand(JSON.readTree(r.stdout()).get("configuration"), ws), ws);
+            }
             t.assertRunningUntraced();
         }
     }
@@ -95,7 +97,7 @@ class VscodeCommandTest {
     /** The text output is launch.json's JSON with comments: without its comment lines, it is the configuration of --json. */
     @Test
     void theTextIsTheConfigurationWithComments() throws Exception {
-        Path ws = workspaceCopy();
+        Path ws = workspaceCopy(temp);
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target"))) {
             AgentCli.Result text = AgentCli.run("vscode", Integer.toString(t.pid()), "--workspace", ws.toString());
             AgentCli.Result json = AgentCli.run("vscode", Integer.toString(t.pid()), "--workspace", ws.toString(), "--json");
@@ -116,71 +118,5 @@ class VscodeCommandTest {
         AgentCli.Result gone = AgentCli.run("vscode", "999999999");
         assertEquals(2, gone.exit(), gone.stdout() + gone.stderr());
         assertEquals(1, gone.stderr().lines().count(), gone.stderr());
-    }
-
-    /**
-     * The configuration sent as VS Code sends it: a breakpoint in the workspace's copy of the
-     * fixture binds, and the main goroutine's frames are reported in the workspace's files.
-     */
-    static void bindsAndShowsWorkspacePaths(Path dlv, ObjectNode configuration, Path ws) throws Exception {
-        try (DlvDap dap = DlvDap.start(dlv)) {
-            dap.initializeAndAttach(configuration);
-            JsonNode set = dap.request("setBreakpoints", breakpoint(ws));
-            assertTrue(set.get("breakpoints").get(0).get("verified").asBoolean(), "the breakpoint binds: " + set);
-            dap.request("configurationDone", null);
-            dap.request("pause", DapClient.arguments().put("threadId", 1));
-            dap.awaitEvent("stopped");
-            int main = -1;
-            for (JsonNode th : dap.request("threads", null).get("threads")) {
-                if (th.get("name").asText().contains("main.main")) {
-                    main = th.get("id").asInt();
-                }
-            }
-            assertTrue(main > 0, "Delve lists the main goroutine");
-            List<String> paths = new ArrayList<>();
-            for (JsonNode f : dap.request("stackTrace", DapClient.arguments().put("threadId", main).put("levels", 20)).get("stackFrames")) {
-                paths.add(f.path("source").path("path").asText());
-            }
-            assertTrue(paths.contains(ws.resolve("target/main.go").toString()), "frames in the workspace's files: " + paths);
-            // The breakpoint goes before the session ends: Delve removes it on detach, and the target runs on.
-            dap.request("setBreakpoints", DapClient.arguments().set("source", DapClient.arguments().put("path",
-                    ws.resolve("target/main.go").toString())));
-        }
-    }
-
-    static ObjectNode breakpoint(Path ws) throws IOException {
-        Path main = ws.resolve("target/main.go");
-        List<String> lines = Files.readAllLines(main);
-        int line = 0;
-        for (int i = 0; i < lines.size() && line == 0; i++) {
-            line = lines.get(i).contains(NEVER_RUN) ? i + 1 : 0;
-        }
-        assertTrue(line > 0, NEVER_RUN + " in " + main);
-        ObjectNode args = DapClient.arguments();
-        args.set("source", DapClient.arguments().put("path", main.toString()));
-        args.putArray("breakpoints").addObject().put("line", line);
-        return args;
-    }
-
-    /** The configuration with ${workspaceFolder} replaced, as VS Code does before it sends it. */
-    static ObjectNode expand(JsonNode config, Path ws) throws IOException {
-        return (ObjectNode) JSON.readTree(JSON.writeValueAsString(config).replace("${workspaceFolder}", ws.toString()));
-    }
-
-    /** The fixtures' module copied elsewhere: the editor's checkout, at another path than the one the binary was built from. */
-    Path workspaceCopy() throws IOException {
-        Path src = GoFixture.repo().resolve("agent/go");
-        Path ws = temp.resolve("checkout");
-        try (Stream<Path> files = Files.walk(src)) {
-            for (Path p : files.toList()) {
-                Path to = ws.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
-        return ws;
     }
 }
