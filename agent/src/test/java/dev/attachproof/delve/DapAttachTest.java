@@ -11,6 +11,7 @@ import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.DelveBuild;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -45,6 +46,7 @@ class DapAttachTest {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target", "go1.24.0", false))) {
             AgentCli.Result r = AgentCli.run("dap", Integer.toString(t.pid()), "--dlv", dlv.toString(), "--json");
             assertEquals(0, r.exit(), r.stdout() + r.stderr());
+            Schemas.assertValid(r.stdout());
             JsonNode doc = JSON.readTree(r.stdout());
             assertEquals("attachproof.dap/v1", doc.get("schema").asText());
             assertEquals(t.pid(), doc.get("pid").asInt());
@@ -74,6 +76,7 @@ class DapAttachTest {
         assumeTrue(Files.isExecutable(DelveBuild.DEBIAN_DLV), "Debian's delve is not installed (apt-get install delve)");
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target", "go1.22.0", false))) {
             AgentCli.Result r = AgentCli.run("dap", Integer.toString(t.pid()), "--dlv", DelveBuild.DEBIAN_DLV.toString(), "--json");
+            Schemas.assertValid(r.stdout());
             JsonNode doc = JSON.readTree(r.stdout());
             assertEquals("1.20.2", doc.get("dlv").get("version").asText());
             assertEquals(0, r.exit(), r.stdout() + r.stderr());
@@ -92,6 +95,7 @@ class DapAttachTest {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target", "default", true))) {
             AgentCli.Result r = AgentCli.run("dap", Integer.toString(t.pid()), "--dlv", dlv.toString(), "--json");
             assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            Schemas.assertValid(r.stdout());
             JsonNode doc = JSON.readTree(r.stdout());
             assertFalse(doc.get("ok").asBoolean());
             JsonNode attach = step(doc, "attach");
@@ -113,6 +117,7 @@ class DapAttachTest {
             AgentCli.Result r = AgentCli.run("restricted", "--seccomp-deny", "ptrace", "--",
                     "dap", Integer.toString(t.pid()), "--dlv", dlv.toString(), "--json");
             assertEquals(1, r.exit(), r.stdout() + r.stderr());
+            Schemas.assertValid(r.stdout());
             JsonNode doc = JSON.readTree(r.stdout());
             String message = step(doc, "attach").get("message").asText();
             assertTrue(message.contains("could not attach to pid " + t.pid() + ": operation not permitted"), message);
@@ -133,6 +138,7 @@ class DapAttachTest {
                 String tracer = FixtureProcess.field(t.status(), "TracerPid");   // our tracer thread's tid
                 AgentCli.Result r = AgentCli.run("dap", Integer.toString(t.pid()), "--dlv", dlv.toString(), "--json");
                 assertEquals(1, r.exit(), r.stdout() + r.stderr());
+                Schemas.assertValid(r.stdout());
                 JsonNode doc = JSON.readTree(r.stdout());
                 String message = step(doc, "attach").get("message").asText();
                 assertTrue(message.contains("could not attach to pid " + t.pid() + ": operation not permitted"), message);

@@ -8,6 +8,7 @@ import dev.attachproof.testing.DelveBuild;
 import dev.attachproof.testing.DlvDap;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ class VscodeCommandTest {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target", "go1.24.0", false))) {
             AgentCli.Result r = AgentCli.run("vscode", Integer.toString(t.pid()), "--workspace", ws.toString(), "--dlv", dlv.toString(), "--json");
             assertEquals(0, r.exit(), r.stdout() + r.stderr());
+            Schemas.assertValid(r.stdout());
             JsonNode doc = JSON.readTree(r.stdout());
             assertEquals("attachproof.vscode/v1", doc.get("schema").asText());
             assertEquals("local", doc.get("mode").asText());
@@ -80,6 +82,7 @@ class VscodeCommandTest {
         try (FixtureProcess t = FixtureProcess.start(binary)) {
             AgentCli.Result r = AgentCli.run("vscode", Integer.toString(t.pid()), "--workspace", ws.toString(), "--dlv", dlv.toString(), "--json");
             assertEquals(0, r.exit(), r.stdout() + r.stderr());
+            Schemas.assertValid(r.stdout());
             JsonNode rules = JSON.readTree(r.stdout()).get("configuration").get("substitutePath");
             assertEquals("${workspaceFolder}", rules.get(0).get("from").asText());
             assertEquals("attachproof.dev/fixtures", rules.get(0).get("to").asText());
@@ -105,6 +108,7 @@ class VscodeCommandTest {
             List<String> lines = text.stdout().lines().toList();
             assertTrue(lines.getFirst().startsWith("// attachproof vscode " + t.pid() + ": a local attach"), text.stdout());
             String uncommented = String.join("\n", lines.stream().filter(l -> !l.startsWith("//")).toList());
+            Schemas.assertValid(json.stdout());
             assertEquals(JSON.readTree(json.stdout()).get("configuration"), JSON.readTree(uncommented));
             assertTrue(text.stdout().contains("\"mode\": \"local\""), "written as VS Code writes launch.json:\n" + text.stdout());
         }

@@ -10,6 +10,7 @@ import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.DelveBuild;
 import dev.attachproof.testing.DlvDap;
 import dev.attachproof.testing.LaunchConfigurations;
+import dev.attachproof.testing.Schemas;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -57,6 +58,7 @@ class DelveBesideContainersTest {
         agent.withFileSystemBind(dlv.toString(), DLV_IN_SIDECAR, BindMode.READ_ONLY);
         agent.start();
         ExecResult r = agent.attachproof("dap", "1", "--dlv", DLV_IN_SIDECAR, "--json");
+        Schemas.assertValid(r.getStdout());
         JsonNode doc = JSON.readTree(r.getStdout());
         assertEquals(0, r.getExitCode(), r.getStdout() + r.getStderr());
         assertTrue(doc.get("ok").asBoolean(), doc::toString);
@@ -88,6 +90,7 @@ class DelveBesideContainersTest {
         agent.start();
         ExecResult r = agent.attachproof("dap", "1", "--dlv", DLV_IN_SIDECAR, "--json");
         assertEquals(1, r.getExitCode(), r.getStdout() + r.getStderr());
+        Schemas.assertValid(r.getStdout());
         JsonNode doc = JSON.readTree(r.getStdout());
         assertFalse(doc.get("ok").asBoolean());
         JsonNode attach = null;
@@ -123,6 +126,7 @@ class DelveBesideContainersTest {
       AgentCli.Result r = AgentCli.run("vscode", Long.toString(hostPid), "--workspace", ws.toString(), "--dlv", dlv.toString(),
           "--port", Integer.toString(port), "--json");
       assertEquals(0, r.exit(), r.stdout() + r.stderr());
+      Schemas.assertValid(r.stdout());
       JsonNode doc = JSON.readTree(r.stdout());
       assertEquals("remote", doc.get("mode").asText());
       assertEquals("docker", doc.get("container").get("runtime").asText());
