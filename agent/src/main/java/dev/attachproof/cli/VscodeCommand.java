@@ -32,7 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-/** {@code vscode PID [--workspace DIR]}: the launch.json entry that will attach from here, with substitutePath from the binary's own paths. */
+/** {@code vscode PID|--container ID [--workspace DIR]}: the launch.json entry that will attach from here, with substitutePath from the binary's own paths. */
 @Command(name = "vscode", mixinStandardHelpOptions = true,
         description = {"Prints the VS Code launch.json configuration that attaches to PID from here: local when this host can "
             + "attach (proved), remote to a headless Delve beside the target when it runs in a container (with the command "
@@ -42,8 +42,12 @@ import java.util.concurrent.TimeUnit;
                 + "2 bad input, 3 internal error."})
 final class VscodeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "PID", description = "The Go process to attach to.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process to attach to.")
     String pid;
+
+    @Option(names = "--container", paramLabel = "ID",
+            description = "Instead of PID: the main Go process of that container (its id, a prefix of 12 or more, or Kubernetes' containerID).")
+    String container;
 
     /** --workspace DIR: the folder open in VS Code (its settings name the Delve; its files are matched with the binary's). */
     @Mixin
@@ -62,7 +66,6 @@ final class VscodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int target = Pids.parse(pid);
         if (mode != null && !mode.equals(LaunchAdvice.LOCAL) && !mode.equals(LaunchAdvice.REMOTE)) {
             throw new BadInputException("--mode " + mode + ": give local or remote");
         }
@@ -71,6 +74,7 @@ final class VscodeCommand implements Callable<Integer> {
         }
         DelveLocator.Search search = delveOptions.search();
         FactsReader facts = Engine.facts();
+        int target = Targets.resolve(pid, container, facts, json).pid();
         TargetPlace place = TargetPlace.of(facts.procfs(), target);
         String chosen = LaunchAdvice.chooseMode(Optional.ofNullable(mode), place);
         boolean local = chosen.equals(LaunchAdvice.LOCAL);

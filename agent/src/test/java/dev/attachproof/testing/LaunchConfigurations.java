@@ -22,8 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public final class LaunchConfigurations {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A line of agent/go/target that runs only with -nondumpable: a breakpoint there never stops the target. */
-    private static final String NEVER_RUN = "prctl(prSetDumpable, 0)";
+    /** A line of a fixture's source, by its text, and the file (relative to the fixtures' module) it is in. */
+    public record Line(String file, String text) {}
+
+    /** agent/go/target: a line that runs only with -nondumpable, so a breakpoint there never stops the target. */
+    public static final Line TARGET_NEVER_RUN = new Line("target/main.go", "prctl(prSetDumpable, 0)");
+    /** agent/go/stacks: the panic of a failed os.Pipe, which never runs. */
+    public static final Line STACKS_NEVER_RUN = new Line("stacks/main.go", "panic(err)");
 
     private LaunchConfigurations() {}
 
@@ -51,13 +56,18 @@ public final class LaunchConfigurations {
 
     /** setBreakpoints arguments: one breakpoint on a line of the workspace's target/main.go that never runs. */
     public static ObjectNode breakpoint(Path ws) throws IOException {
-        Path main = ws.resolve("target/main.go");
+        return breakpoint(ws, TARGET_NEVER_RUN);
+    }
+
+    /** setBreakpoints arguments: one breakpoint on {@code at}, the first line holding its text, in the workspace's copy. */
+    public static ObjectNode breakpoint(Path ws, Line at) throws IOException {
+        Path main = ws.resolve(at.file());
         List<String> lines = Files.readAllLines(main);
         int line = 0;
         for (int i = 0; i < lines.size() && line == 0; i++) {
-            line = lines.get(i).contains(NEVER_RUN) ? i + 1 : 0;
+            line = lines.get(i).contains(at.text()) ? i + 1 : 0;
         }
-        assertTrue(line > 0, NEVER_RUN + " in " + main);
+        assertTrue(line > 0, at.text() + " in " + main);
         ObjectNode args = DapClient.arguments();
         args.set("source", DapClient.arguments().put("path", main.toString()));
         args.putArray("breakpoints").addObject().put("line", line);
@@ -70,8 +80,13 @@ public final class LaunchConfigurations {
      * which must name the workspace's file. The breakpoint is cleared before the session ends.
      */
     public static void bindsAndShowsWorkspacePaths(DlvDap dap, ObjectNode configuration, Path ws) throws Exception {
+        bindsAndShowsWorkspacePaths(dap, configuration, ws, TARGET_NEVER_RUN);
+    }
+
+    /** As above, with the breakpoint on {@code at}, in the file whose frames are looked for. */
+    public static void bindsAndShowsWorkspacePaths(DlvDap dap, ObjectNode configuration, Path ws, Line at) throws Exception {
         dap.initializeAndAttach(configuration);
-        JsonNode set = dap.request("setBreakpoints", breakpoint(ws));
+        JsonNode set = dap.request("setBreakpoints", breakpoint(ws, at));
         assertTrue(set.get("breakpoints").get(0).get("verified").asBoolean(), "the breakpoint binds: " + set);
         dap.request("configurationDone", null);
         dap.request("pause", DapClient.arguments().put("threadId", 1));
@@ -87,8 +102,8 @@ public final class LaunchConfigurations {
         for (JsonNode f : dap.request("stackTrace", DapClient.arguments().put("threadId", main).put("levels", 20)).get("stackFrames")) {
             paths.add(f.path("source").path("path").asText());
         }
-        assertTrue(paths.contains(ws.resolve("target/main.go").toString()), "frames in the workspace's files: " + paths);
+        assertTrue(paths.contains(ws.resolve(at.file()).toString()), "frames in the workspace's files: " + paths);
         dap.request("setBreakpoints", DapClient.arguments().set("source", DapClient.arguments().put("path",
-                ws.resolve("target/main.go").toString())));
+                ws.resolve(at.file()).toString())));
     }
 }

@@ -78,6 +78,47 @@ final class KubeCluster implements AutoCloseable {
     return new KubeCluster(bin, kubeconfig, start);
   }
 
+  /** Images from the Docker engine into the cluster's containerd (`cluster.sh import`). */
+  void importImages(String... images) throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("cluster.sh", "import"));
+    args.addAll(List.of(images));
+    script(Duration.ofMinutes(5), args.toArray(String[]::new));
+  }
+
+  /**
+   * A shell command that keeps running (`kubectl port-forward`), with the cluster's kubectl on
+   * PATH, started once a line of its output matches {@code ready}; its output after that is drained.
+   */
+  Process startedWhen(String shellCommand, Pattern ready) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder("sh", "-c", shellCommand).redirectErrorStream(true);
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    Process p = pb.start();
+    BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<Void> seen = CompletableFuture.runAsync(() -> {
+      StringBuilder before = new StringBuilder();
+      try {
+        for (String line; (line = lines.readLine()) != null; ) {
+          if (ready.matcher(line).find()) {
+            return;
+          }
+          before.append(line).append('\n');
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      throw new IllegalStateException(shellCommand + " ended: " + before);
+    }, PIPES);
+    try {
+      seen.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      p.destroyForcibly();
+      throw new IllegalStateException(shellCommand + " did not get ready", e);
+    }
+    CompletableFuture.runAsync(() -> drain(p.getInputStream()), PIPES);
+    return p;
+  }
+
   private static String script(Duration timeout, String... argv) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(argv));
     command.set(0, CLUSTER.resolve(argv[0]).toString());

@@ -20,11 +20,17 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.testing.AgentCli;
+import dev.attachproof.testing.DelveBuild;
+import dev.attachproof.testing.DlvDap;
 import dev.attachproof.testing.GosOwnDump;
+import dev.attachproof.testing.LaunchConfigurations;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -430,6 +436,69 @@ class KubernetesClusterTest {
   private String containerId(String ns, String pod, String container) throws IOException, InterruptedException {
     return cluster.ok("-n", ns, "get", "pod", pod, "-o",
         "jsonpath={.status.containerStatuses[?(@.name==\"" + container + "\")].containerID}").strip();
+  }
+
+  // ---- VS Code's remote attach ----
+
+  /**
+   * `attachproof vscode --container` on the node for a pod's app: a remote attach, with the
+   * kubectl commands that start Delve beside it, the pod, namespace and container named from the
+   * kubelet's /var/log/containers links. Run as printed (an image holding a static Delve given
+   * for DLV_IMAGE), the printed configuration attaches over DAP through the port-forward, as VS
+   * Code's would, and a breakpoint set in the workspace's copy of the app's source binds.
+   */
+  @Test
+  void vscodesRemoteConfigurationAttachesThroughKubectlDebug(@TempDir Path temp) throws Exception {
+    String ns = "vscode-remote";
+    cluster.namespace(ns, "privileged");
+    applied(ns, appPod("app"));
+    awaitReady(ns, "app");
+    Path dlv = DelveBuild.staticDlv();
+    String image = dlvImage(dlv, temp);
+    Path ws = LaunchConfigurations.workspaceCopy(temp);
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    AgentCli.Result r = AgentCli.run("vscode", "--container", containerId(ns, "app", "app"), "--workspace", ws.toString(),
+        "--dlv", dlv.toString(), "--port", Integer.toString(port), "--json");
+    assertEquals(0, r.exit(), r.stdout() + r.stderr());
+    Schemas.assertValid(r.stdout());
+    JsonNode doc = JSON.readTree(r.stdout());
+    assertEquals("remote", doc.get("mode").asText());
+    assertEquals("kubernetes", doc.get("container").get("runtime").asText());
+    assertEquals(JSON.readTree("{\"namespace\": \"" + ns + "\", \"name\": \"app\", \"container\": \"app\"}"),
+        doc.get("container").get("pod"));
+    List<String> commands = new ArrayList<>();
+    doc.get("start").get("commands").forEach(c -> commands.add(c.asText()));
+    assertEquals(List.of("kubectl debug -n " + ns + " app --profile=general --target=app --image=DLV_IMAGE -- dlv attach 1"
+            + " --headless --listen=:" + port + " --api-version=2 --accept-multiclient",
+        "kubectl port-forward -n " + ns + " pod/app " + port + ":" + port), commands);
+
+    KubeCluster.Result debug = cluster.withKubectlOnPath(List.of("sh", "-c", commands.get(0).replace("DLV_IMAGE", image)), Map.of());
+    assertEquals(0, debug.exit(), debug.both());
+    String debugger = cluster.ok("-n", ns, "get", "pod", "app", "-o", "jsonpath={.spec.ephemeralContainers[0].name}").strip();
+    cluster.await(READY, out -> out.contains("API server listening at"), "-n", ns, "logs", "app", "-c", debugger);
+    Process forward = cluster.startedWhen(commands.get(1), java.util.regex.Pattern.compile("Forwarding from 127\\.0\\.0\\.1:" + port));
+    try (DlvDap dap = DlvDap.connect(new java.net.InetSocketAddress("127.0.0.1", port))) {
+      LaunchConfigurations.bindsAndShowsWorkspacePaths(dap, LaunchConfigurations.expand(doc.get("configuration"), ws), ws,
+          LaunchConfigurations.STACKS_NEVER_RUN);
+    } finally {
+      forward.destroy();
+      cluster.kubectl("delete", "namespace", ns, "--wait=false");
+    }
+  }
+
+  /** attachproof/dlv:local: the busybox base with a static Delve on its PATH, in the cluster's containerd. */
+  private String dlvImage(Path dlv, Path temp) throws IOException, InterruptedException {
+    String image = "attachproof/dlv:local";
+    Path ctx = Files.createDirectories(temp.resolve("dlv-image"));
+    Files.copy(dlv, ctx.resolve("dlv"));
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM attachproof/base:local\nCOPY dlv /usr/local/bin/dlv\n");
+    Command.run(ctx, Map.of("DOCKER_BUILDKIT", "0"), Duration.ofMinutes(2), "docker.io",
+        List.of("docker", "build", "-q", "-t", image, "."));
+    cluster.importImages(image);
+    return image;
   }
 
   // ---- helpers ----
