@@ -88,6 +88,7 @@ final class Readers {
      */
     static void lookups(Pclntab tab, long[] extra) throws ElfFormatException {
         tab.format();
+        tab.fileNames();   // vscode's substitutePath reads the whole file table
         int n = Math.min(tab.functionCount(), 64);
         for (int i = 0; i < n; i++) {
             long entry = tab.entry(i);
