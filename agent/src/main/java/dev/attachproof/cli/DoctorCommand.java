@@ -15,7 +15,6 @@ import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -29,12 +28,8 @@ import java.util.concurrent.Callable;
             "Exit status: 0 attachable, 1 not attachable, 2 bad input, 3 internal error."})
 final class DoctorCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process to check.")
-    String pid;
-
-    @Option(names = "--container", paramLabel = "ID",
-            description = "The container whose main Go process to check: its id (64 hex digits, or a prefix of 12 or more), or Kubernetes' containerID (containerd://ID, cri-o://ID, docker://ID).")
-    String container;
+    @Mixin
+    TargetOptions target;
 
     @Option(names = "--json", description = "Print JSON (schema attachproof.doctor/v1).")
     boolean json;
@@ -59,14 +54,14 @@ final class DoctorCommand implements Callable<Integer> {
         FactsReader facts = Engine.facts();
         Doctor doctor = Engine.doctor(facts, delve.search(), mode);
         PrintStream out = System.out;
-        if (pid == null && container == null) {
+        if (target.none()) {
             TracerFacts tracer = doctor.tracerFacts();
             List<Finding> env = doctor.environment(tracer);
             GoProcessScan.Result processes = new GoProcessScan(facts, doctor).scan(tracer);
             out.print(json ? DoctorJson.writeEnvironment(env, processes) : DoctorText.writeEnvironment(env, processes, Style.forConsole()));
             return ExitCodes.ATTACHABLE;
         }
-        Targets.Target t = Targets.resolve(pid, container, facts, json);
+        Targets.Target t = target.resolve(facts, json);
         int target = t.pid();
         Diagnosis d = Engine.diagnoseGo(facts, doctor, target, !noProof);
         String name = facts.procfs().comm(target).orElse("?");

@@ -5,8 +5,8 @@ import dev.attachproof.report.Style;
 import dev.attachproof.service.Engine;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,12 +21,8 @@ import java.util.concurrent.Callable;
             "Exit status: 0 done, 2 bad input (no such pid, not Go, not attachable, unsupported Go)."})
 final class GoroutinesCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process (or give --container).")
-    String pid;
-
-    @Option(names = "--container", paramLabel = "ID",
-            description = "Instead of PID: the container whose main Go process to read (its init process when it is Go, else its oldest Go process): its id (64 hex digits, or a prefix of 12 or more), or Kubernetes' containerID (containerd://ID, cri-o://ID, docker://ID).")
-    String container;
+    @Mixin
+    TargetOptions targetOptions;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text (Go's traceback shape), json (schema attachproof.goroutines/v1) or pprof (a goroutine profile for go tool pprof).")
@@ -55,7 +51,7 @@ final class GoroutinesCommand implements Callable<Integer> {
         if (f == GoroutinesFormat.PPROF && output == null && style.terminal()) {
             throw new BadInputException("--format pprof writes a gzipped profile: give -o FILE, or redirect standard output");
         }
-        Targets.Target target = Targets.resolve(pid, container, Engine.facts(), f == GoroutinesFormat.JSON);
+        Targets.Target target = targetOptions.resolve(Engine.facts(), f == GoroutinesFormat.JSON);
         GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop);
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)

@@ -22,7 +22,6 @@ import dev.attachproof.vscode.TargetPlace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,12 +41,8 @@ import java.util.concurrent.TimeUnit;
                 + "2 bad input, 3 internal error."})
 final class VscodeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PID", description = "The Go process to attach to.")
-    String pid;
-
-    @Option(names = "--container", paramLabel = "ID",
-            description = "Instead of PID: the main Go process of that container (its id, a prefix of 12 or more, or Kubernetes' containerID).")
-    String container;
+    @Mixin
+    TargetOptions targetOptions;
 
     /** --workspace DIR: the folder open in VS Code (its settings name the Delve; its files are matched with the binary's). */
     @Mixin
@@ -74,7 +69,7 @@ final class VscodeCommand implements Callable<Integer> {
         }
         DelveLocator.Search search = delveOptions.search();
         FactsReader facts = Engine.facts();
-        int target = Targets.resolve(pid, container, facts, json).pid();
+        int target = targetOptions.resolve(facts, json).pid();
         TargetPlace place = TargetPlace.of(facts.procfs(), target);
         String chosen = LaunchAdvice.chooseMode(Optional.ofNullable(mode), place);
         boolean local = chosen.equals(LaunchAdvice.LOCAL);
