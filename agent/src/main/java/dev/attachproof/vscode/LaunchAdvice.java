@@ -59,8 +59,9 @@ public record LaunchAdvice(int pid, String mode, boolean works, String reason, O
             works = diagnosis.verdict() == Verdict.ATTACHABLE;
             reason = works ? "this host can attach to pid " + pid + ": the doctor's proof attached and let go"
                     + (place.elsewhere() ? " (it runs in another mount namespace: Delve reads its binary through /proc)" : "")
-                    : "this host cannot attach to pid " + pid + " yet: " + String.join("; ",
-                    diagnosis.failing().stream().map(f -> f.id() + ": " + f.summary()).toList());
+                    : "this host cannot attach to pid " + pid + " yet: " + (diagnosis.failing().isEmpty()
+                    ? "the doctor's proof did not attach (attachproof doctor " + pid + " says what it found)"
+                    : String.join("; ", diagnosis.failing().stream().map(f -> f.id() + ": " + f.summary()).toList()));
         } else {
             String where = place.containerId() == null ? "pid " + pid
                     : "pid " + pid + " (pid " + place.pidInside() + " in its " + place.runtime() + " container " + place.shortId() + ")";

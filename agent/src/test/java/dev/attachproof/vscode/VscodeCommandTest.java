@@ -97,6 +97,30 @@ class VscodeCommandTest {
         }
     }
 
+    /**
+     * Where this host may not attach (a seccomp filter denying ptrace binds the command, as it
+     * would bind the dlv VS Code starts): the local entry, exit 1, and the doctor's failing check
+     * with its remedy in the comments.
+     */
+    @Test
+    void aLocalAttachThatWillNotWorkSaysWhy() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("target"))) {
+            AgentCli.Result json = AgentCli.run("restricted", "--seccomp-deny", "ptrace", "--", "vscode", Integer.toString(t.pid()), "--json");
+            assertEquals(1, json.exit(), json.stdout() + json.stderr());
+            Schemas.assertValid(json.stdout());
+            JsonNode doc = JSON.readTree(json.stdout());
+            assertEquals("local", doc.get("mode").asText());
+            assertFalse(doc.get("works").asBoolean());
+            assertTrue(doc.get("reason").asText().startsWith("this host cannot attach to pid " + t.pid() + " yet: seccomp.ptrace: "),
+                    doc.get("reason").asText());
+            AgentCli.Result text = AgentCli.run("restricted", "--seccomp-deny", "ptrace", "--", "vscode", Integer.toString(t.pid()));
+            assertEquals(1, text.exit(), text.stdout() + text.stderr());
+            assertTrue(text.stdout().startsWith("// attachproof vscode " + t.pid() + ": a local attach that will NOT work yet\n"), text.stdout());
+            assertTrue(text.stdout().contains("// fail seccomp.ptrace: "), text.stdout());
+            t.assertRunningUntraced();
+        }
+    }
+
     /** The text output is launch.json's JSON with comments: without its comment lines, it is the configuration of --json. */
     @Test
     void theTextIsTheConfigurationWithComments() throws Exception {
