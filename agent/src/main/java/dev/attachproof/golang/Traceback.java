@@ -25,6 +25,10 @@ public final class Traceback {
     /** null in a traceback that only names ({@link #forNames}). */
     private final Unwinder unwinder;
     private final Elision elision;
+    /** null in a traceback that only names. */
+    private final ArgWords argWords;
+    private final MemoryReader mem;
+    private final Arch arch;
 
     /**
      * How Go's traceback shortens a stack too deep to print whole: the rule changed in Go 1.21
@@ -35,7 +39,17 @@ public final class Traceback {
         /** Before 1.21: gentraceback visits the first 100 physical frames, hidden ones included. */
         FIRST_100_FRAMES,
         /** 1.21 on: the innermost 50 and the outermost 50 printed frames, "...N frames elided..." between. */
-        INNER_AND_OUTER_50
+        INNER_AND_OUTER_50;
+
+        /**
+         * The PC whose ArgLiveIndex marks a frame's words with {@code ?}, which the same rewrite
+         * changed: before 1.21 gentraceback passed printArgs its tracepc after the inline loop,
+         * the physical function's own call site of the outermost inlined call; from 1.21
+         * traceback2 passes u.symPC(), the frame's PC backed up into the CALL, inlined or not.
+         */
+        boolean livenessAtInlineCallSite() {
+            return this == FIRST_100_FRAMES;
+        }
     }
 
     /**
@@ -48,6 +62,9 @@ public final class Traceback {
         this.bias = bias;
         this.unwinder = new Unwinder(mem, tab, bias, arch);
         this.elision = java.util.Objects.requireNonNull(elision);
+        this.argWords = new ArgWords(tab, mem);
+        this.mem = mem;
+        this.arch = arch;
     }
 
     private Traceback(Pclntab tab, long bias) {
@@ -55,6 +72,9 @@ public final class Traceback {
         this.bias = bias;
         this.unwinder = null;
         this.elision = null;
+        this.argWords = null;
+        this.mem = null;
+        this.arch = null;
     }
 
     /**
@@ -70,9 +90,24 @@ public final class Traceback {
      *
      * @param function as Go prints it (generic shapes as "[...]", runtime.gopanic as "panic")
      * @param pc       the physical frame's PC (run-time address); {@code offset} is pc - entry
-     * @param hasArgs  whether Go would print arguments between the parentheses
+     * @param hasArgs  whether Go would print arguments between the parentheses (the function has
+     *                 an ArgInfo program)
+     * @param args     what Go prints between the parentheses: "..." for an inlined frame, the
+     *                 argument words of a physical one ({@link ArgWords}: "0xc000080120, 0x0?"),
+     *                 "" for a function without arguments; "..." too where the words could not be
+     *                 read (they lie outside the memory copied)
      */
-    public record Frame(String function, String file, int line, long pc, long offset, boolean inlined, boolean hasArgs) {}
+    public record Frame(String function, String file, int line, long pc, long offset, boolean inlined, boolean hasArgs,
+                        String args) {
+        Frame withArgs(String words) {
+            return new Frame(function, file, line, pc, offset, inlined, hasArgs, words);
+        }
+
+        /** The frame with "..." for its words where it has any: what a group of goroutines whose words differ shares. */
+        public Frame withoutArgs() {
+            return hasArgs ? withArgs("...") : this;
+        }
+    }
 
     /**
      * "created by F" and where: the go statement; one object per site, shared by the goroutines
@@ -140,20 +175,59 @@ public final class Traceback {
             throw new IllegalStateException("a traceback made for names cannot unwind");
         }
         Unwinder.Chain key = unwinder.chain(pc, sp, lr, trap);
-        Stack known = stacks.get(key);
+        Template known = stacks.get(key);
         if (known == null) {
             known = frames(key);
             stacks.put(key, known);
         }
-        return known;
+        return withArgs(known, key);
     }
 
-    private final java.util.HashMap<Unwinder.Chain, Stack> stacks = new java.util.HashMap<>();
+    private final java.util.HashMap<Unwinder.Chain, Template> stacks = new java.util.HashMap<>();
+
+    /**
+     * A chain's printed frames without their argument words, and for each frame the physical
+     * depth whose words it prints with the PC that marks them ({@code -1}: none, an inlined frame
+     * or a function without an ArgInfo program).
+     */
+    private record Template(Stack stack, int[] depths, long[] livePcs) {}
+
+    /** Frames with the same words are one object: the writers format each distinct frame once. */
+    private final java.util.HashMap<Frame, Frame> frameInterned = new java.util.HashMap<>();
+
+    /** The template's frames with this goroutine's argument words, read from its stack. */
+    private Stack withArgs(Template t, Unwinder.Chain chain) {
+        List<Frame> frames = t.stack().frames();
+        if (frames.isEmpty()) {
+            return t.stack();
+        }
+        List<Frame> out = new ArrayList<>(frames.size());
+        for (int i = 0; i < frames.size(); i++) {
+            Frame f = frames.get(i);
+            int d = t.depths()[i];
+            if (d >= 0) {
+                long linkPc = chain.pcs()[d];
+                String words;
+                try {
+                    long entry = unwinder.pcInfo(linkPc).f().entry();
+                    words = argWords.words(entry, t.livePcs()[i], chain.fps()[d] + arch.minFrameSize());
+                } catch (ElfFormatException | MemoryReader.MemoryReadException e) {
+                    words = "...";
+                }
+                f = frameInterned.computeIfAbsent(f.withArgs(words), x -> x);
+            }
+            out.add(f);
+        }
+        Stack s = t.stack();
+        return new Stack(List.copyOf(out), s.elided(), s.stopped(), s.elisionLine(), s.elisionAt(), s.recorded());
+    }
 
     /** The printed frames of a chain, by Go's rules (traceback2, showframe, the elisions). */
-    private Stack frames(Unwinder.Chain chain) {
+    private Template frames(Unwinder.Chain chain) {
         List<Frame> shown = new ArrayList<>();
         List<Frame> everyFrame = new ArrayList<>();   // for a stack Go would print nothing of (below)
+        List<long[]> shownArgs = new ArrayList<>();   // per frame {depth, livePc}, depth -1 for no words
+        List<long[]> everyArgs = new ArrayList<>();
         List<RecordedFrame> recorded = new ArrayList<>();
         int everyInFirst100 = -1;
         int shownInFirst100 = -1;   // shown frames among the first 100 physical ones (the pre-1.21 limit)
@@ -173,13 +247,19 @@ public final class Traceback {
                 // call (sigpanic, asyncPreempt, debugCallV2) interrupted.
                 boolean back = linkPc > f.entry() && !trapPc;
                 long symPc = (back ? linkPc - 1 : linkPc) + bias;
-                for (Candidate c : candidates(f, linkPc, back)) {
+                List<Candidate> cs = candidates(f, linkPc, back);
+                // printArgs' pc: symPC from 1.21; before, the physical frame's own position.
+                long livePc = elision.livenessAtInlineCallSite() ? cs.getLast().sitePc() : symPc - bias;
+                for (Candidate c : cs) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
+                    long[] args = c.frame().hasArgs() ? new long[] {depth, livePc} : NO_ARGS;
                     if (c.shown(shown.isEmpty(), callee)) {
                         shown.add(c.frame());
+                        shownArgs.add(args);
                     }
                     everyFrame.add(c.frame());
+                    everyArgs.add(args);
                     if (!c.elidedWrapper(callee)) {
                         Frame fr = c.frame();
                         recorded.add(new RecordedFrame(c.name(), fr.file(), fr.line(), symPc, fr.inlined()));
@@ -199,20 +279,35 @@ public final class Traceback {
             // Go prints a stack of runtime frames only in full rather than print nothing
             // (traceback1: "If that means we print nothing at all, repeat forcing all frames printed").
             shown = everyFrame;
+            shownArgs = everyArgs;
             shownInFirst100 = everyInFirst100;
         }
         Stack printed = elision == Elision.INNER_AND_OUTER_50 ? elide121(shown, stopped)
                 : elideBefore121(shown, shownInFirst100, stopped);
-        return printed.withRecorded(recorded);
+        // The kept frames are a head of shown and, past the elision, its tail.
+        List<Frame> kept = printed.frames();
+        int head = printed.elisionAt() >= 0 ? printed.elisionAt() : kept.size();
+        int[] depths = new int[kept.size()];
+        long[] livePcs = new long[kept.size()];
+        for (int i = 0; i < kept.size(); i++) {
+            long[] a = shownArgs.get(i < head ? i : shown.size() - (kept.size() - i));
+            depths[i] = (int) a[0];
+            livePcs[i] = a[1];
+        }
+        return new Template(printed.withRecorded(recorded), depths, livePcs);
     }
+
+    private static final long[] NO_ARGS = {-1, 0};
 
     /**
      * A logical frame at a PC before Go's rules decide whether it is shown: {@link #showFrame}
      * with what depends only on the frame worked out once.
      */
-    private record Candidate(String name, String kind, Frame frame, boolean wrapper, boolean gopanic, boolean visible) {
-        Candidate(String name, String kind, Frame frame) {
-            this(name, kind, frame, kind.equals("wrapper"), name.equals("runtime.gopanic"),
+    private record Candidate(String name, String kind, Frame frame, long sitePc, boolean wrapper, boolean gopanic,
+                             boolean visible) {
+        /** @param sitePc the link-time PC of this logical frame's position (Pclntab.Frame's pc) */
+        Candidate(String name, String kind, Frame frame, long sitePc) {
+            this(name, kind, frame, sitePc, kind.equals("wrapper"), name.equals("runtime.gopanic"),
                     name.indexOf('.') >= 0 && (!name.startsWith("runtime.") || isExportedRuntime(name)));
         }
 
@@ -246,8 +341,9 @@ public final class Traceback {
             long pc = linkPc + bias;
             List<Candidate> out = new ArrayList<>(2);
             for (Pclntab.Frame lf : tab.frames(back ? linkPc - 1 : linkPc)) {
+                boolean words = !lf.inlined() && argWords.has(f.entry());
                 out.add(new Candidate(lf.function(), lf.kind(), new Frame(printName(lf.function()), lf.file(), lf.line(), pc,
-                        pc - (f.entry() + bias), lf.inlined(), !lf.inlined() && f.args() != 0)));
+                        pc - (f.entry() + bias), lf.inlined(), words, lf.inlined() ? "..." : words ? null : ""), lf.pc()));
             }
             atPc[k] = List.copyOf(out);
         }
