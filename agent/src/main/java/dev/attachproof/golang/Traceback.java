@@ -341,7 +341,12 @@ public final class Traceback {
             long pc = linkPc + bias;
             List<Candidate> out = new ArrayList<>(2);
             for (Pclntab.Frame lf : tab.frames(back ? linkPc - 1 : linkPc)) {
-                boolean words = !lf.inlined() && argWords.has(f.entry());
+                boolean words;
+                try {
+                    words = !lf.inlined() && argWords.has(f.entry());
+                } catch (ElfFormatException e) {
+                    words = true;   // a program that cannot be read: its words print as "..." (withArgs)
+                }
                 out.add(new Candidate(lf.function(), lf.kind(), new Frame(printName(lf.function()), lf.file(), lf.line(), pc,
                         pc - (f.entry() + bias), lf.inlined(), words, lf.inlined() ? "..." : words ? null : ""), lf.pc()));
             }
