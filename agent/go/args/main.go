@@ -3,8 +3,8 @@
 // integers of each size, bools, floats, complex numbers, strings, slices, interfaces, pointers,
 // structs and arrays ({…}), aggregates nested deeper than 5 ({...}), more than 10 words (...), a
 // word at an offset past 250 bytes (_), arguments passed in registers and on the stack (spill
-// slots not yet written print "?"), methods, a generic function and an inlined call at the
-// parking site. On SIGUSR2 it prints its own runtime.Stack(all) between "STACKS BEGIN" and
+// slots not yet written print "?"), methods, a generic function, an inlined call at the parking
+// site, and two goroutines parked at the same PCs with different words. On SIGUSR2 it prints its own runtime.Stack(all) between "STACKS BEGIN" and
 // "STACKS END". It says "READY pid=… go=…" once every goroutine is parked (seen in its own
 // dump), and exits when stdin closes.
 package main
@@ -101,6 +101,14 @@ func generic[T any](v T, n int) {
 	sink(v, n)
 }
 
+// twice parks two goroutines at the same PCs with different words: one group for --group.
+//
+//go:noinline
+func twice(n int) {
+	<-block
+	sink(n)
+}
+
 // parkInlined is inlined into its caller, which stays the physical frame that prints words.
 func parkInlined(n int) int {
 	<-block
@@ -145,6 +153,10 @@ func main() {
 	park(func() { generic[point](point{1, 2, 3}, 4) })
 	park(func() { callsInlined(10, 20) })
 	park(func() { live(11, 12, "live") })
+	for _, n := range []int{1, 2} {
+		n := n
+		park(func() { twice(n) })
+	}
 
 	// Ready once Go's own dump shows every one of them parked on the channel.
 	for {

@@ -13,7 +13,9 @@ import java.util.Optional;
  * showframe, printcreatedby), computed from outside: the physical frames from an {@link
  * Unwinder} (the CPU's frame rules), then Go's printing policy on them: the same inline
  * expansion, the same frames hidden (runtime internals, elided wrappers), the same "created by",
- * the release's way of shortening a deep stack ({@link Elision}, from {@link GoRuntime#elision()}).
+ * the release's way of shortening a deep stack ({@link Elision}, from {@link GoRuntime#elision()}),
+ * and each physical frame's argument words ({@link ArgWords}), read per goroutine from its own
+ * stack while the frames themselves are worked out once per distinct chain of PCs.
  */
 public final class Traceback {
     /** Go 1.21+ prints the innermost 50 and the outermost 50 frames; earlier releases the first 100. */
@@ -27,7 +29,6 @@ public final class Traceback {
     private final Elision elision;
     /** null in a traceback that only names. */
     private final ArgWords argWords;
-    private final MemoryReader mem;
     private final Arch arch;
 
     /**
@@ -63,7 +64,6 @@ public final class Traceback {
         this.unwinder = new Unwinder(mem, tab, bias, arch);
         this.elision = java.util.Objects.requireNonNull(elision);
         this.argWords = new ArgWords(tab, mem);
-        this.mem = mem;
         this.arch = arch;
     }
 
@@ -73,7 +73,6 @@ public final class Traceback {
         this.unwinder = null;
         this.elision = null;
         this.argWords = null;
-        this.mem = null;
         this.arch = null;
     }
 
@@ -185,12 +184,17 @@ public final class Traceback {
 
     private final java.util.HashMap<Unwinder.Chain, Template> stacks = new java.util.HashMap<>();
 
+    /** A chain's printed frames without their argument words, and where each frame's words are. */
+    private record Template(Stack stack, List<WordsAt> words) {}
+
     /**
-     * A chain's printed frames without their argument words, and for each frame the physical
-     * depth whose words it prints with the PC that marks them ({@code -1}: none, an inlined frame
-     * or a function without an ArgInfo program).
+     * Where a printed frame's words come from: the physical frame at {@code depth} of the chain
+     * (its argp), marked by the liveness at {@code livePc} (link-time); depth -1 for a frame
+     * without words (inlined, or a function without an ArgInfo program).
      */
-    private record Template(Stack stack, int[] depths, long[] livePcs) {}
+    private record WordsAt(int depth, long livePc) {
+        static final WordsAt NONE = new WordsAt(-1, 0);
+    }
 
     /** Frames with the same words are one object: the writers format each distinct frame once. */
     private final java.util.HashMap<Frame, Frame> frameInterned = new java.util.HashMap<>();
@@ -204,13 +208,13 @@ public final class Traceback {
         List<Frame> out = new ArrayList<>(frames.size());
         for (int i = 0; i < frames.size(); i++) {
             Frame f = frames.get(i);
-            int d = t.depths()[i];
+            int d = t.words().get(i).depth();
             if (d >= 0) {
                 long linkPc = chain.pcs()[d];
                 String words;
                 try {
                     long entry = unwinder.pcInfo(linkPc).f().entry();
-                    words = argWords.words(entry, t.livePcs()[i], chain.fps()[d] + arch.minFrameSize());
+                    words = argWords.words(entry, t.words().get(i).livePc(), chain.fps()[d] + arch.minFrameSize());
                 } catch (ElfFormatException | MemoryReader.MemoryReadException e) {
                     words = "...";
                 }
@@ -226,8 +230,8 @@ public final class Traceback {
     private Template frames(Unwinder.Chain chain) {
         List<Frame> shown = new ArrayList<>();
         List<Frame> everyFrame = new ArrayList<>();   // for a stack Go would print nothing of (below)
-        List<long[]> shownArgs = new ArrayList<>();   // per frame {depth, livePc}, depth -1 for no words
-        List<long[]> everyArgs = new ArrayList<>();
+        List<WordsAt> shownWords = new ArrayList<>();
+        List<WordsAt> everyWords = new ArrayList<>();
         List<RecordedFrame> recorded = new ArrayList<>();
         int everyInFirst100 = -1;
         int shownInFirst100 = -1;   // shown frames among the first 100 physical ones (the pre-1.21 limit)
@@ -253,13 +257,13 @@ public final class Traceback {
                 for (Candidate c : cs) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
-                    long[] args = c.frame().hasArgs() ? new long[] {depth, livePc} : NO_ARGS;
+                    WordsAt words = c.frame().hasArgs() ? new WordsAt(depth, livePc) : WordsAt.NONE;
                     if (c.shown(shown.isEmpty(), callee)) {
                         shown.add(c.frame());
-                        shownArgs.add(args);
+                        shownWords.add(words);
                     }
                     everyFrame.add(c.frame());
-                    everyArgs.add(args);
+                    everyWords.add(words);
                     if (!c.elidedWrapper(callee)) {
                         Frame fr = c.frame();
                         recorded.add(new RecordedFrame(c.name(), fr.file(), fr.line(), symPc, fr.inlined()));
@@ -279,7 +283,7 @@ public final class Traceback {
             // Go prints a stack of runtime frames only in full rather than print nothing
             // (traceback1: "If that means we print nothing at all, repeat forcing all frames printed").
             shown = everyFrame;
-            shownArgs = everyArgs;
+            shownWords = everyWords;
             shownInFirst100 = everyInFirst100;
         }
         Stack printed = elision == Elision.INNER_AND_OUTER_50 ? elide121(shown, stopped)
@@ -287,17 +291,12 @@ public final class Traceback {
         // The kept frames are a head of shown and, past the elision, its tail.
         List<Frame> kept = printed.frames();
         int head = printed.elisionAt() >= 0 ? printed.elisionAt() : kept.size();
-        int[] depths = new int[kept.size()];
-        long[] livePcs = new long[kept.size()];
+        List<WordsAt> keptWords = new ArrayList<>(kept.size());
         for (int i = 0; i < kept.size(); i++) {
-            long[] a = shownArgs.get(i < head ? i : shown.size() - (kept.size() - i));
-            depths[i] = (int) a[0];
-            livePcs[i] = a[1];
+            keptWords.add(shownWords.get(i < head ? i : shown.size() - (kept.size() - i)));
         }
-        return new Template(printed.withRecorded(recorded), depths, livePcs);
+        return new Template(printed.withRecorded(recorded), List.copyOf(keptWords));
     }
-
-    private static final long[] NO_ARGS = {-1, 0};
 
     /**
      * A logical frame at a PC before Go's rules decide whether it is shown: {@link #showFrame}

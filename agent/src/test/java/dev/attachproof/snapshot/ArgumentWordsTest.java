@@ -2,6 +2,7 @@ package dev.attachproof.snapshot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.report.GoroutinesGrouped;
 import dev.attachproof.report.GoroutinesJson;
 import dev.attachproof.report.GoroutinesText;
 import dev.attachproof.testing.FixtureProcess;
@@ -21,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * arguments take every shape printArgs prints differently (sized integers, floats, complex
  * numbers, strings, slices, interfaces, structs, arrays, nesting past 5 levels, more than 10
  * words, an offset past 250 bytes, register arguments whose spill slots are not written yet, a
- * method, a generic function, an inlined call at the parking site), and the dump of every one
+ * method, a generic function, an inlined call at the parking site, two goroutines at the same PCs
+ * with different words), and the dump of every one
  * must be the fixture's own runtime.Stack(all), byte for byte, on every release the layout table
  * is made from, stripped and not, each link. The shapes are then looked for in the dump, so a
  * fixture that stopped making one is noticed; and the JSON's {@code args} are the text's words.
@@ -38,8 +40,8 @@ class ArgumentWordsTest {
             GoroutineSnapshot s = GoroutinesTest.settled(t.pid());
             t.assertRunningUntraced();
             String ours = GoroutinesText.write(s, false);
-            // 13 goroutines park in the functions under test, and main waits on stdin.
-            assertTrue(GoroutinesTest.sameAsGosOwnDump(t, s) >= 14, ours);
+            // 15 goroutines park in the functions under test, and main waits on stdin.
+            assertTrue(GoroutinesTest.sameAsGosOwnDump(t, s) >= 16, ours);
 
             assertTrue(line(ours, "main.many").endsWith(", ...)"), "more than 10 words: " + line(ours, "main.many"));
             assertTrue(line(ours, "main.deep").startsWith("main.deep({{{{{...}}}}}, "), "nested past 5 levels: " + line(ours, "main.deep"));
@@ -50,6 +52,18 @@ class ArgumentWordsTest {
                     "complex(3, -4): " + line(ours, "main.floats"));
             assertTrue(line(ours, "main.texts").startsWith("main.texts({0x"), "a string: " + line(ours, "main.texts"));
             assertTrue(ours.lines().anyMatch(l -> l.startsWith("main.") && l.endsWith("?)")), "a word not live at the PC");
+
+            // --group: the two goroutines in main.twice are one group; where their words differ
+            // (1.22 on: 1.19 and 1.21 had not spilled n, and both print "0x0?"), that frame
+            // prints "(...)".
+            List<String> twice = ours.lines().filter(l -> l.startsWith("main.twice(0x")).toList();
+            assertEquals(2, twice.size(), ours);
+            java.io.ByteArrayOutputStream grouped = new java.io.ByteArrayOutputStream();
+            GoroutinesGrouped.write(s, false, false, grouped);
+            String groups = grouped.toString(java.nio.charset.StandardCharsets.UTF_8);
+            String shared = twice.get(0).equals(twice.get(1)) ? twice.get(0) : "main.twice(...)";
+            assertTrue(groups.contains("2 goroutines [chan receive], ids ") && groups.contains("\n" + shared + "\n"), groups);
+            assertEquals(line(ours, "main.many"), line(groups, "main.many"), "a group of one keeps its words");
 
             // The JSON's args are the text's words, frame by frame.
             JsonNode root = new ObjectMapper().readTree(GoroutinesJson.write(s));
