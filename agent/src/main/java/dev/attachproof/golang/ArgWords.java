@@ -33,6 +33,9 @@ final class ArgWords {
     /** abi.TraceArgsMaxLen: (maxDepth*3+2)*limit + 1, with limit 10 and maxDepth 5. */
     static final int MAX_LEN = (5 * 3 + 2) * 10 + 1;
 
+    /** Bigger than any function's ArgLiveInfo (a few bytes per distinct set of live spill slots): bounds a damaged index. */
+    private static final int MAX_LIVE_INFO = 1 << 20;
+
     private final Pclntab tab;
     private final MemoryReader mem;
     /** Per function entry (link-time): its program, or an empty one for a function without. */
@@ -135,8 +138,11 @@ final class ArgWords {
         }
         int at = liveIdx + slotIdx / 8;
         byte[] bytes = live.get();
+        if (at >= MAX_LIVE_INFO) {
+            throw new ElfFormatException(String.format("ArgLiveIndex %d of the function at 0x%x is past any liveness table", liveIdx, entry));
+        }
         if (at >= bytes.length) {
-            bytes = tab.funcdataBytes(entry, FUNCDATA_ARG_LIVE_INFO, Math.max(at + 1, bytes.length * 2)).orElse(bytes);
+            bytes = tab.funcdataBytes(entry, FUNCDATA_ARG_LIVE_INFO, Math.min(MAX_LIVE_INFO, Math.max(at + 1, bytes.length * 2))).orElse(bytes);
             liveInfos.put(entry, Optional.of(bytes));
             if (at >= bytes.length) {
                 throw new ElfFormatException(String.format("ArgLiveInfo byte %d of the function at 0x%x lies outside the file", at, entry));
