@@ -42,6 +42,10 @@ final class ArgWords {
     private final LongMap<Optional<byte[]>> programs = new LongMap<>();
     /** Per function entry: its ArgLiveInfo bytes as far as read, null when it has none. */
     private final LongMap<Optional<byte[]>> liveInfos = new LongMap<>();
+    /** Per PC: its ArgLiveIndex (a function lookup and a table search, asked once per frame otherwise). */
+    private final LongMap<Integer> liveIndexes = new LongMap<>();
+    /** One word's bytes, reused: the words of 100,000 goroutines are read one after the other. */
+    private final java.nio.ByteBuffer word = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     ArgWords(Pclntab tab, MemoryReader mem) {
         this.tab = tab;
@@ -70,7 +74,7 @@ final class ArgWords {
         }
         byte[] p = prog.get();
         Optional<byte[]> live = liveInfo(entry);
-        int liveIdx = live.isEmpty() ? -1 : tab.pcdataValue(livePc, PCDATA_ARG_LIVE_INDEX);
+        int liveIdx = live.isEmpty() ? -1 : liveIndex(livePc);
         int startOffset = live.isEmpty() || live.get().length == 0 ? 0xff : Byte.toUnsignedInt(live.get()[0]);
         StringBuilder b = new StringBuilder(48);
         boolean start = true;
@@ -102,7 +106,9 @@ final class ArgWords {
                         throw new ElfFormatException("ArgInfo program runs past " + p.length + " bytes");
                     }
                     int sz = Byte.toUnsignedInt(p[pi++]);
-                    long x = mem.word(argp + o);   // readUnaligned64, whatever the size
+                    word.clear();
+                    mem.read(argp + o, word);   // readUnaligned64, whatever the size
+                    long x = word.getLong(0);
                     if (sz < 8) {
                         int shift = 64 - sz * 8;
                         x = shift == 64 ? 0 : x << shift >>> shift;   // Go's shift by 64 gives 0, Java's by 0
@@ -149,6 +155,15 @@ final class ArgWords {
             }
         }
         return (bytes[at] & (1 << (slotIdx % 8))) != 0;
+    }
+
+    private int liveIndex(long pc) throws ElfFormatException {
+        Integer idx = liveIndexes.get(pc);
+        if (idx == null) {
+            idx = tab.pcdataValue(pc, PCDATA_ARG_LIVE_INDEX);
+            liveIndexes.put(pc, idx);
+        }
+        return idx;
     }
 
     private Optional<byte[]> program(long entry) throws ElfFormatException {
