@@ -33,6 +33,13 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
     /** The caller's SP (Go's frame.fp): where this frame's caller stood when it made the call. */
     long callerSp(long sp, int spDelta);
 
+    /**
+     * sys.MinFrameSize: the bytes between a caller's SP and its outgoing arguments (the saved LR
+     * on a link-register CPU, none on amd64). A frame's arguments start at its callerSp plus this
+     * (traceback.go: {@code frame.argp = frame.fp + sys.MinFrameSize}).
+     */
+    int minFrameSize();
+
     /** Where the frame's return address is saved on the stack, from the frame's SP and its caller's SP. */
     long returnAddressSlot(long sp, long callerSp);
 
@@ -109,6 +116,11 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
         }
 
         @Override
+        public int minFrameSize() {
+            return 0;
+        }
+
+        @Override
         public long returnAddressSlot(long sp, long callerSp) {
             return callerSp - pointerSize();
         }
@@ -175,6 +187,12 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
         @Override
         public long callerSp(long sp, int spDelta) {
             return sp + spDelta;
+        }
+
+        /** internal/goarch: MinFrameSize is 8 on arm64 (the caller's saved LR at its SP). */
+        @Override
+        public int minFrameSize() {
+            return 8;
         }
 
         @Override

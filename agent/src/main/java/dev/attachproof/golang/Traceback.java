@@ -13,7 +13,9 @@ import java.util.Optional;
  * showframe, printcreatedby), computed from outside: the physical frames from an {@link
  * Unwinder} (the CPU's frame rules), then Go's printing policy on them: the same inline
  * expansion, the same frames hidden (runtime internals, elided wrappers), the same "created by",
- * the release's way of shortening a deep stack ({@link Elision}, from {@link GoRuntime#elision()}).
+ * the release's way of shortening a deep stack ({@link Elision}, from {@link GoRuntime#elision()}),
+ * and each physical frame's argument words ({@link ArgWords}), read per goroutine from its own
+ * stack while the frames themselves are worked out once per distinct chain of PCs.
  */
 public final class Traceback {
     /** Go 1.21+ prints the innermost 50 and the outermost 50 frames; earlier releases the first 100. */
@@ -25,6 +27,9 @@ public final class Traceback {
     /** null in a traceback that only names ({@link #forNames}). */
     private final Unwinder unwinder;
     private final Elision elision;
+    /** null in a traceback that only names. */
+    private final ArgWords argWords;
+    private final Arch arch;
 
     /**
      * How Go's traceback shortens a stack too deep to print whole: the rule changed in Go 1.21
@@ -35,7 +40,17 @@ public final class Traceback {
         /** Before 1.21: gentraceback visits the first 100 physical frames, hidden ones included. */
         FIRST_100_FRAMES,
         /** 1.21 on: the innermost 50 and the outermost 50 printed frames, "...N frames elided..." between. */
-        INNER_AND_OUTER_50
+        INNER_AND_OUTER_50;
+
+        /**
+         * The PC whose ArgLiveIndex marks a frame's words with {@code ?}, which the same rewrite
+         * changed: before 1.21 gentraceback passed printArgs its tracepc after the inline loop,
+         * the physical function's own call site of the outermost inlined call; from 1.21
+         * traceback2 passes u.symPC(), the frame's PC backed up into the CALL, inlined or not.
+         */
+        boolean livenessAtInlineCallSite() {
+            return this == FIRST_100_FRAMES;
+        }
     }
 
     /**
@@ -48,6 +63,8 @@ public final class Traceback {
         this.bias = bias;
         this.unwinder = new Unwinder(mem, tab, bias, arch);
         this.elision = java.util.Objects.requireNonNull(elision);
+        this.argWords = new ArgWords(tab, mem);
+        this.arch = arch;
     }
 
     private Traceback(Pclntab tab, long bias) {
@@ -55,6 +72,8 @@ public final class Traceback {
         this.bias = bias;
         this.unwinder = null;
         this.elision = null;
+        this.argWords = null;
+        this.arch = null;
     }
 
     /**
@@ -70,9 +89,24 @@ public final class Traceback {
      *
      * @param function as Go prints it (generic shapes as "[...]", runtime.gopanic as "panic")
      * @param pc       the physical frame's PC (run-time address); {@code offset} is pc - entry
-     * @param hasArgs  whether Go would print arguments between the parentheses
+     * @param hasArgs  whether Go would print arguments between the parentheses (the function has
+     *                 an ArgInfo program)
+     * @param args     what Go prints between the parentheses: "..." for an inlined frame, the
+     *                 argument words of a physical one ({@link ArgWords}: "0xc000080120, 0x0?"),
+     *                 "" for a function without arguments; "..." too where the words could not be
+     *                 read (they lie outside the memory copied)
      */
-    public record Frame(String function, String file, int line, long pc, long offset, boolean inlined, boolean hasArgs) {}
+    public record Frame(String function, String file, int line, long pc, long offset, boolean inlined, boolean hasArgs,
+                        String args) {
+        Frame withArgs(String words) {
+            return new Frame(function, file, line, pc, offset, inlined, hasArgs, words);
+        }
+
+        /** The frame with "..." for its words where it has any: what a group of goroutines whose words differ shares. */
+        public Frame withoutArgs() {
+            return hasArgs ? withArgs("...") : this;
+        }
+    }
 
     /**
      * "created by F" and where: the go statement; one object per site, shared by the goroutines
@@ -140,20 +174,64 @@ public final class Traceback {
             throw new IllegalStateException("a traceback made for names cannot unwind");
         }
         Unwinder.Chain key = unwinder.chain(pc, sp, lr, trap);
-        Stack known = stacks.get(key);
+        Template known = stacks.get(key);
         if (known == null) {
             known = frames(key);
             stacks.put(key, known);
         }
-        return known;
+        return withArgs(known, key);
     }
 
-    private final java.util.HashMap<Unwinder.Chain, Stack> stacks = new java.util.HashMap<>();
+    private final java.util.HashMap<Unwinder.Chain, Template> stacks = new java.util.HashMap<>();
+
+    /** A chain's printed frames without their argument words, and where each frame's words are. */
+    private record Template(Stack stack, List<WordsAt> words) {}
+
+    /**
+     * Where a printed frame's words come from: the physical frame at {@code depth} of the chain
+     * (its argp), marked by the liveness at {@code livePc} (link-time); depth -1 for a frame
+     * without words (inlined, or a function without an ArgInfo program).
+     */
+    private record WordsAt(int depth, long livePc) {
+        static final WordsAt NONE = new WordsAt(-1, 0);
+    }
+
+    /** Frames with the same words are one object: the writers format each distinct frame once. */
+    private final java.util.HashMap<Frame, Frame> frameInterned = new java.util.HashMap<>();
+
+    /** The template's frames with this goroutine's argument words, read from its stack. */
+    private Stack withArgs(Template t, Unwinder.Chain chain) {
+        List<Frame> frames = t.stack().frames();
+        if (frames.isEmpty()) {
+            return t.stack();
+        }
+        List<Frame> out = new ArrayList<>(frames.size());
+        for (int i = 0; i < frames.size(); i++) {
+            Frame f = frames.get(i);
+            int d = t.words().get(i).depth();
+            if (d >= 0) {
+                long linkPc = chain.pcs()[d];
+                String words;
+                try {
+                    long entry = unwinder.pcInfo(linkPc).f().entry();
+                    words = argWords.words(entry, t.words().get(i).livePc(), chain.fps()[d] + arch.minFrameSize());
+                } catch (ElfFormatException | MemoryReader.MemoryReadException e) {
+                    words = "...";
+                }
+                f = frameInterned.computeIfAbsent(f.withArgs(words), x -> x);
+            }
+            out.add(f);
+        }
+        Stack s = t.stack();
+        return new Stack(List.copyOf(out), s.elided(), s.stopped(), s.elisionLine(), s.elisionAt(), s.recorded());
+    }
 
     /** The printed frames of a chain, by Go's rules (traceback2, showframe, the elisions). */
-    private Stack frames(Unwinder.Chain chain) {
+    private Template frames(Unwinder.Chain chain) {
         List<Frame> shown = new ArrayList<>();
         List<Frame> everyFrame = new ArrayList<>();   // for a stack Go would print nothing of (below)
+        List<WordsAt> shownWords = new ArrayList<>();
+        List<WordsAt> everyWords = new ArrayList<>();
         List<RecordedFrame> recorded = new ArrayList<>();
         int everyInFirst100 = -1;
         int shownInFirst100 = -1;   // shown frames among the first 100 physical ones (the pre-1.21 limit)
@@ -173,13 +251,19 @@ public final class Traceback {
                 // call (sigpanic, asyncPreempt, debugCallV2) interrupted.
                 boolean back = linkPc > f.entry() && !trapPc;
                 long symPc = (back ? linkPc - 1 : linkPc) + bias;
-                for (Candidate c : candidates(f, linkPc, back)) {
+                List<Candidate> cs = candidates(f, linkPc, back);
+                // printArgs' pc: symPC from 1.21; before, the physical frame's own position.
+                long livePc = elision.livenessAtInlineCallSite() ? cs.getLast().sitePc() : symPc - bias;
+                for (Candidate c : cs) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
+                    WordsAt words = c.frame().hasArgs() ? new WordsAt(depth, livePc) : WordsAt.NONE;
                     if (c.shown(shown.isEmpty(), callee)) {
                         shown.add(c.frame());
+                        shownWords.add(words);
                     }
                     everyFrame.add(c.frame());
+                    everyWords.add(words);
                     if (!c.elidedWrapper(callee)) {
                         Frame fr = c.frame();
                         recorded.add(new RecordedFrame(c.name(), fr.file(), fr.line(), symPc, fr.inlined()));
@@ -199,20 +283,30 @@ public final class Traceback {
             // Go prints a stack of runtime frames only in full rather than print nothing
             // (traceback1: "If that means we print nothing at all, repeat forcing all frames printed").
             shown = everyFrame;
+            shownWords = everyWords;
             shownInFirst100 = everyInFirst100;
         }
         Stack printed = elision == Elision.INNER_AND_OUTER_50 ? elide121(shown, stopped)
                 : elideBefore121(shown, shownInFirst100, stopped);
-        return printed.withRecorded(recorded);
+        // The kept frames are a head of shown and, past the elision, its tail.
+        List<Frame> kept = printed.frames();
+        int head = printed.elisionAt() >= 0 ? printed.elisionAt() : kept.size();
+        List<WordsAt> keptWords = new ArrayList<>(kept.size());
+        for (int i = 0; i < kept.size(); i++) {
+            keptWords.add(shownWords.get(i < head ? i : shown.size() - (kept.size() - i)));
+        }
+        return new Template(printed.withRecorded(recorded), List.copyOf(keptWords));
     }
 
     /**
      * A logical frame at a PC before Go's rules decide whether it is shown: {@link #showFrame}
      * with what depends only on the frame worked out once.
      */
-    private record Candidate(String name, String kind, Frame frame, boolean wrapper, boolean gopanic, boolean visible) {
-        Candidate(String name, String kind, Frame frame) {
-            this(name, kind, frame, kind.equals("wrapper"), name.equals("runtime.gopanic"),
+    private record Candidate(String name, String kind, Frame frame, long sitePc, boolean wrapper, boolean gopanic,
+                             boolean visible) {
+        /** @param sitePc the link-time PC of this logical frame's position (Pclntab.Frame's pc) */
+        Candidate(String name, String kind, Frame frame, long sitePc) {
+            this(name, kind, frame, sitePc, kind.equals("wrapper"), name.equals("runtime.gopanic"),
                     name.indexOf('.') >= 0 && (!name.startsWith("runtime.") || isExportedRuntime(name)));
         }
 
@@ -246,8 +340,14 @@ public final class Traceback {
             long pc = linkPc + bias;
             List<Candidate> out = new ArrayList<>(2);
             for (Pclntab.Frame lf : tab.frames(back ? linkPc - 1 : linkPc)) {
+                boolean words;
+                try {
+                    words = !lf.inlined() && argWords.has(f.entry());
+                } catch (ElfFormatException e) {
+                    words = true;   // a program that cannot be read: its words print as "..." (withArgs)
+                }
                 out.add(new Candidate(lf.function(), lf.kind(), new Frame(printName(lf.function()), lf.file(), lf.line(), pc,
-                        pc - (f.entry() + bias), lf.inlined(), !lf.inlined() && f.args() != 0)));
+                        pc - (f.entry() + bias), lf.inlined(), words, lf.inlined() ? "..." : words ? null : ""), lf.pc()));
             }
             atPc[k] = List.copyOf(out);
         }

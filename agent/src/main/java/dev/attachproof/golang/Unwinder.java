@@ -41,9 +41,11 @@ final class Unwinder {
     /**
      * A stack as its physical PCs (link-time), innermost first, with what decides how they print:
      * whether the first PC is where a trap stopped (a thread's own PC) rather than a return
-     * address, and why the unwinding stopped early (null when it reached the stack's top).
+     * address, and why the unwinding stopped early (null when it reached the stack's top);
+     * {@code fps[i]} is frame i's caller SP (Go's frame.fp), where its arguments are.
      */
-    record Chain(long[] pcs, boolean trap, String stopped) {
+    record Chain(long[] pcs, boolean trap, String stopped, long[] fps) {
+        /** Two goroutines parked at the same PCs print the same frames: their SPs ({@code fps}) do not count. */
         @Override
         public boolean equals(Object o) {
             return o instanceof Chain c && trap == c.trap && Arrays.equals(pcs, c.pcs)
@@ -88,6 +90,7 @@ final class Unwinder {
      */
     Chain chain(long pc0, long sp0, long lr0, boolean trap) {
         long[] chain = new long[16];
+        long[] fps = new long[16];
         int n = 0;
         String stopped = null;
         long pc = pc0;
@@ -119,7 +122,10 @@ final class Unwinder {
                 }
                 if (n == chain.length) {
                     chain = Arrays.copyOf(chain, n * 2);
+                    fps = Arrays.copyOf(fps, n * 2);
                 }
+                long fp = arch.callerSp(sp, info.spDelta());
+                fps[n] = fp;
                 chain[n++] = linkPc;
                 if (f.topFrame()) {
                     break;
@@ -128,7 +134,6 @@ final class Unwinder {
                     stopped = "stack switched in " + f.name() + " (SP written)";
                     break;
                 }
-                long fp = arch.callerSp(sp, info.spDelta());
                 long ret = arch.returnAddress(sp, fp, lr, depth == 0, mem);
                 if (ret == 0) {
                     break;
@@ -147,6 +152,6 @@ final class Unwinder {
         } catch (MemoryReader.MemoryReadException e) {
             stopped = "stack unreadable: " + e.getMessage();
         }
-        return new Chain(Arrays.copyOf(chain, n), trap, stopped);
+        return new Chain(Arrays.copyOf(chain, n), trap, stopped, Arrays.copyOf(fps, n));
     }
 }

@@ -442,6 +442,56 @@ public final class Pclntab {
     }
 
     /**
+     * Up to {@code maxLen} bytes of funcdata {@code index} of the function holding {@code pc}
+     * (fewer where the file ends first); empty when the function has no such funcdata or the
+     * PC is outside the table. Read from the file: funcdata lives in go:func.* (moduledata.gofunc),
+     * so a stripped binary has it too.
+     */
+    public Optional<byte[]> funcdataBytes(long pc, int index, int maxLen) throws ElfFormatException {
+        int i = find(pc);
+        if (i < 0) {
+            return Optional.empty();
+        }
+        long at = funcdata(func(i), index);
+        if (at == 0) {
+            return Optional.empty();
+        }
+        for (int len = maxLen; len > 0; len = len > 8 ? len / 2 : len - 1) {
+            Optional<ByteBuffer> b = elf.readVirtual(at, len);
+            if (b.isPresent()) {
+                byte[] out = new byte[len];
+                b.get().get(0, out);
+                return Optional.of(out);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The value of pcdata table {@code table} at {@code pc} (runtime.pcdatavalue): -1 where the
+     * function has no such table or the table does not reach the PC, as the runtime answers.
+     */
+    public int pcdataValue(long pc, int table) throws ElfFormatException {
+        int i = find(pc);
+        if (i < 0) {
+            return -1;
+        }
+        Func fn = func(i);
+        if (table == PCDATA_INL_TREE_INDEX) {
+            return inlineIndex(fn, pc);
+        }
+        if (fn.other == null) {
+            fn.other = new java.util.HashMap<>(2);
+        }
+        PcTable t = fn.other.get(table);
+        if (t == null) {
+            t = decode(pcdata(fn, table), fn.entry);
+            fn.other.put(table, t);
+        }
+        return t.valueAt(pc);
+    }
+
+    /**
      * The name the binary's Go release gives funcID {@code id} ("normal", "goexit", "wrapper",
      * "asyncPreempt", ... without the funcID_ / FuncID prefix), or "funcID N" when that release has
      * no such value. The numbering is read from the table itself ({@link #numbering}).
@@ -717,6 +767,8 @@ public final class Pclntab {
         /** pcsp and pcdata InlTreeIndex, decoded on first use. */
         PcTable sp;
         PcTable inl;
+        /** Other pcdata tables by index (ArgLiveIndex), decoded on first use. */
+        java.util.Map<Integer, PcTable> other;
 
         Func(Pclntab owner, int off, String name, long entry, long size, PcTable lines, PcTable files, int cu) {
             this.owner = owner;

@@ -17,12 +17,14 @@ import java.util.Map;
  * with 100,000 goroutines, where Delve's IDE integration stops at 1,024):
  * <pre>
  * 99990 goroutines [chan receive], ids 6..50004, 50006..100000, 100002..100005:
- * main.parked(...)
+ * main.parked(0xc000080120)
  *     /src/main.go:80 +0xf2
  * created by main.main
  *     /src/main.go:43 +0x18f
  * </pre>
- * The frames are as in the text format; "created by" names the site, not the parent. The ids
+ * The frames are as in the text format; goroutines whose stacks differ only in argument words
+ * are one group (as Go's goroutine profile groups them), and a frame whose words differ among
+ * its members prints "(...)". "created by" names the site, not the parent. The ids
  * are listed, runs of three or more as {@code first..last}, so that ids 15, 45 and 49 never read
  * as the range 15..49; after {@value #RUNS_SHOWN} runs, how many more ids there are (panicparse
  * lists a bucket's ids too).
@@ -34,7 +36,8 @@ public final class GoroutinesGrouped {
     static final int RUNS_SHOWN = 8;
 
     /** A group: the key (status words and the frames, identity of the shared records) and its members' ids. */
-    private record Group(String status, List<Traceback.Frame> frames, Traceback.CreatedBy createdBy, List<Long> ids) {}
+    private record Group(String status, List<Traceback.Frame> frames, Traceback.CreatedBy createdBy, List<Long> ids,
+                         boolean[] wordsDiffer) {}
 
     /** {@code terminal}: the target's names escaped, as in {@link GoroutinesText}. */
     public static void write(GoroutineSnapshot s, boolean all, boolean terminal, OutputStream out) throws IOException {
@@ -45,9 +48,13 @@ public final class GoroutinesGrouped {
             }
             String status = GoroutinesText.status(e.g());
             Traceback.CreatedBy by = e.createdBy().orElse(null);
-            // Frames are shared records per PC: equal stacks are equal lists.
-            List<Object> key = List.of(status, e.stack().frames(), by == null ? "" : by);
-            groups.computeIfAbsent(key, k -> new Group(status, e.stack().frames(), by, new ArrayList<>())).ids().add(e.g().id());
+            List<Traceback.Frame> frames = e.stack().frames();
+            List<Object> key = List.of(status, frames.stream().map(f -> f.withoutArgs()).toList(), by == null ? "" : by);
+            Group g = groups.computeIfAbsent(key, k -> new Group(status, frames, by, new ArrayList<>(), new boolean[frames.size()]));
+            g.ids().add(e.g().id());
+            for (int i = 0; i < frames.size(); i++) {
+                g.wordsDiffer()[i] |= !java.util.Objects.equals(frames.get(i).args(), g.frames().get(i).args());
+            }
         }
         List<Group> sorted = new ArrayList<>(groups.values());
         sorted.sort((a, b) -> Integer.compare(b.ids().size(), a.ids().size()));
@@ -64,8 +71,9 @@ public final class GoroutinesGrouped {
                     .append(n == 1 ? "id " : "ids ");
             ids(b, g.ids());
             b.append(":\n");
-            for (Traceback.Frame f : g.frames()) {
-                b.append(GoroutinesText.frame(f, terminal));
+            for (int i = 0; i < g.frames().size(); i++) {
+                Traceback.Frame f = g.frames().get(i);
+                b.append(GoroutinesText.frame(g.wordsDiffer()[i] ? f.withoutArgs() : f, terminal));
             }
             if (g.createdBy() != null) {
                 b.append("created by ").append(GoroutinesText.shown(g.createdBy().function(), terminal))

@@ -115,7 +115,17 @@ public final class GoroutinesJson {
         b.append(", \"file\": ");
         Json.string(b, f.file());
         return b.append(", \"line\": ").append(f.line()).append(", \"pc\": \"0x").append(Long.toHexString(f.pc()))
-                .append("\", \"inlined\": ").append(f.inlined()).append('}').toString();
+                .append("\", \"inlined\": ").append(f.inlined()).append(", \"args\": ").append(argsJson(f)).append('}').toString();
+    }
+
+    /**
+     * What Go prints between the frame's parentheses ("0xc000080120, 0x0?", "" for none, "..."
+     * for an inlined frame); added to v1.
+     */
+    private static String argsJson(Traceback.Frame f) {
+        StringBuilder b = new StringBuilder(40);
+        Json.string(b, f.args() == null ? "..." : f.args());
+        return b.toString();
     }
 
     /** A created-by object without its goroutineId and closing brace. */

@@ -10,9 +10,10 @@ import java.util.Map;
  * {@code goroutines --format text}: the shape of Go's own traceback (runtime/traceback.go
  * goroutineheader, traceback2, printcreatedby), so people and tools that read Go tracebacks read
  * it: "goroutine 18 [chan receive, 3 minutes]:", "pkg.fn(...)", a tab, file:line +0xoff, and
- * "created by … in goroutine N". Arguments are not read: a frame with arguments prints "(...)",
- * which Go itself prints for inlined calls. System goroutines are left out, as Go leaves them out
- * unless GOTRACEBACK=system; {@code all} keeps them.
+ * "created by … in goroutine N". A physical frame prints its argument words as Go's printArgs
+ * does ("main.parked(0xc000080120, 0x0?)", {@link Traceback.Frame#args}), an inlined one "(...)".
+ * System goroutines are left out, as Go leaves them out unless GOTRACEBACK=system; {@code all}
+ * keeps them.
  *
  * <p>The names in it are the target's: function names, source paths (a directory may be named
  * with escape sequences, and Go prints it as it is) and wait-reason words read from the binary.
@@ -112,7 +113,7 @@ public final class GoroutinesText {
     /** A frame's two lines: name(args), then tab, file:line and the +0x offset of a physical frame. */
     static String frame(Traceback.Frame f, boolean terminal) {
         StringBuilder b = new StringBuilder(96);
-        b.append(shown(f.function(), terminal)).append(f.inlined() || f.hasArgs() ? "(...)" : "()").append('\n');
+        b.append(shown(f.function(), terminal)).append('(').append(f.args() == null ? "..." : f.args()).append(")\n");
         b.append('\t').append(shown(f.file(), terminal)).append(':').append(f.line());
         if (!f.inlined() && f.offset() > 0) {
             b.append(" +0x").append(Long.toHexString(f.offset()));

@@ -22,8 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The snapshot against Go's own runtime.Stack(all) of the same process: the stacks fixture parks
  * goroutines in known places (channel, select, locks, WaitGroup, Cond, sleep, 120-deep recursion,
  * a locked thread, a generic function, a read syscall) and prints its own dump on SIGUSR2. Taken
- * one after the other, every goroutine that stays parked must read the same: id, status and wait
- * reason, every frame's function, file:line and +0x offset, elided frames, "created by". Only the
+ * one after the other, every goroutine that stays parked must read the same, byte for byte: id,
+ * status and wait reason, every frame's function and argument words, file:line and +0x offset,
+ * elided frames, "created by". Only the
  * goroutine that prints the dump, the one spinning (running for us, runnable in Go's stopped
  * world) and os/signal's loop, which the SIGUSR2 wakes, differ by nature. For Debian's Go 1.19, 1.22 and the go on PATH, stripped and not.
  */

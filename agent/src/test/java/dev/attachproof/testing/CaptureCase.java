@@ -71,10 +71,28 @@ public record CaptureCase(String file, String program, String toolchain, boolean
     public void assertReplays(TargetCapture capture) throws SnapshotException {
         assertEquals(arch, capture.arch());
         GoroutineSnapshot s = GoroutineSnapshot.replay(capture, executable());
-        assertEquals(capture.text(), GoroutinesText.write(s, false));
+        String replayed = GoroutinesText.write(s, false);
+        if (madeBeforeArgumentWords(capture.text())) {
+            // The arm64 captures were made (in it-tests' VM) when every physical frame with
+            // arguments printed "(...)": the replay reads the words from the captured stacks,
+            // and is compared with them put back to "(...)".
+            String withoutWords = WORDS.matcher(replayed).replaceAll("$1(...)");
+            assertTrue(!withoutWords.equals(replayed), "the replay prints argument words");
+            replayed = withoutWords;
+        }
+        assertEquals(capture.text(), replayed);
         // What the capture exercises, so that a capture that lost it is noticed.
         assertTrue(capture.text().contains("[running]:\nmain.spin"), "a running goroutine, unwound from its thread's registers");
         assertTrue(capture.text().contains("frames elided..."), "the 120-deep recursion");
+    }
+
+    /** A frame's line with argument words: the function, then words that start with a hex number, "{", "_" or "...". */
+    private static final java.util.regex.Pattern WORDS = java.util.regex.Pattern.compile(
+            "(?m)^([^\\t\\n][^\\n]*?)\\((?:0x|\\{|_,|_\\)|\\.\\.\\., )[^\\n]*\\)$");
+
+    /** Whether {@code text} was printed before frames carried their argument words (none of its frames has any). */
+    static boolean madeBeforeArgumentWords(String text) {
+        return !WORDS.matcher(text).find();
     }
 
     @Override

@@ -11,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A snapshot's text against the target's own runtime.Stack(all), compared goroutine by
- * goroutine: id, status and wait reason, every frame's function, file:line and +0x offset,
- * elided frames, "created by". Used on the host (agent tests) and on texts a VM printed
+ * goroutine: id, status and wait reason, every frame's function and argument words, file:line
+ * and +0x offset, elided frames, "created by": each goroutine's text byte for byte. Used on the host (agent tests) and on texts a VM printed
  * (it-tests, from this module's test jar), so both compare the same way.
  */
 public final class GosOwnDump {
@@ -49,7 +49,7 @@ public final class GosOwnDump {
         return compared;
     }
 
-    /** Go traceback text split per goroutine, keyed by id; args normalised (we do not read them). */
+    /** Go traceback text split per goroutine, keyed by id, each goroutine's lines as printed (blank lines left out). */
     public static Map<String, String> blocks(String text) {
         Map<String, String> out = new LinkedHashMap<>();
         String id = null;
@@ -64,8 +64,7 @@ public final class GosOwnDump {
                 b = new StringBuilder();
             }
             if (!line.isBlank()) {
-                b.append(line.startsWith("\t") || line.startsWith("goroutine ") || line.startsWith("created by ")
-                        || line.startsWith("...") ? line : line.replaceFirst("\\(.*\\)$", "(ARGS)")).append('\n');
+                b.append(line).append('\n');
             }
         }
         if (id != null) {
