@@ -16,12 +16,14 @@ import dev.attachproof.linux.Errno;
 import dev.attachproof.matrix.ProbeReport;
 import dev.attachproof.matrix.Setting;
 import dev.attachproof.ptrace.StopPhases;
+import dev.attachproof.testing.GoFixture;
 import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.opentest4j.AssertionFailedError;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -136,6 +138,48 @@ class SchemaFilesTest {
         ObjectNode error = (ObjectNode) JSON.readTree(sample("error"));
         error.put("error", "two\nlines");
         assertThrows(AssertionFailedError.class, () -> assertValid("error", error));
+    }
+
+    /**
+     * The goroutine status words are the layout tables' (gStatusStrings of each release), and
+     * "???", which Go prints for a value it does not know.
+     */
+    @Test
+    void goroutineStatusesAreTheLayoutTablesWords() throws Exception {
+        Set<String> words = new TreeSet<>(List.of("???"));
+        try (var tables = Files.list(GoFixture.repo().resolve("agent/src/main/resources/dev/attachproof/golang/layouts"))) {
+            for (var table : tables.filter(f -> f.toString().endsWith(".tsv")).toList()) {
+                Files.readAllLines(table).stream().filter(l -> l.startsWith("gstatus\t"))
+                        .forEach(l -> words.add(l.split("\t", -1).length > 3 ? l.split("\t", -1)[3] : ""));
+            }
+        }
+        assertTrue(words.size() > 8, words.toString());
+        assertEquals(words, new TreeSet<>(strings(schema("goroutines").at("/properties/goroutines/items/properties/status/enum"))));
+    }
+
+    /** The checks the command runs and the serve tests go through refuse what the schemas refuse, and leave other output alone. */
+    @Test
+    void theChokepointsRefuseWhatTheSchemasRefuse() throws Exception {
+        ObjectNode doctor = (ObjectNode) JSON.readTree(sample("doctor"));
+        doctor.set("verdicts", doctor.remove("verdict"));
+        String bad = JSON.writeValueAsString(doctor);
+        assertTrue(Schemas.isDocument(bad));
+        assertThrows(AssertionFailedError.class, () -> Schemas.assertValidIfDocument(bad));
+        Schemas.assertValidIfDocument(sample("doctor"));
+        Schemas.assertValidIfDocument("goroutine 1 [running]:\nmain.main()\n");
+        Schemas.assertValidIfDocument("");
+        Schemas.assertValidIfDocument("{\"ok\": true}\n");
+        String error = sample("error");
+        Schemas.assertValidAnswer(404, "application/json", error);
+        assertThrows(AssertionFailedError.class, () -> Schemas.assertValidAnswer(400, "application/json", error), "another status");
+        assertThrows(AssertionFailedError.class, () -> Schemas.assertValidAnswer(404, "text/html", error), "not JSON");
+        assertThrows(AssertionFailedError.class, () -> Schemas.assertValidAnswer(200, "application/json", bad));
+        Schemas.assertValidAnswer(200, "text/plain", "goroutine 1 [running]:\n");
+        String body = "{\"error\": \"no endpoint '/'\", \"status\": 404}\n";
+        String head = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n";
+        Schemas.assertValidRawAnswers("HTTP/1.1 100 Continue\r\n\r\n" + head + body, StandardCharsets.UTF_8);
+        String wrong = body.replace("404}", "400}");
+        assertThrows(AssertionFailedError.class, () -> Schemas.assertValidRawAnswers(head + wrong, StandardCharsets.UTF_8));
     }
 
     private static void assertValid(String name, ObjectNode doc) throws Exception {
