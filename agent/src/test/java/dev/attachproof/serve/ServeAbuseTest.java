@@ -2,6 +2,7 @@ package dev.attachproof.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -191,7 +192,9 @@ class ServeAbuseTest {
             s.setSoTimeout(timeoutMillis);
             s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
-            return readAll(s.getInputStream());
+            String answer = readAll(s.getInputStream());
+            Schemas.assertValidRawAnswers(answer, StandardCharsets.UTF_8);
+            return answer;
         } catch (SocketTimeoutException e) {
             return "(no answer in " + timeoutMillis + " ms)";
         }

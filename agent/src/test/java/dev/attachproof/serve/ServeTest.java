@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** Every answer's body, checked against its schema (the error document's for an error). */
+    private static final HttpResponse.BodyHandler<String> BODIES = Schemas.validatedBodies();
     private static final String TOKEN = "0123456789abcdef0123456789abcdef";
 
     private static FixtureProcess target;
@@ -125,7 +128,7 @@ class ServeTest {
     @Test
     void headAnswersGetsHeadersWithoutABody() throws Exception {
         HttpResponse<String> r = HTTP.send(request(server, "/healthz").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+                BODIES);
         assertEquals(200, r.statusCode());
         assertEquals("", r.body());
         assertEquals(get(server, "/healthz").body().length(), Integer.parseInt(r.headers().firstValue("Content-Length").orElse("-1")));
@@ -170,7 +173,7 @@ class ServeTest {
                 HttpRequest.BodyPublisher body = c.method().equals("GET") || c.method().equals("DELETE")
                         ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString("{}");
                 HttpResponse<String> r = HTTP.send(request(server, c.path()).method(c.method(), body).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                        BODIES);
                 String what = c.method() + " " + c.path() + " -> " + r.statusCode() + " " + r.body();
                 assertEquals(c.status(), r.statusCode(), what);
                 assertError(r, c.status(), c.says());
@@ -203,7 +206,7 @@ class ServeTest {
             List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 sent.add(HTTP.sendAsync(request(server, "/v1/goroutines?pid=" + big.pid() + "&format=json").build(),
-                        HttpResponse.BodyHandlers.ofString()));
+                        BODIES));
             }
             int ok = 0;
             for (var f : sent) {
@@ -333,7 +336,7 @@ class ServeTest {
     void concurrentPsRequestsShareOneScan() throws Exception {
         List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            sent.add(HTTP.sendAsync(request(server, "/v1/ps").build(), HttpResponse.BodyHandlers.ofString()));
+            sent.add(HTTP.sendAsync(request(server, "/v1/ps").build(), BODIES));
         }
         for (var f : sent) {
             HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
@@ -435,10 +438,10 @@ class ServeTest {
         Process p = serve.process();
         try {
             URI base = URI.create("http://127.0.0.1:" + serve.port());
-            assertEquals(401, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/ps")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(401, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/ps")).build(), BODIES).statusCode());
             assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/doctor?pid=" + target.pid()))
-                    .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
-            assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                    .header("Authorization", "Bearer " + TOKEN).build(), BODIES).statusCode());
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), BODIES).statusCode());
             p.toHandle().destroy();   // SIGTERM (Process.destroy would also close our end of its stderr)
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "serve stops on SIGTERM");
             String rest = serve.restOfStderr();
@@ -539,11 +542,11 @@ class ServeTest {
     }
 
     private static HttpResponse<String> get(SidecarServer s, String path) throws Exception {
-        return HTTP.send(request(s, path).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(request(s, path).build(), BODIES);
     }
 
     private static HttpResponse<String> send(SidecarServer s, String path, String authorization) throws Exception {
-        return HTTP.send(request(s, path).header("Authorization", authorization).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(request(s, path).header("Authorization", authorization).build(), BODIES);
     }
 
     private static HttpRequest.Builder request(SidecarServer s, String path) {
@@ -556,7 +559,9 @@ class ServeTest {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            Schemas.assertValidRawAnswers(answer, StandardCharsets.ISO_8859_1);
+            return answer;
         }
     }
 

@@ -10,6 +10,7 @@ import dev.attachproof.service.Engine;
 import dev.attachproof.service.TargetException;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -119,6 +120,7 @@ class DyingTargetTest {
                             base + "/v1/goroutines?pid=" + t.pid() + "&format=json")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
                     requestMicros = Math.min(requestMicros, (System.nanoTime() - t0) / 1000);
                     assertEquals(200, r.statusCode(), r.body());
+                    assertValidAnswer(r);   // after the clock: the kills below are spread over the server's time only
                 }
             }
             int gone = 0;
@@ -131,6 +133,7 @@ class DyingTargetTest {
                     TimeUnit.MICROSECONDS.sleep(requestMicros * (2 * round + 1) / 12);
                     kill(t.pid());
                     var r = asked.get(30, TimeUnit.SECONDS);
+                    assertValidAnswer(r);
                     if (r.statusCode() == 410) {
                         gone++;
                         assertEquals("process " + t.pid() + " exited during the snapshot",
@@ -154,5 +157,10 @@ class DyingTargetTest {
 
     private static void kill(int pid) throws Exception {
         assertEquals(0, new ProcessBuilder("kill", "-KILL", Integer.toString(pid)).start().waitFor());
+    }
+
+    /** The answer's body against its schema: the goroutines document, or the error document. */
+    private static void assertValidAnswer(java.net.http.HttpResponse<String> r) {
+        Schemas.assertValidAnswer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     }
 }

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Runs the attachproof CLI in a child JVM, optionally behind a command that changes its
  * credentials (setpriv): restrictions like seccomp filters bind a whole process, so they are
  * tried on a child, never on the test JVM. The classpath is the test's own, with the jars from
- * the (root-only) Maven repository copied where other uids can read them.
+ * the (root-only) Maven repository copied where other uids can read them. Whatever JSON document
+ * a run prints is validated against the schema it names ({@link Schemas#assertValidIfDocument}).
  */
 public final class AgentCli {
     private static volatile String sharedClasspath;
@@ -41,6 +42,7 @@ public final class AgentCli {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(javaCommand("dev.attachproof.cli.Main"));
         cmd.addAll(List.of(args));
+        Result result;
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             changes.forEach((name, value) -> {
@@ -58,10 +60,13 @@ public final class AgentCli {
                 p.destroyForcibly();
                 throw new IllegalStateException("attachproof " + String.join(" ", args) + " did not finish in 60 s");
             }
-            return new Result(p.exitValue(), out.get(), err.get());
+            result = new Result(p.exitValue(), out.get(), err.get());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        // The contract, on every run: a JSON document printed is valid against the schema it names.
+        Schemas.assertValidIfDocument(result.stdout());
+        return result;
     }
 
     /** The command line of a child JVM running {@code mainClass} on the test classpath. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.attachproof.testing.Schemas;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -47,12 +48,15 @@ public final class AgentSidecar extends GenericContainer<AgentSidecar> {
     return DoctorReport.parse(attachproof("doctor", Integer.toString(pid), "--json"));
   }
 
-  /** Runs `attachproof ARGS...` in the sidecar. */
+  /** Runs `attachproof ARGS...` in the sidecar; a JSON document it prints is checked against its schema. */
   public ExecResult attachproof(String... args) {
     List<String> cmd = new ArrayList<>(List.of("attachproof"));
     cmd.addAll(List.of(args));
     try {
-      return execInContainer(cmd.toArray(String[]::new));
+      ExecResult r = execInContainer(cmd.toArray(String[]::new));
+      // The contract, on every run: a JSON document printed is valid against the schema it names.
+      Schemas.assertValidIfDocument(r.getStdout());
+      return r;
     } catch (IOException e) {
       throw new IllegalStateException("docker exec attachproof failed", e);
     } catch (InterruptedException e) {

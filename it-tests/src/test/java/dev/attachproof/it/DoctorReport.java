@@ -6,11 +6,13 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.testing.Schemas;
 import org.testcontainers.containers.Container.ExecResult;
 
 /**
  * `attachproof doctor PID --json` (schema attachproof.doctor/v1) as the tests read it: the exit
- * status, the verdict and prediction, the checks by id, and the proof.
+ * status, the verdict and prediction, the checks by id, and the proof. Every report parsed is
+ * valid against docs/schemas/doctor.v1.schema.json.
  */
 public record DoctorReport(int exitCode, JsonNode json, String stderr) {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -21,7 +23,9 @@ public record DoctorReport(int exitCode, JsonNode json, String stderr) {
 
   static DoctorReport parse(int exitCode, String stdout, String stderr) {
     try {
-      return new DoctorReport(exitCode, JSON.readTree(stdout), stderr);
+      JsonNode json = JSON.readTree(stdout);
+      Schemas.assertValid(stdout);   // attachproof.doctor/v1, docs/schemas/doctor.v1.schema.json
+      return new DoctorReport(exitCode, json, stderr);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("doctor printed no JSON (exit " + exitCode + "): " + stdout + stderr, e);
     }

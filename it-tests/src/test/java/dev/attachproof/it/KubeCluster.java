@@ -16,6 +16,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -156,7 +157,10 @@ final class KubeCluster implements AutoCloseable {
       p.destroyForcibly().waitFor();
       throw new IllegalStateException(String.join(" ", argv) + " did not finish within 3 minutes");
     }
-    return new Result(p.exitValue(), out.join(), err.join());
+    String stdout = out.join();
+    // kubectl exec ... attachproof, and the plugin: a JSON document printed is valid against the schema it names.
+    Schemas.assertValidIfDocument(stdout);
+    return new Result(p.exitValue(), stdout, err.join());
   }
 
   private static String drain(java.io.InputStream in) {

@@ -595,7 +595,7 @@ class KubernetesClusterTest {
   private static String get(KubeCluster.PortForward pf, String token, String path) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + pf.localPort + path)).header("Authorization", "Bearer " + token)
-        .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+        .timeout(Duration.ofSeconds(60)).build(), Schemas.validatedBodies());
     assertEquals(200, r.statusCode(), () -> path + ": " + r.body());
     return r.body();
   }

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -161,6 +162,7 @@ class SidecarCommandsTest {
   private static String get(AgentSidecar agent, String path) throws IOException, InterruptedException {
     ExecResult r = agent.execInContainer("wget", "-q", "-O-", "http://127.0.0.1:7070" + path);
     assertEquals(0, r.getExitCode(), () -> path + ": " + r.getStderr());
+    Schemas.assertValidIfDocument(r.getStdout());   // wget -q answers 200 only
     return r.getStdout();
   }
 
