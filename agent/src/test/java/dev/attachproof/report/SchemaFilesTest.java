@@ -258,7 +258,7 @@ class SchemaFilesTest {
                      "goroutines": [
                       {"id": 18, "status": "waiting", "waitReason": "chan receive", "waitMinutes": 0, "system": false,
                        "startFunction": "main.worker", "threadId": null, "lockedToThread": false, "labels": {"job": "a"},
-                       "frames": [{"function": "main.worker", "file": "/src/main.go", "line": 20, "pc": "0x4a1b2c", "inlined": false}],
+                       "frames": [{"function": "main.worker", "file": "/src/main.go", "line": 20, "pc": "0x4a1b2c", "inlined": false, "args": "0xc000012345, 0x0?"}],
                        "framesElided": 0, "stackNote": null,
                        "createdBy": {"function": "main.main", "file": "/src/main.go", "line": 64, "goroutineId": 1}}]}
                     """;
