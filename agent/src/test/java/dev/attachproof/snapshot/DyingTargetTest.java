@@ -69,7 +69,10 @@ class DyingTargetTest {
             }
         }
         int exitedDuring = 0;
-        for (int round = 0; round < 8; round++) {
+        // Eight moments spread over a snapshot's length; on a loaded machine a snapshot starts later
+        // and lasts longer than the warm one measured, so the sweep goes round again, each time
+        // over a longer span (up to three), until a kill has landed during one.
+        for (int round = 0; round < 24 && (round < 8 || exitedDuring == 0); round++) {
             try (FixtureProcess t = FixtureProcess.start(binary, "-crowd", "20000")) {
                 CompletableFuture<Object> taken = CompletableFuture.supplyAsync(() -> {
                     try {
@@ -78,7 +81,7 @@ class DyingTargetTest {
                         return e;
                     }
                 });
-                TimeUnit.MICROSECONDS.sleep(snapshotMicros * (2 * round + 1) / 16);   // the moment of the kill, not a wait for readiness
+                TimeUnit.MICROSECONDS.sleep(snapshotMicros * (1 + round / 8) * (2 * (round % 8) + 1) / 16);   // the moment of the kill, not a wait for readiness
                 kill(t.pid());
                 Object result = taken.get(30, TimeUnit.SECONDS);
                 if (result instanceof TargetException e && e.reason() == TargetException.Reason.NOT_FOUND) {
@@ -124,13 +127,15 @@ class DyingTargetTest {
                 }
             }
             int gone = 0;
-            for (int round = 0; round < 6; round++) {
+            // Six moments over a request's length, swept again over a longer span each time (up to
+            // four) until one landed: on a loaded machine a request starts later and lasts longer.
+            for (int round = 0; round < 24 && (round < 6 || gone == 0); round++) {
                 try (FixtureProcess t = FixtureProcess.start(binary, "-crowd", "20000")) {
                     var asked = http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                             base + "/v1/goroutines?pid=" + t.pid() + "&format=json")).build(),
                             java.net.http.HttpResponse.BodyHandlers.ofString());
                     // The moment of the kill, spread over a request's length: not a wait for readiness.
-                    TimeUnit.MICROSECONDS.sleep(requestMicros * (2 * round + 1) / 12);
+                    TimeUnit.MICROSECONDS.sleep(requestMicros * (1 + round / 6) * (2 * (round % 6) + 1) / 12);
                     kill(t.pid());
                     var r = asked.get(30, TimeUnit.SECONDS);
                     assertValidAnswer(r);
