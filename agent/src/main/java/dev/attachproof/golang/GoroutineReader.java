@@ -96,6 +96,24 @@ public final class GoroutineReader {
         return out.toArray(Field[]::new);
     }
 
+    /**
+     * Whether the g at {@code b[base]} is neither running, in a syscall nor dead, and has the
+     * {@link #state} values of row {@code row} of {@code values}.
+     */
+    private boolean sameState(ByteBuffer b, int base, long[] values, int row) {
+        int st = (int) status.read(b, base) & ~Goroutine.SCAN_BIT;
+        if (st == Goroutine.G_RUNNING || st == Goroutine.G_SYSCALL || (st >= 0 && st < dead.length && dead[st])) {
+            return false;
+        }
+        int f = state.length;
+        for (int k = 0, at = row * f; k < f; k++) {
+            if (state[k].read(b, base) != values[at + k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A member's offset and size within the g. */
     private record Field(long offset, long size) {
         static final Field NONE = new Field(-1, 0);
@@ -179,6 +197,26 @@ public final class GoroutineReader {
      */
     public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier)
             throws MemoryReader.MemoryReadException {
+        return copyAll(mem, list, buffers, earlier, null);
+    }
+
+    /**
+     * {@link #copyAll(MemoryReader, AllGs, CopyBuffers, Copied)}, also filling {@code unchanged}
+     * (one per g of the copy) as {@link Copied#unchanged} does: when the earlier copy's ranges
+     * are read again, by the threads that read them, each batch as soon as it is read, while its
+     * bytes are in their cache; otherwise once the copy is made.
+     */
+    public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier, boolean[] unchanged)
+            throws MemoryReader.MemoryReadException {
+        Copied c = copyAllComparing(mem, list, buffers, earlier, unchanged);
+        if (unchanged != null && !c.compared) {
+            c.unchanged(earlier, unchanged);
+        }
+        return c;
+    }
+
+    private Copied copyAllComparing(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier, boolean[] unchanged)
+            throws MemoryReader.MemoryReadException {
         int n = (int) list.length();
         long[] pointers = new long[n];
         ByteBuffer b = buffers.take(Math.min(n, POINTER_CHUNK / 8) * 8);
@@ -197,16 +235,23 @@ public final class GoroutineReader {
         long[] addrs = java.util.Arrays.copyOf(pointers, live);
         int size = (int) g.size();
         if (earlier != null && earlier.copies != null && java.util.Arrays.equals(addrs, earlier.addresses)) {
-            CapturedMemory again = earlier.copies.copyAgain(mem, buffers);
-            if (again != null) {
-                ByteBuffer[] in = new ByteBuffer[live];
-                int[] at = new int[live];
-                for (int i = 0; i < live; i++) {
-                    int r = earlier.range[i];
-                    in[i] = again.rangeBuffer(r);
-                    at[i] = again.rangeOffset(r, addrs[i]);
+            earlier.prepareComparison();
+            ByteBuffer[] in = new ByteBuffer[live];
+            int[] at = earlier.at;   // the same ranges at the same offsets of the same-numbered batches
+            boolean compare = unchanged != null && state.length > 0;
+            CapturedMemory again = earlier.copies.copyAgain(mem, buffers, (batch, buffer) -> {
+                for (int k = earlier.batchStart[batch]; k < earlier.batchStart[batch + 1]; k++) {
+                    int i = earlier.byBatch[k];
+                    in[i] = buffer;
+                    if (compare) {
+                        unchanged[i] = sameState(buffer, at[i], earlier.stateValues, i);
+                    }
                 }
-                return new Copied(addrs, in, at, again, earlier.range);
+            });
+            if (again != null) {
+                Copied c = new Copied(addrs, in, at, again, earlier.range);
+                c.compared = compare;
+                return c;
             }
         }
         int[] lengths = new int[live];
@@ -236,6 +281,11 @@ public final class GoroutineReader {
         /** The copy the g's are in, and the range of it each is in: for {@link #copyAll}'s second copy. */
         private final CapturedMemory copies;
         private final int[] range;
+        /** Set by {@link #prepareComparison}: the g's batch by batch (batch b's are byBatch[batchStart[b]..batchStart[b+1])). */
+        private int[] batchStart;
+        private int[] byBatch;
+        /** Whether {@link #copyAll} compared this copy with the earlier one as it read it. */
+        private boolean compared;
 
         Copied(long[] addresses, ByteBuffer[] in, int[] at, CapturedMemory copies, int[] range) {
             this.addresses = addresses;
@@ -267,6 +317,24 @@ public final class GoroutineReader {
                     v[i * f + k] = state[k].read(in[i], at[i]);
                 }
             }
+            if (copies != null) {
+                // The g's by the batch they are read in, for a copy made again batch by batch.
+                int batches = copies.batches();
+                int[] start = new int[batches + 1];
+                for (int i = 0; i < addresses.length; i++) {
+                    start[copies.batchOf(range[i]) + 1]++;
+                }
+                for (int b = 0; b < batches; b++) {
+                    start[b + 1] += start[b];
+                }
+                int[] next = java.util.Arrays.copyOf(start, batches);
+                int[] order = new int[addresses.length];
+                for (int i = 0; i < addresses.length; i++) {
+                    order[next[copies.batchOf(range[i])]++] = i;
+                }
+                batchStart = start;
+                byBatch = order;
+            }
             stateValues = v;
         }
 
@@ -289,21 +357,7 @@ public final class GoroutineReader {
             long[] v = earlier.stateValues;
             long[] was = earlier.addresses;
             for (int i = 0; i < addresses.length; i++) {
-                out[i] = false;
-                if (i >= was.length || was[i] != addresses[i]) {
-                    continue;
-                }
-                ByteBuffer b = in[i];
-                int base = at[i];
-                int st = (int) status.read(b, base) & ~Goroutine.SCAN_BIT;
-                if (st == Goroutine.G_RUNNING || st == Goroutine.G_SYSCALL || (st >= 0 && st < dead.length && dead[st])) {
-                    continue;
-                }
-                boolean same = true;
-                for (int k = 0, row = i * f; k < f && same; k++) {
-                    same = state[k].read(b, base) == v[row + k];
-                }
-                out[i] = same;
+                out[i] = i < was.length && was[i] == addresses[i] && sameState(in[i], at[i], v, i);
             }
         }
 

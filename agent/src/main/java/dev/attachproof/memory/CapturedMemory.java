@@ -49,10 +49,38 @@ public final class CapturedMemory implements MemoryReader {
      * otherwise, or when a range cannot be read whole again (the caller then copies afresh).
      */
     public CapturedMemory copyAgain(MemoryReader mem, CopyBuffers pool) {
+        return copyAgain(mem, pool, null);
+    }
+
+    /**
+     * Work on one batch of a copy, done by the thread that read it, right after, while the
+     * bytes are still in its cache (and while another thread reads the next batch).
+     */
+    @FunctionalInterface
+    public interface BatchRead {
+        /** Batch {@code batch} (the buffer number {@link #batchOf} names) was read whole into {@code buffer}. */
+        void read(int batch, ByteBuffer buffer);
+    }
+
+    /** Which batch (buffer) range {@code r} of a copy made by {@link #copy} was read in. */
+    public int batchOf(int r) {
+        return buffer[r];
+    }
+
+    /** How many batches (buffers) the copy was read in. */
+    public int batches() {
+        return buffers.length;
+    }
+
+    /**
+     * {@link #copyAgain(MemoryReader, CopyBuffers)}, handing each batch, once read whole, to
+     * {@code after} on the thread that read it. A null result voids what {@code after} saw.
+     */
+    public CapturedMemory copyAgain(MemoryReader mem, CopyBuffers pool, BatchRead after) {
         if (!batchedInOrder) {
             return null;
         }
-        Copies c = Copies.read(mem, starts, lengths, pool);
+        Copies c = Copies.read(mem, starts, lengths, pool, after);
         for (int i = 0; i < c.size; i++) {
             if (c.buffer[i] != buffer[i] || c.offset[i] != offset[i]) {
                 return null;
@@ -203,6 +231,11 @@ public final class CapturedMemory implements MemoryReader {
         }
 
         static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool) {
+            return read(mem, starts, lengths, pool, null);
+        }
+
+        /** As {@link #read(MemoryReader, long[], int[], CopyBuffers)}, each batch read whole handed to {@code after}. */
+        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, BatchRead after) {
             int n = starts.length;
             List<int[]> batches = new ArrayList<>();   // {first range, count}
             for (int i = 0; i < n; ) {
@@ -237,6 +270,9 @@ public final class CapturedMemory implements MemoryReader {
                         buffer[first + c] = c < done ? at : -1;
                         offset[first + c] = pos;
                         pos += l[c];
+                    }
+                    if (after != null && done == count) {
+                        after.read(at, bufs[at]);
                     }
                 };
             }

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public final class StopPhases {
     /** The phases of a goroutine snapshot's stop, in the order they happen. */
-    public static final List<String> SNAPSHOT = List.of("interrupt", "wait", "goroutines", "compare", "labels", "registers",
+    public static final List<String> SNAPSHOT = List.of("interrupt", "wait", "goroutines", "labels", "registers",
             "stacks", "detach");
 
     private final Map<String, Long> nanos = new LinkedHashMap<>();

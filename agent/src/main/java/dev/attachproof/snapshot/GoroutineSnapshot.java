@@ -377,7 +377,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * before}, a copy made while the target ran, a goroutine that cannot have run since ({@link
      * GoroutineReader.Copied#unchanged}) and is not running or in a syscall keeps the stack
      * and labels copied then; only the others are copied again. The time goes to {@code clock}'s
-     * phases "goroutines", "compare", "labels", "registers" (with the m.procid reads) and
+     * phases "goroutines" (the comparison with it), "labels", "registers" (with the m.procid reads) and
      * "stacks", lapped around each step, never per goroutine.
      */
     private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers buffers,
@@ -389,16 +389,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
                     + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
         }
-        GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers, before == null ? null : before.goroutines());
+        // Which goroutines keep the stack copied before the stop: compared as the g's are read again.
+        boolean union = before != null && before.stacks() != null;
+        boolean[] stands = new boolean[(int) all.length()];
+        GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers, before == null ? null : before.goroutines(),
+                union ? stands : null);
         clock.lap("goroutines");
         int n = gs.size();
-        // Which goroutines keep the stack copied before the stop.
-        boolean[] stands = new boolean[n];
-        boolean union = before != null && before.stacks() != null;
-        if (union) {
-            gs.unchanged(before.goroutines(), stands);
-            clock.lap("compare");
-        }
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
         long[] pcs = new long[n];

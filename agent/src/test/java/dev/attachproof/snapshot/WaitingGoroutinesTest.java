@@ -217,7 +217,7 @@ class WaitingGoroutinesTest {
             sum += e.getValue().asLong();
         }
         // No labels in this fixture: the labels phase never starts.
-        assertEquals(List.of("interrupt", "wait", "goroutines", "compare", "registers", "stacks", "detach"), names);
+        assertEquals(List.of("interrupt", "wait", "goroutines", "registers", "stacks", "detach"), names);
         assertTrue(StopPhases.SNAPSHOT.containsAll(names));
         assertEquals(root.get("stoppedMicros").asLong(), sum, phases.toString());
 
