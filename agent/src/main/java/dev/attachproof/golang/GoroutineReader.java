@@ -208,6 +208,9 @@ public final class GoroutineReader {
      */
     public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier, boolean[] unchanged)
             throws MemoryReader.MemoryReadException {
+        if (earlier != null) {
+            earlier.prepareComparison();   // before this copy, which may go where the earlier one was
+        }
         Copied c = copyAllComparing(mem, list, buffers, earlier, unchanged);
         if (unchanged != null && !c.compared) {
             c.unchanged(earlier, unchanged);
@@ -304,7 +307,9 @@ public final class GoroutineReader {
 
         /**
          * Reads the fields {@link #unchanged} compares a later copy against, once: call it before
-         * the stop, so that the comparison inside it reads only the new copy.
+         * the stop, so that the comparison inside it reads only the new copy, and before the
+         * memory of this copy is reused for another (then only those fields, the addresses and
+         * where each g was remain to be used).
          */
         public void prepareComparison() {
             if (stateValues != null) {

@@ -129,7 +129,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             List<Entry> entries;
             try {
                 StopPhases clock = new StopPhases();
-                Captured c = capture(bin, mem, null, new CopyBuffers(), true, clock, null);
+                CopyBuffers pool = new CopyBuffers();
+                Captured c = capture(bin, mem, null, pool, pool, true, clock, null);
                 phases.putAll(clock.micros());
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false);
@@ -191,7 +192,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             Binary bin = binary(go, executable.toString(), "the executable", capture.bias(),
                     capture.environGodebug().isEmpty() ? null : capture.environGodebug(), List.of());
             Map<Integer, long[]> regs = capture.registers();
-            Captured c = capture(bin, capture.memory(), regs::get, new CopyBuffers(), true, new StopPhases(), null);
+            CopyBuffers pool = new CopyBuffers();
+            Captured c = capture(bin, capture.memory(), regs::get, pool, pool, true, new StopPhases(), null);
             return new GoroutineSnapshot(capture.pid(), bin.info().goVersion(), bin.elf().arch(), true, 0, bin.layoutSource(),
                     bin.list().method(), capture.takenNanos(), unwind(bin, c, true), bin.layoutNotes(), Map.of(),
                     bin.labelsShown(), bin.profile(), -1);
@@ -240,7 +242,6 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         preload();
         // A recording keeps what the stopped read reads: it copies everything while stopped.
         Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null);
-        CopyBuffers buffers = pre.buffers();
         Captured before = pre.captured();
         beforeStop.run();
         AttachResult r = tracer.attach(pid, StopMode.ALL_THREADS, STOP_TIMEOUT);
@@ -263,7 +264,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             t = System.nanoTime();
             ThreadRegisters registers = tid -> session.registers(tid) instanceof CallResult.Ok<long[]> ok ? ok.value() : null;
             if (kept == null) {
-                captured = capture(bin, new SessionMemory(session), registers, buffers, true, session.phases(), before);
+                captured = capture(bin, new SessionMemory(session), registers, pre.goroutines(), pre.stacks(), true,
+                        session.phases(), before);
             } else {
                 TargetCapture.Recorder recorder = new TargetCapture.Recorder(new SessionMemory(session));
                 Map<Integer, long[]> read = new HashMap<>();
@@ -273,7 +275,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         read.put(tid, words);
                     }
                     return words;
-                }, buffers, true, session.phases(), null);
+                }, pre.goroutines(), pre.stacks(), true, session.phases(), null);
                 kept[0] = new TargetCapture(bin.info().goVersion(), bin.elf().arch(), goBuildId(bin.elf()), pid,
                         bin.bias(), t, bin.environGodebug(), read, recorder.ranges(), "");
             }
@@ -325,8 +327,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                             long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
                             long stackBytes, int stacksKept) {}
 
-    /** The copy made while the target runs (null when it failed), and the memory the stopped read will use. */
-    private record Precopy(Captured captured, CopyBuffers buffers) {}
+    /**
+     * The copy made while the target runs (null when it failed), and the memory the stopped read
+     * will copy the g's and the stacks into (one pool for both when nothing is kept).
+     */
+    private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks) {}
 
     /**
      * The copy made while the target runs (process_vm_readv, no ptrace): every g, the used part
@@ -335,39 +340,63 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * ({@link GoroutineReader.Copied#unchanged}). The stopped read then does the same
      * against the second pass, which is fresher (fewer goroutines changed) and ran the very code
      * the stopped read runs, so that none of it is still interpreted inside the stopped window.
-     * The memory the stopped read copies into is sized and touched here (no page is faulted in
-     * while stopped). A copy that cannot be made (process_vm_readv refused, the target changed
-     * under it) leaves no copy and an empty pool: the stopped read then copies everything and
-     * allocates as it goes. With {@code keep} false the stacks are only counted, for a stopped
-     * read that copies them all.
+     * The three reads of the g's share one pool: each pass keeps only the fields the next one is
+     * compared with ({@link GoroutineReader.Copied#prepareComparison}) before its memory is
+     * read into again. The memory the stopped read copies into is sized and touched here (no
+     * page is faulted in while stopped). A copy that cannot be made (process_vm_readv refused,
+     * the target changed under it) leaves no copy and empty pools: the stopped read then copies
+     * everything and allocates as it goes. With {@code keep} false the stacks are only counted,
+     * for a stopped read that copies them all (one pool, sized for all of it).
      */
     private static Precopy precopy(Binary bin, MemoryReader mem, Map<String, Long> phases, boolean keep) {
         long t0 = System.nanoTime();
-        CopyBuffers stopped = new CopyBuffers();
-        Captured pre = null;
+        Precopy out;
         try {
-            CopyBuffers first = new CopyBuffers();
-            pre = capture(bin, mem, null, first, keep, new StopPhases(), null);
-            long stackBytes = keep ? Math.max(0, first.taken() - pre.goroutines().copiedBytes()) : pre.stackBytes();
-            if (keep) {
-                CopyBuffers second = new CopyBuffers();
-                second.reserve(pre.goroutines().copiedBytes() + stackBytes / 8 + (1 << 20));
-                pre = capture(bin, mem, null, second, true, new StopPhases(), pre);
-                pre.goroutines().prepareComparison();
-                // The stacks copied again while stopped: the running goroutines' and those that moved meanwhile.
-                stackBytes = stackBytes / 8;
-            }
-            // Room for goroutines made and stacks grown between the copy and the stop.
-            long need = pre.goroutines().copiedBytes() + 8L * pre.goroutines().size() + stackBytes;
-            stopped.reserve(need + need / 8 + (1 << 20));
+            out = keep ? copyTwice(bin, mem) : countOnce(bin, mem);
             // A collection now, not one inside the stopped window: with the copies on the heap a
             // young collection took 20 to 40 ms, and the stopped read allocates (the pointer array).
             System.gc();
         } catch (MemoryReader.MemoryReadException | SnapshotException | RuntimeException e) {
-            pre = null;   // nothing copied: the stopped read copies everything, allocating as it goes
+            // nothing copied: the stopped read copies everything, allocating as it goes
+            CopyBuffers empty = new CopyBuffers();
+            out = new Precopy(null, empty, empty);
         }
         phases.put("precopy", (System.nanoTime() - t0) / 1000);
-        return new Precopy(keep ? pre : null, stopped);
+        return out;
+    }
+
+    /** The two passes of {@link #precopy}; the pools for the stopped read. */
+    private static Precopy copyTwice(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
+        CopyBuffers goroutines = new CopyBuffers();
+        CopyBuffers firstStacks = new CopyBuffers();
+        Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null);
+        pre.goroutines().prepareComparison();   // before its g's are overwritten
+        long gBytes = goroutines.taken();
+        goroutines.reuse();
+        // The stacks copied again: the running goroutines' and those that moved meanwhile.
+        long again = firstStacks.taken() / 8 + (1 << 20);
+        CopyBuffers secondStacks = new CopyBuffers();
+        secondStacks.reserve(again);
+        pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre);
+        pre.goroutines().prepareComparison();
+        // Room for goroutines made between the copy and the stop.
+        gBytes = Math.max(gBytes, goroutines.taken());
+        goroutines.reserve(gBytes + gBytes / 8 + (1 << 20));
+        goroutines.reuse();
+        CopyBuffers stoppedStacks = new CopyBuffers();
+        stoppedStacks.reserve(again + again / 8);
+        return new Precopy(pre, goroutines, stoppedStacks);
+    }
+
+    /** A dry run, for a stopped read that copies everything: one pool, sized and touched. */
+    private static Precopy countOnce(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
+        CopyBuffers pool = new CopyBuffers();
+        Captured dry = capture(bin, mem, null, pool, pool, false, new StopPhases(), null);
+        // Room for goroutines made and stacks grown between the rehearsal and the stop.
+        long need = pool.taken() + dry.stackBytes();
+        pool.reserve(need + need / 8 + (1 << 20));
+        pool.reuse();
+        return new Precopy(null, pool, pool);
     }
 
     /**
@@ -380,8 +409,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * phases "goroutines" (the comparison with it), "labels", "registers" (with the m.procid reads) and
      * "stacks", lapped around each step, never per goroutine.
      */
-    private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers buffers,
-                                    boolean copyStacks, StopPhases clock, Captured before)
+    private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers gBuffers,
+                                    CopyBuffers buffers, boolean copyStacks, StopPhases clock, Captured before)
             throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader();
         GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
@@ -392,7 +421,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         // Which goroutines keep the stack copied before the stop: compared as the g's are read again.
         boolean union = before != null && before.stacks() != null;
         boolean[] stands = new boolean[(int) all.length()];
-        GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers, before == null ? null : before.goroutines(),
+        GoroutineReader.Copied gs = reader.copyAll(mem, all, gBuffers, before == null ? null : before.goroutines(),
                 union ? stands : null);
         clock.lap("goroutines");
         int n = gs.size();
