@@ -55,7 +55,7 @@ import java.util.Optional;
  * @param layoutSource  "dwarf" or "table go1.22-amd64"
  * @param listMethod    how runtime.allgs was found: "symbols", "dwarf", "code of runtime.allgadd"
  * @param takenNanos    System.nanoTime() (CLOCK_MONOTONIC, the clock of the target's nanotime) at the read
- * @param phaseMicros   where the time went: "binary", "rehearsal" (before the stop), the phases of
+ * @param phaseMicros   where the time went: "binary", "precopy" (the copy made before the stop), the phases of
  *                      the stop ({@link #stopPhaseMicros()}: they add up to stoppedMicros), "unwind"
  * @param labelsShown   whether the target's Go prints pprof labels in its goroutine headers (Go
  *                      1.26 on, with GODEBUG tracebacklabels=1 in its environment or build)
@@ -321,11 +321,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * What is read while the target is stopped: the goroutines, their threads and registers, their
      * stacks (when not copied, only counted: {@code stackBytes}). {@code rangeOf[i]} is the range
      * of {@code stacks} holding goroutine i's stack, in the order the ranges were given (-1: none,
-     * or one kept from an earlier copy).
+     * or one kept from an earlier copy). {@code idle[i]}: goroutine i was unchanged since the
+     * earlier copy (null without one).
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
                             long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
-                            long stackBytes, int stacksKept) {}
+                            long stackBytes, int stacksKept, boolean[] idle) {}
 
     /**
      * The copy made while the target runs (null when it failed), and the memory the stopped read
@@ -392,7 +393,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     private static Precopy countOnce(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
         CopyBuffers pool = new CopyBuffers();
         Captured dry = capture(bin, mem, null, pool, pool, false, new StopPhases(), null);
-        // Room for goroutines made and stacks grown between the rehearsal and the stop.
+        // Room for goroutines made and stacks grown between this dry run and the stop.
         long need = pool.taken() + dry.stackBytes();
         pool.reserve(need + need / 8 + (1 << 20));
         pool.reuse();
@@ -446,6 +447,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             long hi = gs.stackHi(i);
             if (stands[i] && !before.stacks().copiedAsGiven(before.rangeOf()[i])) {
                 stands[i] = false;   // unchanged, but its stack could not be copied then
+            }
+            if (stands[i] && before.idle() != null && (i >= before.idle().length || !before.idle()[i])) {
+                // It changed between the two copies made before: it runs, and may have parked
+                // again at the same place a multiple of 256 times (trackingSeq is a uint8).
+                stands[i] = false;
             }
             long labelsAt = gs.labels(i);
             if (labelsAt != 0) {
@@ -506,7 +512,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             for (int i = 0; i < ranges; i++) {
                 bytes += rangeLengths[i];
             }
-            return new Captured(gs, threads, pcs, sps, lrs, null, rangeOf, labels, bytes, -1);
+            return new Captured(gs, threads, pcs, sps, lrs, null, rangeOf, labels, bytes, -1, null);
         }
         CapturedMemory stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
@@ -519,7 +525,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, -1, union ? kept : -1);
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, -1, union ? kept : -1,
+                union ? stands : null);   // unchanged since the earlier copy, and kept
     }
 
     /**
