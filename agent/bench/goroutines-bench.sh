@@ -6,6 +6,8 @@
 #
 #   agent/bench/goroutines-bench.sh [RUNS] [GOROUTINES] [--no-delve]   (defaults: 5 runs, 100000)
 #
+# ATTACHPROOF=COMMAND runs another build in place of ./attachproof (e.g. a wrapper around an older
+# jar, for a before/after comparison on one target in one run).
 # Prints, for each tool, the median/min/max whole-command wall time; for attachproof, the time
 # the target was stopped (stoppedMicros, from the first PTRACE_INTERRUPT to the last detach) and
 # the peak RSS of the whole command (GNU time's maximum resident set size, when /usr/bin/time is
@@ -16,20 +18,23 @@ RUNS="${1:-5}"
 GOROUTINES="${2:-100000}"
 DELVE=1; [ "${3:-}" = "--no-delve" ] && DELVE=0
 . "$ROOT/agent/bench/target.sh"
+AP="${ATTACHPROOF:-$ROOT/attachproof}"
 have_dlv=0; [ $DELVE = 1 ] && command -v dlv >/dev/null 2>&1 && have_dlv=1
 
-: > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/ap.rss"; : > "$OUT/dlv.wall"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+: > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/ap.timing"; : > "$OUT/ap.rss"; : > "$OUT/dlv.wall"
 dlv_failed=0
 for i in $(seq 1 "$RUNS"); do
   t0=$(now)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f "%M" -o "$OUT/ap.time" "$ROOT/attachproof" goroutines "$TARGET" -o "$OUT/ap.txt" 2> "$OUT/ap.err"
+    /usr/bin/time -f "%M" -o "$OUT/ap.time" "$AP" goroutines "$TARGET" --timing -o "$OUT/ap.txt" 2> "$OUT/ap.err"
     cat "$OUT/ap.time" >> "$OUT/ap.rss"
   else
-    "$ROOT/attachproof" goroutines "$TARGET" -o "$OUT/ap.txt" 2> "$OUT/ap.err"
+    "$AP" goroutines "$TARGET" --timing -o "$OUT/ap.txt" 2> "$OUT/ap.err"
   fi
   t1=$(now)
   echo $(( (t1 - t0) / 1000000 )) >> "$OUT/ap.wall"
+  grep 'timing' "$OUT/ap.err" >> "$OUT/ap.timing" || true
   # "attachproof: N goroutines; target stopped 215.304 ms; ..." -> microseconds
   sed -n 's/.*target stopped \([0-9]*\)\.\([0-9]*\) ms.*/\1\2/p' "$OUT/ap.err" >> "$OUT/ap.stopped"
   if [ $have_dlv = 1 ]; then
@@ -47,8 +52,11 @@ done
 n=$(grep -c '^goroutine ' "$OUT/ap.txt")
 read -r apm apmin apmax < <(stats < "$OUT/ap.wall")
 read -r stm stmin stmax < <(stats < "$OUT/ap.stopped")
+echo "load average before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "attachproof goroutines: $n goroutines; wall median ${apm} ms (min ${apmin}, max ${apmax}) over $RUNS runs"
 echo "attachproof goroutines: target stopped median $((stm / 1000)) ms (min $((stmin / 1000)), max $((stmax / 1000)))"
+echo "attachproof goroutines: the stop's phases, run by run (--timing):"
+sed 's/^attachproof: timing (ms): */  /' "$OUT/ap.timing"
 if [ -s "$OUT/ap.rss" ]; then
   read -r rm rmin rmax < <(stats < "$OUT/ap.rss")
   echo "attachproof goroutines: peak RSS median $((rm / 1024)) MiB (max $((rmax / 1024)))"

@@ -37,7 +37,7 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids (runs as first..last), biggest first.")
     boolean group;
 
-    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary, the stop split into phases that add up to it (interrupt, wait, goroutines, labels, registers, stacks, detach), unwinding, output.")
+    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary, the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output.")
     boolean timing;
 
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
@@ -109,6 +109,9 @@ final class GoroutinesCommand implements Callable<Integer> {
                 sep = " + ";
             }
             t.append(';');
+            if (s.stacksKept() >= 0) {
+                t.append(" stacks kept ").append(s.stacksKept()).append(" of ").append(s.goroutines().size()).append(';');
+            }
         }
         t.append(" unwind ").append(ms(s.phaseMicros().getOrDefault("unwind", 0L)));
         return t.append(" output ").append(ms(outputNanos / 1000)).toString();

@@ -319,7 +319,7 @@ public final class Doctor {
      * Where a copy inside the stop goes. With every thread stopped the early copy is not used:
      * its buffers are grown by an eighth and a megabyte (goroutines made meanwhile) and given
      * back, so that the stopped copy finds its pages allocated and touched, as the goroutines
-     * command's rehearsal does. Otherwise the early copy must stay intact, and a fresh pool
+     * command's copy before the stop does. Otherwise the early copy must stay intact, and a fresh pool
      * serves the rare stopped copy.
      */
     private CopyBuffers buffersForStoppedCopy(Early early) {

@@ -26,6 +26,13 @@ public final class GoroutineReader {
     private final StructType g;
     private final Field goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m,
             schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels;
+    /**
+     * What tells whether a goroutine may have run between two copies of its g ({@link
+     * Copied#unchanged}): trackingSeq, status, id, the saved SP, PC and LR, the syscall pair,
+     * the stack bounds and the labels; empty when the layout has no trackingSeq (then no
+     * goroutine counts as unchanged). trackingSeq first, status second.
+     */
+    private final Field[] state;
     private final String[] statuses;
     private final boolean[] waiting;
     private final boolean[] dead;
@@ -57,10 +64,54 @@ public final class GoroutineReader {
         stackLo = sub("runtime.stack", "lo", stackOff);
         stackHi = sub("runtime.stack", "hi", stackOff);
         labels = optionalField("runtime.g", "labels", 0);
+        state = stateFields();
         statuses = statusWords(layout);
         waiting = statuses(layout, "_Gwaiting", "_Gleaked");
         dead = statuses(layout, "_Gdead", "_Gdeadextra");
         reasons = reasonWords(layout);
+    }
+
+    /**
+     * The fields {@link Copied#unchanged} compares. trackingSeq is the one that makes the
+     * comparison mean "did not run": casgstatus increments it every time the goroutine leaves
+     * _Grunning (runtime/proc.go, Go 1.17 to 1.26: "Handle tracking for scheduling latencies"),
+     * so a goroutine that ran and parked again at the very same place still differs, unless it
+     * did so a multiple of 256 times (the counter is a uint8) and came back to the same SP and
+     * PC. The id tells a g freed and reused for a new goroutine (newproc1 draws its trackingSeq
+     * at random). The SPs, PCs, LR and bounds are what the stack copy was made from.
+     */
+    private Field[] stateFields() {
+        Field seq = optionalField("runtime.g", "trackingSeq", 0);
+        if (seq == Field.NONE) {
+            return new Field[0];
+        }
+        List<Field> out = new java.util.ArrayList<>(List.of(seq, status, goid, schedSp, schedPc, syscallSp, syscallPc,
+                stackLo, stackHi));
+        if (schedLr != Field.NONE) {
+            out.add(schedLr);
+        }
+        if (labels != Field.NONE) {
+            out.add(labels);
+        }
+        return out.toArray(Field[]::new);
+    }
+
+    /**
+     * Whether the g at {@code b[base]} is neither running, in a syscall nor dead, and has the
+     * {@link #state} values of row {@code row} of {@code values}.
+     */
+    private boolean sameState(ByteBuffer b, int base, long[] values, int row) {
+        int st = (int) status.read(b, base) & ~Goroutine.SCAN_BIT;
+        if (st == Goroutine.G_RUNNING || st == Goroutine.G_SYSCALL || (st >= 0 && st < dead.length && dead[st])) {
+            return false;
+        }
+        int f = state.length;
+        for (int k = 0, at = row * f; k < f; k++) {
+            if (state[k].read(b, base) != values[at + k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A member's offset and size within the g. */
@@ -102,6 +153,11 @@ public final class GoroutineReader {
         return new Field(base + mm.offset(), mm.size());
     }
 
+    /** Bytes of one g. */
+    public int gSize() {
+        return (int) g.size();
+    }
+
     /** The allgs slice as read: where its pointer array is and how many goroutines it holds. */
     public record AllGs(long array, long length, long allglen) {}
 
@@ -130,6 +186,40 @@ public final class GoroutineReader {
      * records, after the target runs again.
      */
     public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers) throws MemoryReader.MemoryReadException {
+        return copyAll(mem, list, buffers, null);
+    }
+
+    /**
+     * {@link #copyAll}, made faster by an earlier copy of the same list: when allgs still holds the
+     * same g's (it only grows, so it does as long as no goroutine was added), the same merged
+     * ranges are read again in the same batches, and each g is where it was in the earlier copy:
+     * no sort, no merge, no search. Otherwise as {@link #copyAll(MemoryReader, AllGs, CopyBuffers)}.
+     */
+    public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier)
+            throws MemoryReader.MemoryReadException {
+        return copyAll(mem, list, buffers, earlier, null);
+    }
+
+    /**
+     * {@link #copyAll(MemoryReader, AllGs, CopyBuffers, Copied)}, also filling {@code unchanged}
+     * (one per g of the copy) as {@link Copied#unchanged} does: when the earlier copy's ranges
+     * are read again, by the threads that read them, each batch as soon as it is read, while its
+     * bytes are in their cache; otherwise once the copy is made.
+     */
+    public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier, boolean[] unchanged)
+            throws MemoryReader.MemoryReadException {
+        if (earlier != null) {
+            earlier.prepareComparison();   // before this copy, which may go where the earlier one was
+        }
+        Copied c = copyAllComparing(mem, list, buffers, earlier, unchanged);
+        if (unchanged != null && !c.compared) {
+            c.unchanged(earlier, unchanged);
+        }
+        return c;
+    }
+
+    private Copied copyAllComparing(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier, boolean[] unchanged)
+            throws MemoryReader.MemoryReadException {
         int n = (int) list.length();
         long[] pointers = new long[n];
         ByteBuffer b = buffers.take(Math.min(n, POINTER_CHUNK / 8) * 8);
@@ -147,21 +237,43 @@ public final class GoroutineReader {
         }
         long[] addrs = java.util.Arrays.copyOf(pointers, live);
         int size = (int) g.size();
+        if (earlier != null && earlier.copies != null && java.util.Arrays.equals(addrs, earlier.addresses)) {
+            earlier.prepareComparison();
+            ByteBuffer[] in = new ByteBuffer[live];
+            int[] at = earlier.at;   // the same ranges at the same offsets of the same-numbered batches
+            boolean compare = unchanged != null && state.length > 0;
+            CapturedMemory again = earlier.copies.copyAgain(mem, buffers, (batch, buffer) -> {
+                for (int k = earlier.batchStart[batch]; k < earlier.batchStart[batch + 1]; k++) {
+                    int i = earlier.byBatch[k];
+                    in[i] = buffer;
+                    if (compare) {
+                        unchanged[i] = sameState(buffer, at[i], earlier.stateValues, i);
+                    }
+                }
+            });
+            if (again != null) {
+                Copied c = new Copied(addrs, in, at, again, earlier.range);
+                c.compared = compare;
+                return c;
+            }
+        }
         int[] lengths = new int[live];
         java.util.Arrays.fill(lengths, size);
         CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths, buffers);
         ByteBuffer[] in = new ByteBuffer[live];
         int[] at = new int[live];
+        int[] range = new int[live];
         for (int i = 0; i < live; i++) {
             int r = copies.find(addrs[i], size);
             if (r < 0) {
                 throw new MemoryReader.MemoryReadException(String.format(
                         "goroutine at 0x%x (from runtime.allgs) is unreadable", addrs[i]));
             }
+            range[i] = r;
             in[i] = copies.rangeBuffer(r);
             at[i] = copies.rangeOffset(r, addrs[i]);
         }
-        return new Copied(addrs, in, at);
+        return new Copied(addrs, in, at, copies, range);
     }
 
     /** The g structs as copied, in allgs order; fields are read in place: g i at {@code in[i]}, offset {@code at[i]}. */
@@ -169,15 +281,94 @@ public final class GoroutineReader {
         private final long[] addresses;
         private final ByteBuffer[] in;
         private final int[] at;
+        /** The copy the g's are in, and the range of it each is in: for {@link #copyAll}'s second copy. */
+        private final CapturedMemory copies;
+        private final int[] range;
+        /** Set by {@link #prepareComparison}: the g's batch by batch (batch b's are byBatch[batchStart[b]..batchStart[b+1])). */
+        private int[] batchStart;
+        private int[] byBatch;
+        /** Whether {@link #copyAll} compared this copy with the earlier one as it read it. */
+        private boolean compared;
 
-        Copied(long[] addresses, ByteBuffer[] in, int[] at) {
+        Copied(long[] addresses, ByteBuffer[] in, int[] at, CapturedMemory copies, int[] range) {
             this.addresses = addresses;
             this.in = in;
             this.at = at;
+            this.copies = copies;
+            this.range = range;
         }
 
         public int size() {
             return addresses.length;
+        }
+
+        /** The {@link #state} fields of every g, g after g: what a later copy is compared with, read once. */
+        private long[] stateValues;
+
+        /**
+         * Reads the fields {@link #unchanged} compares a later copy against, once: call it before
+         * the stop, so that the comparison inside it reads only the new copy, and before the
+         * memory of this copy is reused for another (then only those fields, the addresses and
+         * where each g was remain to be used).
+         */
+        public void prepareComparison() {
+            if (stateValues != null) {
+                return;
+            }
+            int f = state.length;
+            long[] v = new long[addresses.length * f];
+            for (int i = 0; i < addresses.length; i++) {
+                for (int k = 0; k < f; k++) {
+                    v[i * f + k] = state[k].read(in[i], at[i]);
+                }
+            }
+            if (copies != null) {
+                // The g's by the batch they are read in, for a copy made again batch by batch.
+                int batches = copies.batches();
+                int[] start = new int[batches + 1];
+                for (int i = 0; i < addresses.length; i++) {
+                    start[copies.batchOf(range[i]) + 1]++;
+                }
+                for (int b = 0; b < batches; b++) {
+                    start[b + 1] += start[b];
+                }
+                int[] next = java.util.Arrays.copyOf(start, batches);
+                int[] order = new int[addresses.length];
+                for (int i = 0; i < addresses.length; i++) {
+                    order[next[copies.batchOf(range[i])]++] = i;
+                }
+                batchStart = start;
+                byBatch = order;
+            }
+            stateValues = v;
+        }
+
+        /**
+         * For every goroutine i, whether it is neither dead, running nor in a syscall, and is the
+         * same g as goroutine i of {@code earlier} and cannot have run since that copy: the same
+         * trackingSeq (which every departure from _Grunning increments), status, id, saved SP, PC
+         * and LR, syscall pair, stack bounds and labels. Such a goroutine has the same frames as
+         * then: a parked goroutine's stack changes only when it runs or when its stack moves
+         * (which changes the bounds and the saved SP). All false when the layout has no
+         * trackingSeq. One loop, so that one compiled method runs it (warm it before a stop).
+         */
+        public void unchanged(Copied earlier, boolean[] out) {
+            int f = state.length;
+            if (f == 0) {
+                java.util.Arrays.fill(out, false);
+                return;
+            }
+            earlier.prepareComparison();
+            long[] v = earlier.stateValues;
+            long[] was = earlier.addresses;
+            for (int i = 0; i < addresses.length; i++) {
+                out[i] = i < was.length && was[i] == addresses[i] && sameState(in[i], at[i], v, i);
+            }
+        }
+
+        /** Bytes of target memory this copy holds (the g's and what lies between them in merged ranges). */
+        public long copiedBytes() {
+            return copies == null ? 0 : copies.bytes();
         }
 
         public long address(int i) {

@@ -28,6 +28,8 @@ public final class CapturedMemory implements MemoryReader {
     private int[] offset;
     private final ByteBuffer[] buffers;
     private volatile boolean indexed;
+    /** Whether every range was read whole in its batch, in sorted order: {@link #copyAgain} repeats such a copy. */
+    private final boolean batchedInOrder;
 
     private CapturedMemory(long[] starts, int[] lengths, int[] buffer, int[] offset, ByteBuffer[] buffers, boolean sorted) {
         this.starts = starts;
@@ -36,6 +38,112 @@ public final class CapturedMemory implements MemoryReader {
         this.offset = offset;
         this.buffers = buffers;
         this.indexed = sorted;
+        this.batchedInOrder = sorted;
+    }
+
+    /**
+     * The same ranges read again from {@code mem}, in the same batches, into memory from {@code
+     * pool}: range i of the copy is range i of this one, at the same offset of the same-numbered
+     * buffer, so whoever kept where things lie in this copy finds them in the new one without a
+     * search. Only for a copy made by {@link #copy} that read every merged range whole; null
+     * otherwise, or when a range cannot be read whole again (the caller then copies afresh).
+     */
+    public CapturedMemory copyAgain(MemoryReader mem, CopyBuffers pool) {
+        return copyAgain(mem, pool, null);
+    }
+
+    /**
+     * Work on one batch of a copy, done by the thread that read it, right after, while the
+     * bytes are still in its cache (and while another thread reads the next batch).
+     */
+    @FunctionalInterface
+    public interface BatchRead {
+        /** Batch {@code batch} (the buffer number {@link #batchOf} names) was read whole into {@code buffer}. */
+        void read(int batch, ByteBuffer buffer);
+    }
+
+    /** Which batch (buffer) range {@code r} of a copy made by {@link #copy} was read in. */
+    public int batchOf(int r) {
+        return buffer[r];
+    }
+
+    /** How many batches (buffers) the copy was read in. */
+    public int batches() {
+        return buffers.length;
+    }
+
+    /**
+     * {@link #copyAgain(MemoryReader, CopyBuffers)}, handing each batch, once read whole, to
+     * {@code after} on the thread that read it. A null result voids what {@code after} saw.
+     */
+    public CapturedMemory copyAgain(MemoryReader mem, CopyBuffers pool, BatchRead after) {
+        if (!batchedInOrder) {
+            return null;
+        }
+        Copies c = Copies.read(mem, starts, lengths, pool, after);
+        for (int i = 0; i < c.size; i++) {
+            if (c.buffer[i] != buffer[i] || c.offset[i] != offset[i]) {
+                return null;
+            }
+        }
+        return c.captured(true);
+    }
+
+    /** Bytes of target memory the ranges hold. */
+    public long bytes() {
+        long sum = 0;
+        for (int i = 0; i < starts.length; i++) {
+            sum += buffer[i] >= 0 ? lengths[i] : 0;
+        }
+        return sum;
+    }
+
+    /**
+     * Whether range {@code r}, in the order {@link #copyAsGiven} was given the ranges, was
+     * copied in its batch; false once the copy has been read (its ranges are sorted then).
+     */
+    public boolean copiedAsGiven(int r) {
+        return !indexed && r >= 0 && r < buffer.length && buffer[r] >= 0;
+    }
+
+    /**
+     * One reader over ranges {@code keepOfA[0..keep)} of {@code a} (indexes in the order {@link
+     * #copyAsGiven} was given them; {@code a} not yet read) and every range of {@code b}: the
+     * stacks copied while the target ran that still stand, with those copied again while it was
+     * stopped. The two must not overlap. Nothing is copied; {@code a}'s other ranges are left out.
+     * In the union's given order, range j of {@code keepOfA} comes first (index j), then range r
+     * of {@code b} as given (index keep + r), as {@link #copiedAsGiven} takes them.
+     */
+    public static CapturedMemory union(CapturedMemory a, int[] keepOfA, int keep, CapturedMemory b) {
+        if (a.indexed) {
+            throw new IllegalStateException("the copy has been read: its ranges are no longer as given");
+        }
+        int bn = b.starts.length;
+        int n = keep + bn;
+        long[] ss = new long[n];
+        int[] ll = new int[n];
+        int[] bb = new int[n];
+        int[] oo = new int[n];
+        if (b.indexed) {
+            throw new IllegalStateException("the copy has been read: its ranges are no longer as given");
+        }
+        for (int j = 0; j < keep; j++) {
+            int r = keepOfA[j];
+            ss[j] = a.starts[r];
+            ll[j] = a.lengths[r];
+            bb[j] = a.buffer[r];
+            oo[j] = a.offset[r];
+        }
+        int shift = a.buffers.length;
+        for (int r = 0; r < bn; r++) {   // every slot, those not read too (buffer -1): the indexes stay as given
+            ss[keep + r] = b.starts[r];
+            ll[keep + r] = b.lengths[r];
+            bb[keep + r] = b.buffer[r] < 0 ? -1 : b.buffer[r] + shift;
+            oo[keep + r] = b.offset[r];
+        }
+        ByteBuffer[] bufs = Arrays.copyOf(a.buffers, shift + b.buffers.length);
+        System.arraycopy(b.buffers, 0, bufs, shift, b.buffers.length);
+        return new CapturedMemory(ss, ll, bb, oo, bufs, false);
     }
 
     /**
@@ -123,6 +231,11 @@ public final class CapturedMemory implements MemoryReader {
         }
 
         static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool) {
+            return read(mem, starts, lengths, pool, null);
+        }
+
+        /** As {@link #read(MemoryReader, long[], int[], CopyBuffers)}, each batch read whole handed to {@code after}. */
+        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, BatchRead after) {
             int n = starts.length;
             List<int[]> batches = new ArrayList<>();   // {first range, count}
             for (int i = 0; i < n; ) {
@@ -157,6 +270,9 @@ public final class CapturedMemory implements MemoryReader {
                         buffer[first + c] = c < done ? at : -1;
                         offset[first + c] = pos;
                         pos += l[c];
+                    }
+                    if (after != null && done == count) {
+                        after.read(at, bufs[at]);
                     }
                 };
             }

@@ -55,16 +55,19 @@ import java.util.Optional;
  * @param layoutSource  "dwarf" or "table go1.22-amd64"
  * @param listMethod    how runtime.allgs was found: "symbols", "dwarf", "code of runtime.allgadd"
  * @param takenNanos    System.nanoTime() (CLOCK_MONOTONIC, the clock of the target's nanotime) at the read
- * @param phaseMicros   where the time went: "binary", "rehearsal" (before the stop), the phases of
+ * @param phaseMicros   where the time went: "binary", "precopy" (the copy made before the stop), the phases of
  *                      the stop ({@link #stopPhaseMicros()}: they add up to stoppedMicros), "unwind"
  * @param labelsShown   whether the target's Go prints pprof labels in its goroutine headers (Go
  *                      1.26 on, with GODEBUG tracebacklabels=1 in its environment or build)
  * @param profile       what the target's own goroutine profile would say besides the stacks
+ * @param stacksKept    how many goroutines kept the stack copied while the target ran (unchanged
+ *                      at the stop), -1 when nothing was copied before the stop; the others'
+ *                      stacks were copied while it was stopped
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
                                 List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown,
-                                ProfileFacts profile) {
+                                ProfileFacts profile, int stacksKept) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
 
     /**
@@ -126,7 +129,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             List<Entry> entries;
             try {
                 StopPhases clock = new StopPhases();
-                Captured c = capture(bin, mem, null, new CopyBuffers(), true, clock);
+                CopyBuffers pool = new CopyBuffers();
+                Captured c = capture(bin, mem, null, pool, pool, true, clock, null);
                 phases.putAll(clock.micros());
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false);
@@ -138,9 +142,20 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     bin.list().method(), t, entries, java.util.stream.Stream.concat(bin.layoutNotes().stream(), java.util.stream.Stream.of(
                     "read without stopping the target: goroutines may have moved while they were read, and running ones "
                     + "have no stack (stop it for a consistent snapshot)")).toList(),
-                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile());
+                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1);
         }
-        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null));
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }));
+    }
+
+    /**
+     * A stopped snapshot as {@link #take} takes it, running {@code beforeStop} between the copy
+     * made while the target runs and the stop: for tests, which change the target there.
+     */
+    static GoroutineSnapshot take(int pid, Tracer tracer, ProcFs procfs, Linux linux, Runnable beforeStop)
+            throws SnapshotException {
+        Map<String, Long> phases = new java.util.LinkedHashMap<>();
+        Binary bin = readBinary(pid, procfs);
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop));
     }
 
     /** A stopped snapshot with what it read of the target ({@link TargetCapture}, its text not yet set). */
@@ -154,7 +169,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs);
         TargetCapture[] kept = new TargetCapture[1];
-        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept));
+        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }));
         return new Recorded(s, kept[0]);
     }
 
@@ -177,10 +192,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             Binary bin = binary(go, executable.toString(), "the executable", capture.bias(),
                     capture.environGodebug().isEmpty() ? null : capture.environGodebug(), List.of());
             Map<Integer, long[]> regs = capture.registers();
-            Captured c = capture(bin, capture.memory(), regs::get, new CopyBuffers(), true, new StopPhases());
+            CopyBuffers pool = new CopyBuffers();
+            Captured c = capture(bin, capture.memory(), regs::get, pool, pool, true, new StopPhases(), null);
             return new GoroutineSnapshot(capture.pid(), bin.info().goVersion(), bin.elf().arch(), true, 0, bin.layoutSource(),
                     bin.list().method(), capture.takenNanos(), unwind(bin, c, true), bin.layoutNotes(), Map.of(),
-                    bin.labelsShown(), bin.profile());
+                    bin.labelsShown(), bin.profile(), -1);
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("the capture lacks memory the reader needs: " + e.getMessage());
         } catch (IOException e) {
@@ -221,10 +237,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** @param kept when not null, gets what the stopped read read ({@link #record}) */
     private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, ProcFs procfs, Linux linux,
-                                                 Map<String, Long> phases, TargetCapture[] kept)
+                                                 Map<String, Long> phases, TargetCapture[] kept, Runnable beforeStop)
             throws SnapshotException {
         preload();
-        CopyBuffers buffers = rehearse(bin, new VmMemory(linux, pid), phases);
+        // A recording keeps what the stopped read reads: it copies everything while stopped.
+        Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null);
+        Captured before = pre.captured();
+        beforeStop.run();
         AttachResult r = tracer.attach(pid, StopMode.ALL_THREADS, STOP_TIMEOUT);
         if (r instanceof AttachResult.Denied d) {
             throw new SnapshotException("cannot attach to " + pid + ": " + d.failure().describe()
@@ -245,7 +264,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             t = System.nanoTime();
             ThreadRegisters registers = tid -> session.registers(tid) instanceof CallResult.Ok<long[]> ok ? ok.value() : null;
             if (kept == null) {
-                captured = capture(bin, new SessionMemory(session), registers, buffers, true, session.phases());
+                captured = capture(bin, new SessionMemory(session), registers, pre.goroutines(), pre.stacks(), true,
+                        session.phases(), before);
             } else {
                 TargetCapture.Recorder recorder = new TargetCapture.Recorder(new SessionMemory(session));
                 Map<Integer, long[]> read = new HashMap<>();
@@ -255,7 +275,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         read.put(tid, words);
                     }
                     return words;
-                }, buffers, true, session.phases());
+                }, pre.goroutines(), pre.stacks(), true, session.phases(), null);
                 kept[0] = new TargetCapture(bin.info().goVersion(), bin.elf().arch(), goBuildId(bin.elf()), pid,
                         bin.bias(), t, bin.environGodebug(), read, recorder.ranges(), "");
             }
@@ -275,7 +295,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
-                bin.labelsShown(), bin.profile());
+                bin.labelsShown(), bin.profile(), captured.stacksKept());
     }
 
     /**
@@ -299,43 +319,99 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /**
      * What is read while the target is stopped: the goroutines, their threads and registers, their
-     * stacks (in a rehearsal, not copied: only counted, {@code stackBytes}).
+     * stacks (when not copied, only counted: {@code stackBytes}). {@code rangeOf[i]} is the range
+     * of {@code stacks} holding goroutine i's stack, in the order the ranges were given (-1: none,
+     * or one kept from an earlier copy). {@code idle[i]}: goroutine i was unchanged since the
+     * earlier copy (null without one).
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
-                            long[] lrs, MemoryReader stacks, Map<Long, Map<String, String>> labels, long stackBytes) {}
+                            long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
+                            long stackBytes, int stacksKept, boolean[] idle) {}
 
     /**
-     * The copy, rehearsed while the target runs (process_vm_readv, no ptrace): it sizes the
-     * memory the copies will take and touches it, and runs the copying code once, so that inside
-     * the stopped window there is no allocation to fault in and no code still interpreted. The
-     * stacks are only counted. A rehearsal that cannot read (process_vm_readv refused, the
-     * target changed under it) leaves an empty pool: the stopped copy then allocates as it goes.
+     * The copy made while the target runs (null when it failed), and the memory the stopped read
+     * will copy the g's and the stacks into (one pool for both when nothing is kept).
      */
-    private static CopyBuffers rehearse(Binary bin, MemoryReader mem, Map<String, Long> phases) {
+    private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks) {}
+
+    /**
+     * The copy made while the target runs (process_vm_readv, no ptrace): every g, the used part
+     * of every stack, the labels; then a second pass as the stopped read will make it, against
+     * the first: the g's again, and the stacks again of only the goroutines that may have run
+     * ({@link GoroutineReader.Copied#unchanged}). The stopped read then does the same
+     * against the second pass, which is fresher (fewer goroutines changed) and ran the very code
+     * the stopped read runs, so that none of it is still interpreted inside the stopped window.
+     * The three reads of the g's share one pool: each pass keeps only the fields the next one is
+     * compared with ({@link GoroutineReader.Copied#prepareComparison}) before its memory is
+     * read into again. The memory the stopped read copies into is sized and touched here (no
+     * page is faulted in while stopped). A copy that cannot be made (process_vm_readv refused,
+     * the target changed under it) leaves no copy and empty pools: the stopped read then copies
+     * everything and allocates as it goes. With {@code keep} false the stacks are only counted,
+     * for a stopped read that copies them all (one pool, sized for all of it).
+     */
+    private static Precopy precopy(Binary bin, MemoryReader mem, Map<String, Long> phases, boolean keep) {
         long t0 = System.nanoTime();
-        CopyBuffers buffers = new CopyBuffers();
+        Precopy out;
         try {
-            Captured dry = capture(bin, mem, null, buffers, false, new StopPhases());
-            // Room for goroutines made and stacks grown between the rehearsal and the stop.
-            long need = buffers.taken() + dry.stackBytes();
-            buffers.reserve(need + need / 8 + (1 << 20));
+            out = keep ? copyTwice(bin, mem) : countOnce(bin, mem);
+            // A collection now, not one inside the stopped window: with the copies on the heap a
+            // young collection took 20 to 40 ms, and the stopped read allocates (the pointer array).
+            System.gc();
         } catch (MemoryReader.MemoryReadException | SnapshotException | RuntimeException e) {
-            // nothing rehearsed: the stopped copy allocates as it goes
+            // nothing copied: the stopped read copies everything, allocating as it goes
+            CopyBuffers empty = new CopyBuffers();
+            out = new Precopy(null, empty, empty);
         }
-        buffers.reuse();
-        phases.put("rehearsal", (System.nanoTime() - t0) / 1000);
-        return buffers;
+        phases.put("precopy", (System.nanoTime() - t0) / 1000);
+        return out;
+    }
+
+    /** The two passes of {@link #precopy}; the pools for the stopped read. */
+    private static Precopy copyTwice(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
+        CopyBuffers goroutines = new CopyBuffers();
+        CopyBuffers firstStacks = new CopyBuffers();
+        Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null);
+        pre.goroutines().prepareComparison();   // before its g's are overwritten
+        long gBytes = goroutines.taken();
+        goroutines.reuse();
+        // The stacks copied again: the running goroutines' and those that moved meanwhile.
+        long again = firstStacks.taken() / 8 + (1 << 20);
+        CopyBuffers secondStacks = new CopyBuffers();
+        secondStacks.reserve(again);
+        pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre);
+        pre.goroutines().prepareComparison();
+        // Room for goroutines made between the copy and the stop.
+        gBytes = Math.max(gBytes, goroutines.taken());
+        goroutines.reserve(gBytes + gBytes / 8 + (1 << 20));
+        goroutines.reuse();
+        CopyBuffers stoppedStacks = new CopyBuffers();
+        stoppedStacks.reserve(again + again / 8);
+        return new Precopy(pre, goroutines, stoppedStacks);
+    }
+
+    /** A dry run, for a stopped read that copies everything: one pool, sized and touched. */
+    private static Precopy countOnce(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
+        CopyBuffers pool = new CopyBuffers();
+        Captured dry = capture(bin, mem, null, pool, pool, false, new StopPhases(), null);
+        // Room for goroutines made and stacks grown between this dry run and the stop.
+        long need = pool.taken() + dry.stackBytes();
+        pool.reserve(need + need / 8 + (1 << 20));
+        pool.reuse();
+        return new Precopy(null, pool, pool);
     }
 
     /**
-     * Reads while the target is stopped (or, with --no-stop, while it runs): the goroutine list,
-     * every g in batches, the registers of threads running goroutines, and every goroutine's
-     * stack from its SP to the top, in batches. Nothing is unwound here. The time goes to
-     * {@code clock}'s phases "goroutines", "labels", "registers" (with the m.procid reads) and
+     * Reads while the target is stopped (or, with --no-stop or before a stop, while it runs): the
+     * goroutine list, every g in batches, the registers of threads running goroutines, and every
+     * goroutine's stack from its SP to the top, in batches. Nothing is unwound here. With {@code
+     * before}, a copy made while the target ran, a goroutine that cannot have run since ({@link
+     * GoroutineReader.Copied#unchanged}) and is not running or in a syscall keeps the stack
+     * and labels copied then; only the others are copied again. The time goes to {@code clock}'s
+     * phases "goroutines" (the comparison with it), "labels", "registers" (with the m.procid reads) and
      * "stacks", lapped around each step, never per goroutine.
      */
-    private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers buffers,
-                                    boolean copyStacks, StopPhases clock)
+    private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers gBuffers,
+                                    CopyBuffers buffers, boolean copyStacks, StopPhases clock, Captured before)
             throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader();
         GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
@@ -343,33 +419,54 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throw new SnapshotException(String.format("runtime.allgs holds %d goroutines but runtime.allglen says %d: "
                     + "the goroutine list was not found where %s says", all.length(), all.allglen(), bin.list().method()));
         }
-        GoroutineReader.Copied gs = reader.copyAll(mem, all, buffers);
+        // Which goroutines keep the stack copied before the stop: compared as the g's are read again.
+        boolean union = before != null && before.stacks() != null;
+        boolean[] stands = new boolean[(int) all.length()];
+        GoroutineReader.Copied gs = reader.copyAll(mem, all, gBuffers, before == null ? null : before.goroutines(),
+                union ? stands : null);
         clock.lap("goroutines");
+        int n = gs.size();
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
-        int n = gs.size();
         long[] pcs = new long[n];
         long[] sps = new long[n];
         long[] lrs = new long[n];
         long[] rangeStarts = new long[n];
         int[] rangeLengths = new int[n];
+        int[] rangeOf = new int[n];
+        int[] keptRanges = new int[n];
+        int kept = 0;
         int ranges = 0;
         for (int i = 0; i < n; i++) {
+            rangeOf[i] = -1;
             int status = gs.baseStatus(i);
             if (gs.dead(i)) {
                 continue;
             }
             long lo = gs.stackLo(i);
             long hi = gs.stackHi(i);
+            if (stands[i] && !before.stacks().copiedAsGiven(before.rangeOf()[i])) {
+                stands[i] = false;   // unchanged, but its stack could not be copied then
+            }
+            if (stands[i] && before.idle() != null && (i >= before.idle().length || !before.idle()[i])) {
+                // It changed between the two copies made before: it runs, and may have parked
+                // again at the same place a multiple of 256 times (trackingSeq is a uint8).
+                stands[i] = false;
+            }
             long labelsAt = gs.labels(i);
             if (labelsAt != 0) {
-                clock.lap("goroutines");
-                try {
-                    labels.put(gs.address(i), Labels.read(mem, bin.layout(), labelsAt));
-                } catch (MemoryReader.MemoryReadException e) {
-                    labels.put(gs.address(i), Map.of("(unreadable)", e.getMessage()));
+                Map<String, String> earlier = stands[i] ? before.labels().get(gs.address(i)) : null;
+                if (earlier != null && !earlier.containsKey("(unreadable)")) {
+                    labels.put(gs.address(i), earlier);   // the same label set: Go never changes one in place
+                } else {
+                    clock.lap("goroutines");
+                    try {
+                        labels.put(gs.address(i), Labels.read(mem, bin.layout(), labelsAt));
+                    } catch (MemoryReader.MemoryReadException e) {
+                        labels.put(gs.address(i), Map.of("(unreadable)", e.getMessage()));
+                    }
+                    clock.lap("labels");
                 }
-                clock.lap("labels");
             }
             long pc = gs.startPc(i);
             long sp = gs.startSp(i);
@@ -399,9 +496,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             pcs[i] = pc;
             sps[i] = sp;
             lrs[i] = lr;
-            if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
+            if (stands[i]) {
+                rangeOf[i] = kept;   // its index in the union
+                keptRanges[kept++] = before.rangeOf()[i];   // the same SP and bounds: the same range
+            } else if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
                 rangeStarts[ranges] = sp;
                 rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
+                rangeOf[i] = ranges;
                 ranges++;
             }
         }
@@ -411,12 +512,21 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             for (int i = 0; i < ranges; i++) {
                 bytes += rangeLengths[i];
             }
-            return new Captured(gs, threads, pcs, sps, lrs, null, labels, bytes);
+            return new Captured(gs, threads, pcs, sps, lrs, null, rangeOf, labels, bytes, -1, null);
         }
-        MemoryReader stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
+        CapturedMemory stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
+        if (union) {
+            stacks = CapturedMemory.union(before.stacks(), keptRanges, kept, stacks);
+            for (int i = 0; i < n; i++) {
+                if (!stands[i] && rangeOf[i] >= 0) {
+                    rangeOf[i] += kept;   // the union puts the kept ranges first
+                }
+            }
+        }
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, lrs, stacks, labels, -1);
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, -1, union ? kept : -1,
+                union ? stands : null);   // unchanged since the earlier copy, and kept
     }
 
     /**
@@ -496,7 +606,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     private static void preload() {
         for (Class<?> c : List.of(CapturedMemory.class, GoroutineReader.class, GoroutineReader.Copied.class,
-                GoroutineReader.AllGs.class, SessionMemory.class, Captured.class, CallResult.Ok.class, CallResult.Failed.class,
+                GoroutineReader.AllGs.class, SessionMemory.class, Captured.class, Precopy.class, CallResult.Ok.class, CallResult.Failed.class,
                 MemoryReader.MemoryReadException.class)) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());

@@ -1,0 +1,127 @@
+package dev.attachproof.memory;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The copies the snapshot makes before and during a stop, on a fake target: a copy made again
+ * reads the same ranges into the same places, batch by batch; a union keeps the chosen ranges
+ * of one copy and every range of another, and nothing else.
+ */
+class CapturedMemoryTest {
+    /** A target whose memory is {@code bytes} at {@code BASE}; reads past it fail. */
+    private static final long BASE = 0x10000;
+
+    private static MemoryReader target(byte[] bytes) {
+        return (address, dst) -> {
+            long off = address - BASE;
+            if (off < 0 || off + dst.remaining() > bytes.length) {
+                throw new MemoryReader.MemoryReadException("unmapped 0x" + Long.toHexString(address));
+            }
+            dst.duplicate().put(bytes, (int) off, dst.remaining());
+        };
+    }
+
+    private static byte[] filled(int size, int seed) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (i * 31 + seed);
+        }
+        return b;
+    }
+
+    private static byte[] read(MemoryReader m, long address, int length) throws MemoryReader.MemoryReadException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        m.read(address, b);
+        return b.array();
+    }
+
+    private static byte[] slice(byte[] b, long address, int length) {
+        return java.util.Arrays.copyOfRange(b, (int) (address - BASE), (int) (address - BASE) + length);
+    }
+
+    @Test
+    void aCopyMadeAgainReadsTheSameRangesAnewIntoTheSamePlaces() throws Exception {
+        // 25,000 g-sized ranges 416 bytes apart, as g's lie in their spans: merged into ranges of
+        // up to 4 MB, read in several batches.
+        int n = 25_000;
+        byte[] memory = filled(n * 416 + 4096, 1);
+        long[] addresses = new long[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            addresses[i] = BASE + (long) (n - 1 - i) * 416;   // given out of order, as allgs gives them
+            lengths[i] = 392;
+        }
+        CapturedMemory first = CapturedMemory.copy(target(memory), addresses, lengths, new CopyBuffers());
+        int[] range = new int[n];
+        for (int i = 0; i < n; i++) {
+            range[i] = first.find(addresses[i], 392);
+            assertTrue(range[i] >= 0);
+        }
+        byte[] changed = filled(memory.length, 7);
+        List<Integer> batches = new ArrayList<>();
+        CapturedMemory again = first.copyAgain(target(changed), new CopyBuffers(), (batch, buffer) -> {
+            synchronized (batches) {
+                batches.add(batch);
+            }
+        });
+        assertNotNull(again);
+        assertEquals(first.batches(), batches.size(), "each batch handed over once");
+        for (int i = 0; i < n; i++) {
+            int r = range[i];
+            assertEquals(r, again.find(addresses[i], 392), "the same range");
+            assertEquals(first.rangeOffset(r, addresses[i]), again.rangeOffset(r, addresses[i]), "at the same offset");
+            assertTrue(batches.contains(first.batchOf(r)));
+            assertArrayEquals(slice(changed, addresses[i], 392), read(again, addresses[i], 392), "the new bytes");
+            assertArrayEquals(slice(memory, addresses[i], 392), read(first, addresses[i], 392), "the first copy stays");
+        }
+    }
+
+    @Test
+    void aCopyThatCannotBeMadeAgainWholeIsNone() throws Exception {
+        byte[] memory = filled(64 * 1024, 1);
+        long[] addresses = {BASE, BASE + 20_000, BASE + 40_000};
+        int[] lengths = {392, 392, 392};
+        CapturedMemory first = CapturedMemory.copy(target(memory), addresses, lengths, new CopyBuffers());
+        assertNull(first.copyAgain(target(new byte[30_000]), new CopyBuffers()), "the last range is gone");
+        // A copy with a range left out is not made again either.
+        CapturedMemory partial = CapturedMemory.copy(target(new byte[30_000]), addresses, lengths, new CopyBuffers());
+        assertNull(partial.copyAgain(target(memory), new CopyBuffers()));
+    }
+
+    @Test
+    void aUnionHoldsTheKeptRangesOfTheFirstAndAllOfTheSecond() throws Exception {
+        byte[] before = filled(64 * 1024, 1);
+        byte[] after = filled(64 * 1024, 9);
+        long[] stacks = {BASE + 1000, BASE + 9000, BASE + 17000, BASE + 25000};
+        int[] lengths = {500, 600, 700, 800};
+        CapturedMemory a = CapturedMemory.copyAsGiven(target(before), stacks, lengths, new CopyBuffers());
+        for (int i = 0; i < stacks.length; i++) {
+            assertTrue(a.copiedAsGiven(i));
+        }
+        // Ranges 0 and 2 stand; 1 and 3 were copied again (3 at another place: its stack moved).
+        CapturedMemory b = CapturedMemory.copyAsGiven(target(after), new long[] {BASE + 9000, BASE + 40000},
+                new int[] {600, 900}, new CopyBuffers());
+        CapturedMemory u = CapturedMemory.union(a, new int[] {2, 0, 3}, 2, b);
+        assertTrue(u.copiedAsGiven(0) && u.copiedAsGiven(1) && u.copiedAsGiven(2) && u.copiedAsGiven(3));
+        assertFalse(u.copiedAsGiven(4));
+        assertArrayEquals(slice(before, BASE + 17000, 700), read(u, BASE + 17000, 700));
+        assertArrayEquals(slice(before, BASE + 1000, 500), read(u, BASE + 1000, 500));
+        assertArrayEquals(slice(after, BASE + 9000, 600), read(u, BASE + 9000, 600));
+        assertArrayEquals(slice(after, BASE + 40000, 900), read(u, BASE + 40000, 900));
+        assertThrows(MemoryReader.MemoryReadException.class, () -> read(u, BASE + 25000, 8), "range 3 of the first was left out");
+        assertFalse(u.copiedAsGiven(0), "once read, its ranges are sorted: no longer as given");
+        assertThrows(IllegalStateException.class, () -> CapturedMemory.union(u, new int[] {0}, 1, b));
+    }
+}
