@@ -10,7 +10,6 @@ import dev.attachproof.diagnose.Status;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.pclntab.Pclntab;
 import dev.attachproof.ptrace.StopMode;
-import dev.attachproof.report.Style;
 import dev.attachproof.report.VscodeJson;
 import dev.attachproof.report.VscodeText;
 import dev.attachproof.service.Engine;
@@ -89,7 +88,7 @@ final class VscodeCommand implements Callable<Integer> {
         LaunchAdvice advice = LaunchAdvice.of(chosen, facts.procfs().comm(target).orElse("pid " + target), d, checks, place, port,
                 start, sources, workspace);
         DelveBinary dlv = search.found() == null ? null : DelveBinary.identify(search.found().path()).delve();
-        System.out.print(json ? VscodeJson.write(advice, dlv, search) : VscodeText.write(advice, dlv, search, Style.forConsole()));
+        System.out.print(json ? VscodeJson.write(advice, dlv, search) : VscodeText.write(advice, dlv, search));
         return advice.works() ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;
     }
 

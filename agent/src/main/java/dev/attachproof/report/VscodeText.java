@@ -27,7 +27,7 @@ public final class VscodeText {
 
     private VscodeText() {}
 
-    public static String write(LaunchAdvice a, DelveBinary dlv, DelveLocator.Search search, Style style) {
+    public static String write(LaunchAdvice a, DelveBinary dlv, DelveLocator.Search search) {
         StringBuilder sb = new StringBuilder();
         comment(sb, "attachproof vscode " + a.pid() + ": a " + a.mode() + " attach" + (a.works() ? "" : " that will NOT work yet"));
         comment(sb, a.reason());
