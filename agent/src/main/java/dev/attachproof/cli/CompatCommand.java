@@ -1,5 +1,7 @@
 package dev.attachproof.cli;
 
+import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.buildinfo.GoExecutable;
 import dev.attachproof.delve.Compat;
 import dev.attachproof.delve.DelveBinary;
 import dev.attachproof.delve.DelveLocator;
@@ -7,13 +9,12 @@ import dev.attachproof.delve.DelveTable;
 import dev.attachproof.delve.GoVersion;
 import dev.attachproof.diagnose.checks.TargetState;
 import dev.attachproof.dwarf.Dwarf;
-import dev.attachproof.golang.RuntimeLayouts;
-import dev.attachproof.procfs.ProcFs;
-import dev.attachproof.procfs.ProcStat;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
-import dev.attachproof.buildinfo.GoBuildInfo;
-import dev.attachproof.buildinfo.GoExecutable;
+import dev.attachproof.golang.RuntimeLayouts;
+import dev.attachproof.host.Programs;
+import dev.attachproof.procfs.ProcFs;
+import dev.attachproof.procfs.ProcStat;
 import dev.attachproof.report.CompatJson;
 import dev.attachproof.report.Style;
 import picocli.CommandLine.Command;
@@ -22,12 +23,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /** {@code compat PID|BINARY}: does this Delve support the target's Go version? */
 @Command(name = "compat", mixinStandardHelpOptions = true,
@@ -122,24 +123,15 @@ final class CompatCommand implements Callable<Integer> {
 
     /** `go version` of the go on PATH, with a timeout; null when there is none. */
     private static String goToolchain() {
-        Path go = Executables.onPath("go");
+        Path go = Programs.onPath("go");
         if (go == null) {
             return null;
         }
         try {
-            Process p = new ProcessBuilder(go.toString(), "version").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            String out = Programs.run(Duration.ofSeconds(10), true, List.of(go.toString(), "version")).output().strip();
             String[] f = out.split(" ");
             return f.length >= 3 ? f[2] : out;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (Programs.NotRun e) {
             return null;
         }
     }

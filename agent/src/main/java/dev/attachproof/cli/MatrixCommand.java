@@ -1,6 +1,7 @@
 package dev.attachproof.cli;
 
 import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.host.Programs;
 import dev.attachproof.matrix.Matrix;
 import dev.attachproof.matrix.ProbeReport;
 import dev.attachproof.ptrace.StopMode;
@@ -41,7 +42,7 @@ final class MatrixCommand implements Callable<Integer> {
         FactsReader facts = Engine.facts();
         Engine.diagnoseGo(facts, Engine.doctor(facts, null, StopMode.LEADER), target, false);
         String name = facts.procfs().comm(target).orElse("?");
-        Matrix matrix = new Matrix(facts.procfs(), agentJava(), Executables.onPath("unshare"));
+        Matrix matrix = new Matrix(facts.procfs(), agentJava(), Programs.onPath("unshare"));
         List<ProbeReport> rows = matrix.run(target, allowYamaChange);
         System.out.print(json ? MatrixJson.write(target, rows) : MatrixText.write(target, name, rows));
         return rows.stream().allMatch(r -> !r.applied() || r.agree()) ? ExitCodes.ATTACHABLE : ExitCodes.NOT_ATTACHABLE;

@@ -8,6 +8,7 @@ import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.diagnose.Finding;
 import dev.attachproof.diagnose.Status;
 import dev.attachproof.elf.ElfFile;
+import dev.attachproof.host.Programs;
 import dev.attachproof.pclntab.Pclntab;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.VscodeJson;
@@ -23,12 +24,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 /** {@code vscode PID|--container ID [--workspace DIR]}: the launch.json entry that will attach from here, with substitutePath from the binary's own paths. */
 @Command(name = "vscode", mixinStandardHelpOptions = true,
@@ -118,24 +118,14 @@ final class VscodeCommand implements Callable<Integer> {
 
     /** The container's image by `docker inspect`, within 5 s; null when there is no docker here that knows it. */
     private static String dockerImage(String containerId) {
-        Path docker = Executables.onPath("docker");
+        Path docker = Programs.onPath("docker");
         if (docker == null) {
             return null;
         }
         try {
-            Process p = new ProcessBuilder(docker.toString(), "inspect", "--format", "{{.Config.Image}}", containerId)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            String image = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return p.exitValue() == 0 && !image.isEmpty() ? image : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Programs.Ran r = Programs.run(Duration.ofSeconds(5), docker.toString(), "inspect", "--format", "{{.Config.Image}}", containerId);
+            return r.ok() && !r.output().isBlank() ? r.output().strip() : null;
+        } catch (Programs.NotRun e) {
             return null;
         }
     }

@@ -1,15 +1,15 @@
 package dev.attachproof.delve;
 
-import dev.attachproof.elf.ElfFile;
 import dev.attachproof.buildinfo.GoBuildInfo;
+import dev.attachproof.elf.ElfFile;
+import dev.attachproof.host.Programs;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,21 +78,11 @@ public record DelveBinary(Path path, String version, String source, String built
 
     private static Result askDlvVersion(Path path, String builtWith, String[] range) {
         try {
-            Process p = new ProcessBuilder(path.toString(), "version").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(null, "`" + path + " version` did not answer within 5 s");
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            Matcher m = VERSION_LINE.matcher(out);
+            Matcher m = VERSION_LINE.matcher(Programs.run(Duration.ofSeconds(5), true, List.of(path.toString(), "version")).output());
             return m.find() ? new Result(new DelveBinary(path, m.group(1), "dlv version", builtWith, range), null)
                     : new Result(null, "`" + path + " version` printed no version");
-        } catch (IOException e) {
-            return new Result(null, "cannot run " + path + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(null, "interrupted");
+        } catch (Programs.NotRun e) {
+            return new Result(null, e.getMessage());
         }
     }
 

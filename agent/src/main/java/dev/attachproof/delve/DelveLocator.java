@@ -3,12 +3,14 @@ package dev.attachproof.delve;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.attachproof.host.Programs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -16,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -167,13 +168,7 @@ public final class DelveLocator {
 
     /** {@code name} in the first directory of PATH that holds it executable, as a shell finds it; null when none does. */
     private Path onPath(String name) {
-        for (String dir : environment.env().getOrDefault("PATH", "").split(":")) {
-            Path p = dir.isEmpty() ? null : Path.of(dir, name);
-            if (p != null && Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
+        return Programs.onPath(name, environment.env().getOrDefault("PATH", ""));
     }
 
     /**
@@ -260,18 +255,9 @@ public final class DelveLocator {
     /** `go env GOPATH` of the go at {@code go}, within 5 s; empty when it does not answer. */
     private static Optional<String> goEnvGopath(Path go) {
         try {
-            Process p = new ProcessBuilder(go.toString(), "env", "GOPATH").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return Optional.empty();
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return p.exitValue() == 0 && !out.isEmpty() ? Optional.of(out) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Programs.Ran r = Programs.run(Duration.ofSeconds(5), go.toString(), "env", "GOPATH");
+            return r.ok() && !r.output().isBlank() ? Optional.of(r.output().strip()) : Optional.empty();
+        } catch (Programs.NotRun e) {
             return Optional.empty();
         }
     }

@@ -1,12 +1,12 @@
 package dev.attachproof.vscode;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.attachproof.host.Programs;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Go of the editor's side: where its standard library and module cache are, which is where
@@ -24,23 +24,18 @@ public record LocalGo(Path goroot, String goVersion, Path modcache) {
 
     /** {@code go env GOROOT GOVERSION GOMODCACHE} of the go on PATH, within 5 s; {@link #NONE} when it does not answer. */
     public static LocalGo live() {
+        Path go = Programs.onPath("go");
+        if (go == null) {
+            return NONE;
+        }
         try {
-            Process p = new ProcessBuilder("go", "env", "GOROOT", "GOVERSION", "GOMODCACHE")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            p.getOutputStream().close();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return NONE;
-            }
-            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-            if (p.exitValue() != 0 || lines.size() != 3 || lines.stream().anyMatch(String::isBlank)) {
+            Programs.Ran r = Programs.run(Duration.ofSeconds(5), go.toString(), "env", "GOROOT", "GOVERSION", "GOMODCACHE");
+            List<String> lines = r.output().lines().toList();
+            if (!r.ok() || lines.size() != 3 || lines.stream().anyMatch(String::isBlank)) {
                 return NONE;
             }
             return new LocalGo(Path.of(lines.get(0)), lines.get(1), Path.of(lines.get(2)));
-        } catch (IOException e) {
-            return NONE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (Programs.NotRun e) {
             return NONE;
         }
     }
