@@ -1,6 +1,6 @@
 package dev.attachproof.cli;
 
-/** The exit codes of DESIGN.md's CLI contract. */
+/** The exit codes of the CLI contract (docs/contract.md). */
 public final class ExitCodes {
     public static final int ATTACHABLE = 0;
     public static final int NOT_ATTACHABLE = 1;

@@ -5,7 +5,7 @@ package dev.attachproof.diagnose;
  * with no pid: then a check reports the tracer's side only, or skips.
  */
 public interface Check {
-    /** The stable id from DESIGN.md, e.g. "yama.ptrace_scope". */
+    /** The stable id from docs/contract.md, e.g. "yama.ptrace_scope". */
     String id();
 
     Finding evaluate(TracerFacts tracer, TargetFacts target);

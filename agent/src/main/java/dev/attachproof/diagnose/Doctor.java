@@ -76,7 +76,7 @@ public final class Doctor {
     }
 
     /**
-     * Every check of DESIGN.md, in the order people read them; {@code delve} is the Delve named or
+     * Every check id of docs/contract.md, in the order people read them; {@code delve} is the Delve named or
      * found for delve.compat, null when nobody looked (that check is then skipped).
      */
     public static List<Check> standardChecks(DelveLocator.Search delve) {

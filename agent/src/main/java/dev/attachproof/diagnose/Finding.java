@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One check's answer: its stable id (DESIGN.md), status, a one-line summary, the evidence that
+ * One check's answer: its stable id (docs/contract.md), status, a one-line summary, the evidence that
  * decided it (file contents, errno names, ids) and what to do, or null when nothing is needed.
  */
 public record Finding(String id, Status status, String summary, Map<String, Object> evidence, String remedy) {

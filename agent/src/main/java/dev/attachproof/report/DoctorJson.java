@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code doctor --json}: schema attachproof.doctor/v1 (DESIGN.md). */
+/** {@code doctor --json}: schema attachproof.doctor/v1 (docs/schemas/doctor.v1.schema.json). */
 public final class DoctorJson {
     public static final String SCHEMA = "attachproof.doctor/v1";
 

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code goroutines --format json}: schema attachproof.goroutines/v1 (DESIGN.md), one goroutine
+ * {@code goroutines --format json}: schema attachproof.goroutines/v1 (docs/schemas/goroutines.v1.schema.json), one goroutine
  * per line, streamed. Frames repeat across goroutines, so each frame's JSON is made once.
  */
 public final class GoroutinesJson {

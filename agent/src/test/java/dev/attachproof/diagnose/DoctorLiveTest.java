@@ -61,7 +61,7 @@ class DoctorLiveTest {
             assertTrue(proof.get("stoppedMicros").asLong() > 0);
             assertEquals("pass", check(doc, "target.go").get("status").asText());
             assertEquals(t.goVersion(), check(doc, "target.go").get("evidence").get("goVersion").asText());
-            assertEquals(18, doc.get("checks").size(), "every check id of DESIGN.md, and selinux.deny_ptrace");
+            assertEquals(18, doc.get("checks").size(), "every check id of docs/contract.md");
             t.assertRunningUntraced();
         }
     }
