@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code serve}: the sidecar, the doctor, goroutines and ps over HTTP until SIGTERM or SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serves doctor, goroutines and ps over HTTP (read-only, JSON), for a sidecar container:",
-            "  GET /v1/doctor?pid=N, /v1/goroutines?pid=N&format=text|json|pprof, /v1/ps, /healthz.",
+            "  GET /v1/doctor?pid=N|container=ID, /v1/goroutines?pid=N|container=ID&format=text|json|pprof, /v1/ps, /healthz.",
             "Listens on 127.0.0.1:7070 by default. Any other address needs a bearer token (--token-file, or the "
                 + "ATTACHPROOF_TOKEN environment variable), which every request but /healthz must then carry.",
             "Each request is logged in one line on standard error. Stops on SIGTERM or SIGINT.",

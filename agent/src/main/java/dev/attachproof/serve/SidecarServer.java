@@ -176,8 +176,8 @@ public final class SidecarServer {
         }
         Route route = routes.get(path);
         if (route == null) {
-            throw new HttpError(404, "no endpoint " + Query.quote(path) + ": the endpoints are GET /v1/doctor?pid=N, "
-                    + "/v1/goroutines?pid=N&format=text|json|pprof, /v1/ps and /healthz");
+            throw new HttpError(404, "no endpoint " + Query.quote(path) + ": the endpoints are GET /v1/doctor?pid=N|container=ID, "
+                    + "/v1/goroutines?pid=N|container=ID&format=text|json|pprof, /v1/ps and /healthz");
         }
         return route.answer().apply(Query.parse(r.query(), path, route.params()));
     }
