@@ -76,6 +76,26 @@ class SchemaFilesTest {
                 List.copyOf(strings(schema("goroutines").at("/properties/stopPhaseMicros/propertyNames/enum"))));
     }
 
+    /** Every enum of check statuses and of verdicts in the schemas is the Status or Verdict enum's JSON words. */
+    @ParameterizedTest
+    @ValueSource(strings = {"doctor", "ps", "matrix", "vscode"})
+    void statusesAndVerdictsAreTheCodes(String name) throws Exception {
+        Set<String> statuses = Arrays.stream(dev.attachproof.diagnose.Status.values()).map(dev.attachproof.diagnose.Status::json)
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> verdicts = Arrays.stream(dev.attachproof.diagnose.Verdict.values()).map(dev.attachproof.diagnose.Verdict::json)
+                .collect(Collectors.toCollection(TreeSet::new));
+        List<JsonNode> statusEnums = enumsHolding(schema(name), "warn");
+        List<JsonNode> verdictEnums = enumsHolding(schema(name), "not-attachable");
+        assertFalse(statusEnums.isEmpty() && verdictEnums.isEmpty(), name + ": neither statuses nor verdicts");
+        for (JsonNode e : statusEnums) {
+            // vscode lists only the statuses it shows (fail, warn): a subset, never a word the code lacks.
+            assertTrue(statuses.containsAll(strings(e)) && (name.equals("vscode") || strings(e).equals(statuses)), name + ": " + e);
+        }
+        for (JsonNode e : verdictEnums) {
+            assertTrue(verdicts.containsAll(strings(e)) && strings(e).size() >= 2, name + ": " + e);
+        }
+    }
+
     /** Every schema is draft 2020-12, its $id the document's schema value, closed at the top. */
     @ParameterizedTest
     @ValueSource(strings = {"dap", "vscode", "doctor", "goroutines", "compat", "matrix", "ps", "error"})
