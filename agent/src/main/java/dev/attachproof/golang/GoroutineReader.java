@@ -77,15 +77,25 @@ public final class GoroutineReader {
      * _Grunning (runtime/proc.go, Go 1.17 to 1.26: "Handle tracking for scheduling latencies"),
      * so a goroutine that ran and parked again at the very same place still differs, unless it
      * did so a multiple of 256 times (the counter is a uint8) and came back to the same SP and
-     * PC. The id tells a g freed and reused for a new goroutine (newproc1 draws its trackingSeq
-     * at random). The SPs, PCs, LR and bounds are what the stack copy was made from.
+     * PC. That wrap is not rare in a goroutine that parks and wakes thousands of times a
+     * millisecond (the churn fixture's ping goroutines showed it under load), so trackingSeq alone
+     * proves nothing. waitsince does: execute() sets it to 0 every time the goroutine is given a
+     * thread (runtime/proc.go; exitsyscall too), and only a GC's mark phase sets it again, to
+     * that cycle's start time (mgcmark.go, markroot: "remember when we've first observed the G
+     * blocked"), once per cycle. The same non-zero waitsince at the copy and at the stop means the
+     * goroutine has not run in between; a goroutine with waitsince 0 (it ran since the last GC
+     * saw it blocked) is copied again. So only goroutines blocked across a GC keep their copy: in
+     * a long-running service, most parked ones. The id tells a g freed and reused for a new
+     * goroutine (newproc1 draws its trackingSeq at random). The SPs, PCs, LR and bounds are what
+     * the stack copy was made from.
      */
     private Field[] stateFields() {
         Field seq = optionalField("runtime.g", "trackingSeq", 0);
-        if (seq == Field.NONE) {
+        if (seq == Field.NONE || waitsince == Field.NONE) {
             return new Field[0];
         }
-        List<Field> out = new java.util.ArrayList<>(List.of(seq, status, goid, schedSp, schedPc, syscallSp, syscallPc,
+        // waitsince first: sameState asks it to be non-zero before it compares the rest.
+        List<Field> out = new java.util.ArrayList<>(List.of(waitsince, seq, status, goid, schedSp, schedPc, syscallSp, syscallPc,
                 stackLo, stackHi));
         if (schedLr != Field.NONE) {
             out.add(schedLr);
@@ -106,6 +116,9 @@ public final class GoroutineReader {
             return false;
         }
         int f = state.length;
+        if (state[0].read(b, base) == 0) {
+            return false;   // waitsince 0: the goroutine ran since a GC last saw it blocked, or no GC has yet
+        }
         for (int k = 0, at = row * f; k < f; k++) {
             if (state[k].read(b, base) != values[at + k]) {
                 return false;

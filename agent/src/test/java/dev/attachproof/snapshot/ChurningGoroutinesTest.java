@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * receive since the start wake and park at another receive of the same function, with the same
  * saved SP and PC (only their caller line differs, deep in their stacks). The dump must then read,
  * goroutine by goroutine, as the fixture's own runtime.Stack(all) taken after it: those that
- * moved were copied again while stopped (the same-SP ones too: their trackingSeq tells them
- * apart), those parked across both copies kept the first copy.
+ * moved were copied again while stopped (the same-SP ones too: running zeroed their g.waitsince),
+ * and only goroutines whose non-zero waitsince proves they did not run kept the first copy.
  */
 class ChurningGoroutinesTest {
     /** The fixture's defaults: pairs of token passers, stack growers, goroutines parked for good, same-SP ones. */
@@ -41,7 +41,8 @@ class ChurningGoroutinesTest {
                     () -> settle(t));
             t.assertRunningUntraced();
             int churning = 2 * PAIRS + GROWERS + SAME + 1;   // and the goroutine starting short-lived ones
-            assertTrue(s.stacksKept() >= STILL, "the goroutines parked for good kept the first copy: " + s.stacksKept());
+            // How many kept their first copy depends on whether a GC saw them blocked (g.waitsince):
+            // not asserted. That none which moved kept it is, and the dump below is exact.
             assertTrue(s.goroutines().size() - s.stacksKept() >= churning,
                     "every goroutine that moved after the first copy was copied again: " + s.stacksKept() + " kept of "
                     + s.goroutines().size());
