@@ -6,6 +6,7 @@ import dev.attachproof.linux.Linux;
 import dev.attachproof.linux.LinuxConstants;
 import dev.attachproof.linux.Siginfo;
 import dev.attachproof.linux.WaitStatus;
+import dev.attachproof.procfs.FileErrno;
 import dev.attachproof.procfs.ProcFs;
 
 import java.io.IOException;
@@ -212,10 +213,10 @@ public final class PtraceSession implements AutoCloseable {
             int n = memFile.read(view, address);
             return n < 0 ? new CallResult.Failed<>(call, Errno.EIO.number()) : new CallResult.Ok<>(call, (long) n);
         } catch (IOException e) {
-            String m = String.valueOf(e.getMessage());
-            Errno errno = m.contains("Permission denied") ? Errno.EACCES
-                    : m.contains("Input/output") ? Errno.EIO : Errno.EPERM;
-            return new CallResult.Failed<>(call, errno.number());
+            // The JDK's open and pread keep no errno number: FileErrno reads it from the
+            // exception's type, or the strerror text that is the whole of a read error's message.
+            Errno errno = FileErrno.of(e).orElse(Errno.UNKNOWN);
+            return new CallResult.Failed<>(call, errno, errno.number());
         }
     }
 
