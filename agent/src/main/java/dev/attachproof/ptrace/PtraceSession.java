@@ -39,7 +39,7 @@ public final class PtraceSession implements AutoCloseable {
     private final Linux linux;
     private final ProcFs procfs;
     private final int pid;
-    private final String method;
+    private final AttachMethod method;
     private final Set<Integer> seized = new LinkedHashSet<>();
     private final Map<Integer, Integer> pendingSignals = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -49,7 +49,7 @@ public final class PtraceSession implements AutoCloseable {
     private FileChannel memFile;
     private String lastReadMethod = "none";
 
-    private PtraceSession(Tracer tracer, Linux linux, ProcFs procfs, int pid, String method) {
+    private PtraceSession(Tracer tracer, Linux linux, ProcFs procfs, int pid, AttachMethod method) {
         this.tracer = tracer;
         this.linux = linux;
         this.procfs = procfs;
@@ -60,7 +60,7 @@ public final class PtraceSession implements AutoCloseable {
     static AttachResult open(Tracer tracer, Linux linux, ProcFs procfs, int pid, StopMode mode, Duration timeout) {
         prime(linux, procfs, pid);
         CallResult<Long> seize = linux.ptraceSeize(pid, 0);
-        String method = "seize";
+        AttachMethod method = AttachMethod.SEIZE;
         if (seize instanceof CallResult.Failed<Long> f) {
             if (f.errno() == Errno.ESRCH) {
                 return new AttachResult.NoSuchProcess(pid, f.describe());
@@ -74,7 +74,7 @@ public final class PtraceSession implements AutoCloseable {
                 return af.errno() == Errno.ESRCH ? new AttachResult.NoSuchProcess(pid, af.describe())
                         : new AttachResult.Denied(af);
             }
-            method = "attach";
+            method = AttachMethod.ATTACH;
         }
         PtraceSession s = new PtraceSession(tracer, linux, procfs, pid, method);
         s.seized.add(pid);
@@ -118,8 +118,8 @@ public final class PtraceSession implements AutoCloseable {
         return pid;
     }
 
-    /** "seize" or "attach". */
-    public String method() {
+    /** How this session attached. */
+    public AttachMethod method() {
         return method;
     }
 
@@ -328,7 +328,7 @@ public final class PtraceSession implements AutoCloseable {
                 } else if (st.nothingYet() ? inTracingStop(tid) : st.stopped()) {
                     // A signal-delivery stop's signal is handed back; not our interrupt's, nor PTRACE_ATTACH's SIGSTOP.
                     int sig = st.stopped() && st.ptraceEvent() != LinuxConstants.PTRACE_EVENT_STOP
-                            && !(method.equals("attach") && st.stopSignal() == LinuxConstants.SIGSTOP) ? st.stopSignal() : 0;
+                            && !(method == AttachMethod.ATTACH && st.stopSignal() == LinuxConstants.SIGSTOP) ? st.stopSignal() : 0;
                     linux.ptraceDetach(tid, sig != 0 ? sig : pendingSignals.getOrDefault(tid, 0));
                     it.remove();
                 } else if (interrupted.add(tid)) {
@@ -350,7 +350,7 @@ public final class PtraceSession implements AutoCloseable {
 
     /** Stops the leader; null on success, else the reason (the caller closes the session). */
     private AttachResult stopLeader(Duration timeout) {
-        if (method.equals("seize")) {
+        if (method == AttachMethod.SEIZE) {
             CallResult<Long> intr = linux.ptraceInterrupt(pid);
             phases.lap("interrupt");
             if (intr instanceof CallResult.Failed<Long> f) {
@@ -441,7 +441,7 @@ public final class PtraceSession implements AutoCloseable {
                 if (st.stopped()) {
                     int sig = st.stopSignal();
                     boolean interruptStop = st.ptraceEvent() == LinuxConstants.PTRACE_EVENT_STOP;
-                    boolean ourSigstop = method.equals("attach") && sig == LinuxConstants.SIGSTOP;
+                    boolean ourSigstop = method == AttachMethod.ATTACH && sig == LinuxConstants.SIGSTOP;
                     if (!interruptStop && !ourSigstop) {
                         // A signal-delivery stop: the signal is ours to hand back on detach.
                         pendingSignals.put(tid, sig);
