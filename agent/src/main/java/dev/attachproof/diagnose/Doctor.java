@@ -33,6 +33,7 @@ import dev.attachproof.memory.MemoryReader;
 import dev.attachproof.memory.SessionMemory;
 import dev.attachproof.memory.VmMemory;
 import dev.attachproof.procfs.Mapping;
+import dev.attachproof.ptrace.AttachMethod;
 import dev.attachproof.ptrace.AttachResult;
 import dev.attachproof.ptrace.PtraceSession;
 import dev.attachproof.ptrace.StopMode;
@@ -228,16 +229,15 @@ public final class Doctor {
             return readAndDetach(a, target, census, early, stoppedCopy, notes);
         }
         if (r instanceof AttachResult.Denied d) {
-            return new Proof(true, false, "seize", d.failure().errno().name(), d.failure().call(),
-                    -1, null, null, explaining(findings), List.of(d.failure().describe()), false);
+            return Proof.refused(AttachMethod.SEIZE, d.failure().errno().name(), d.failure().call(), explaining(findings),
+                    d.failure().describe());
         }
         if (r instanceof AttachResult.StopTimedOut s) {
-            return new Proof(true, false, "seize", null, null, s.waitedMicros(), null, null, List.of(),
-                    List.of("attached, but the target did not stop within " + s.waitedMicros() / 1000 + " ms (uninterruptible sleep?); detached"), false);
+            return Proof.didNotStop(AttachMethod.SEIZE, s.waitedMicros(),
+                    "attached, but the target did not stop within " + s.waitedMicros() / 1000 + " ms (uninterruptible sleep?); detached");
         }
         AttachResult.NoSuchProcess n = (AttachResult.NoSuchProcess) r;
-        return new Proof(true, false, "seize", null, null, -1, null, null,
-                List.of(), List.of("the process exited during the proof: " + n.detail()), true);
+        return Proof.vanished(AttachMethod.SEIZE, "the process exited during the proof: " + n.detail());
     }
 
     private Proof readAndDetach(AttachResult.Attached a, TargetFacts target, GoroutineCensus.Prepared census, Early early,
@@ -308,8 +308,7 @@ public final class Doctor {
         }
         notes.add(STOP_IS_VISIBLE);
         Proof.Read read = goVersion == null && count == null ? null : new Proof.Read(goVersion, versionFrom, count);
-        return new Proof(true, true, a.method(), null, null, session.stoppedMicros(), read,
-                session.lastReadMethod(), List.of(), notes, false);
+        return Proof.proven(a.method(), session.stoppedMicros(), read, session.lastReadMethod(), notes);
     }
 
     /** The goroutine list and its gs as copied while the target ran, just before the stop. */

@@ -1,6 +1,7 @@
 package dev.attachproof.diagnose;
 
 import dev.attachproof.golang.GoroutineCensus;
+import dev.attachproof.ptrace.AttachMethod;
 
 import java.util.List;
 
@@ -11,7 +12,7 @@ import java.util.List;
  * explains it); {@code readMethod} is how memory was read; {@code vanished} says the target exited
  * during the proof, so that nothing was proven either way.
  */
-public record Proof(boolean attempted, boolean ok, String method, String errno, String failedCall,
+public record Proof(boolean attempted, boolean ok, AttachMethod method, String errno, String failedCall,
                     long stoppedMicros, Read read, String readMethod,
                     List<String> explainedBy, List<String> notes, boolean vanished) {
 
@@ -27,6 +28,26 @@ public record Proof(boolean attempted, boolean ok, String method, String errno, 
 
     public static Proof notAttempted(String why) {
         return new Proof(false, false, null, null, null, -1, null, null, List.of(), List.of(why), false);
+    }
+
+    /** Attached and read: the target was stopped {@code stoppedMicros}; {@code read} is null when nothing was read. */
+    public static Proof proven(AttachMethod method, long stoppedMicros, Read read, String readMethod, List<String> notes) {
+        return new Proof(true, true, method, null, null, stoppedMicros, read, readMethod, List.of(), notes, false);
+    }
+
+    /** The kernel refused {@code failedCall} with {@code errno} (its name); {@code explainedBy}: the failing checks that account for it. */
+    public static Proof refused(AttachMethod method, String errno, String failedCall, List<String> explainedBy, String note) {
+        return new Proof(true, false, method, errno, failedCall, -1, null, null, explainedBy, List.of(note), false);
+    }
+
+    /** Attached, but the target did not stop within {@code waitedMicros}; detached again. Nothing proven either way. */
+    public static Proof didNotStop(AttachMethod method, long waitedMicros, String note) {
+        return new Proof(true, false, method, null, null, waitedMicros, null, null, List.of(), List.of(note), false);
+    }
+
+    /** The target exited during the attempt: nothing proven either way. */
+    public static Proof vanished(AttachMethod method, String note) {
+        return new Proof(true, false, method, null, null, -1, null, null, List.of(), List.of(note), true);
     }
 
     /** This proof, its refusal explained by {@code checks} (settled after it: {@link Check#afterRefusal}). */

@@ -16,12 +16,6 @@ public interface MemoryReader {
     }
 
     /**
-     * Reads ranges {@code addresses[i]} of {@code lengths[i]} bytes one after the other into
-     * {@code dst} (from its position). Returns how many ranges were read whole, in order: a
-     * range that cannot be read ends the batch there. One range at a time unless a reader batches
-     * (process_vm_readv takes 1,024 ranges a call).
-     */
-    /**
      * Whether {@link #readMany} may be called from several threads at once (the kernel copies in
      * parallel on each core). Such a reader may then give up early on a range another method
      * could read; the caller reads those again, from one thread.
@@ -30,6 +24,12 @@ public interface MemoryReader {
         return false;
     }
 
+    /**
+     * Reads ranges {@code addresses[i]} of {@code lengths[i]} bytes one after the other into
+     * {@code dst} (from its position). Returns how many ranges were read whole, in order: a
+     * range that cannot be read ends the batch there. One range at a time unless a reader batches
+     * (process_vm_readv takes 1,024 ranges a call).
+     */
     default int readMany(long[] addresses, int[] lengths, ByteBuffer dst) {
         int pos = dst.position();
         for (int i = 0; i < addresses.length; i++) {

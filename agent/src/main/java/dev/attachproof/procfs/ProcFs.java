@@ -232,21 +232,11 @@ public final class ProcFs {
         return read("proc/" + pid + "/maps").asText().map(Mapping::parseAll).orElse(List.of());
     }
 
-    /** The errno name behind an IOException from the JDK's file system, as well as it can tell. */
+    /**
+     * The errno's name behind an IOException from the JDK's file calls ({@link FileErrno}), or
+     * the exception's class name when the JDK's exception names no errno.
+     */
     static String errnoName(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("No such process")) {
-            return "ESRCH";
-        }
-        if (m.contains("Permission denied")) {
-            return "EACCES";
-        }
-        if (m.contains("Operation not permitted")) {
-            return "EPERM";
-        }
-        if (m.contains("Invalid argument")) {
-            return "EINVAL";
-        }
-        return e.getClass().getSimpleName();
+        return FileErrno.of(e).map(Enum::name).orElse(e.getClass().getSimpleName());
     }
 }

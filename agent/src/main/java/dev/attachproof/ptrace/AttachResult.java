@@ -5,8 +5,8 @@ import dev.attachproof.linux.CallResult;
 /** How an attach went: attached (the session is open and the target stopped), or why not. */
 public sealed interface AttachResult {
 
-    /** Stopped and ours until {@link PtraceSession#close()}; {@code method} is "seize" or "attach". */
-    record Attached(PtraceSession session, String method) implements AttachResult {}
+    /** Stopped and ours until {@link PtraceSession#close()}; {@code method} is how it attached. */
+    record Attached(PtraceSession session, AttachMethod method) implements AttachResult {}
 
     /** The kernel refused: {@code failure} names the call and errno (EPERM, EACCES, …). */
     record Denied(CallResult.Failed<?> failure) implements AttachResult {}

@@ -6,6 +6,7 @@ import dev.attachproof.linux.Linux;
 import dev.attachproof.linux.LinuxConstants;
 import dev.attachproof.linux.Siginfo;
 import dev.attachproof.linux.WaitStatus;
+import dev.attachproof.procfs.FileErrno;
 import dev.attachproof.procfs.ProcFs;
 
 import java.io.IOException;
@@ -38,7 +39,7 @@ public final class PtraceSession implements AutoCloseable {
     private final Linux linux;
     private final ProcFs procfs;
     private final int pid;
-    private final String method;
+    private final AttachMethod method;
     private final Set<Integer> seized = new LinkedHashSet<>();
     private final Map<Integer, Integer> pendingSignals = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
@@ -48,7 +49,7 @@ public final class PtraceSession implements AutoCloseable {
     private FileChannel memFile;
     private String lastReadMethod = "none";
 
-    private PtraceSession(Tracer tracer, Linux linux, ProcFs procfs, int pid, String method) {
+    private PtraceSession(Tracer tracer, Linux linux, ProcFs procfs, int pid, AttachMethod method) {
         this.tracer = tracer;
         this.linux = linux;
         this.procfs = procfs;
@@ -59,7 +60,7 @@ public final class PtraceSession implements AutoCloseable {
     static AttachResult open(Tracer tracer, Linux linux, ProcFs procfs, int pid, StopMode mode, Duration timeout) {
         prime(linux, procfs, pid);
         CallResult<Long> seize = linux.ptraceSeize(pid, 0);
-        String method = "seize";
+        AttachMethod method = AttachMethod.SEIZE;
         if (seize instanceof CallResult.Failed<Long> f) {
             if (f.errno() == Errno.ESRCH) {
                 return new AttachResult.NoSuchProcess(pid, f.describe());
@@ -73,7 +74,7 @@ public final class PtraceSession implements AutoCloseable {
                 return af.errno() == Errno.ESRCH ? new AttachResult.NoSuchProcess(pid, af.describe())
                         : new AttachResult.Denied(af);
             }
-            method = "attach";
+            method = AttachMethod.ATTACH;
         }
         PtraceSession s = new PtraceSession(tracer, linux, procfs, pid, method);
         s.seized.add(pid);
@@ -117,8 +118,8 @@ public final class PtraceSession implements AutoCloseable {
         return pid;
     }
 
-    /** "seize" or "attach". */
-    public String method() {
+    /** How this session attached. */
+    public AttachMethod method() {
         return method;
     }
 
@@ -212,10 +213,10 @@ public final class PtraceSession implements AutoCloseable {
             int n = memFile.read(view, address);
             return n < 0 ? new CallResult.Failed<>(call, Errno.EIO.number()) : new CallResult.Ok<>(call, (long) n);
         } catch (IOException e) {
-            String m = String.valueOf(e.getMessage());
-            Errno errno = m.contains("Permission denied") ? Errno.EACCES
-                    : m.contains("Input/output") ? Errno.EIO : Errno.EPERM;
-            return new CallResult.Failed<>(call, errno.number());
+            // The JDK's open and pread keep no errno number: FileErrno reads it from the
+            // exception's type, or the strerror text that is the whole of a read error's message.
+            Errno errno = FileErrno.of(e).orElse(Errno.UNKNOWN);
+            return new CallResult.Failed<>(call, errno, errno.number());
         }
     }
 
@@ -327,7 +328,7 @@ public final class PtraceSession implements AutoCloseable {
                 } else if (st.nothingYet() ? inTracingStop(tid) : st.stopped()) {
                     // A signal-delivery stop's signal is handed back; not our interrupt's, nor PTRACE_ATTACH's SIGSTOP.
                     int sig = st.stopped() && st.ptraceEvent() != LinuxConstants.PTRACE_EVENT_STOP
-                            && !(method.equals("attach") && st.stopSignal() == LinuxConstants.SIGSTOP) ? st.stopSignal() : 0;
+                            && !(method == AttachMethod.ATTACH && st.stopSignal() == LinuxConstants.SIGSTOP) ? st.stopSignal() : 0;
                     linux.ptraceDetach(tid, sig != 0 ? sig : pendingSignals.getOrDefault(tid, 0));
                     it.remove();
                 } else if (interrupted.add(tid)) {
@@ -349,7 +350,7 @@ public final class PtraceSession implements AutoCloseable {
 
     /** Stops the leader; null on success, else the reason (the caller closes the session). */
     private AttachResult stopLeader(Duration timeout) {
-        if (method.equals("seize")) {
+        if (method == AttachMethod.SEIZE) {
             CallResult<Long> intr = linux.ptraceInterrupt(pid);
             phases.lap("interrupt");
             if (intr instanceof CallResult.Failed<Long> f) {
@@ -440,7 +441,7 @@ public final class PtraceSession implements AutoCloseable {
                 if (st.stopped()) {
                     int sig = st.stopSignal();
                     boolean interruptStop = st.ptraceEvent() == LinuxConstants.PTRACE_EVENT_STOP;
-                    boolean ourSigstop = method.equals("attach") && sig == LinuxConstants.SIGSTOP;
+                    boolean ourSigstop = method == AttachMethod.ATTACH && sig == LinuxConstants.SIGSTOP;
                     if (!interruptStop && !ourSigstop) {
                         // A signal-delivery stop: the signal is ours to hand back on detach.
                         pendingSignals.put(tid, sig);

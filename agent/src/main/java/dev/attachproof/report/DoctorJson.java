@@ -80,7 +80,7 @@ public final class DoctorJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("attempted", p.attempted());
         m.put("ok", p.ok());
-        m.put("method", p.method());
+        m.put("method", p.method() == null ? null : p.method().name().toLowerCase(java.util.Locale.ROOT));
         m.put("errno", p.errno());
         m.put("failedCall", p.failedCall());
         m.put("stoppedMicros", p.stoppedMicros() < 0 ? null : p.stoppedMicros());

@@ -25,7 +25,7 @@ public final class DoctorText {
         sb.append(style.bold("pid " + d.pid() + " (" + Style.escape(name) + ")")).append(": ").append(verdict);
         Proof p = d.proof();
         if (p.attempted() && p.ok()) {
-            sb.append(" — proven: attached (").append(p.method()).append("), target stopped ")
+            sb.append(" — proven: attached (").append(p.method().name().toLowerCase(java.util.Locale.ROOT)).append("), target stopped ")
               .append(p.stoppedMicros()).append(" µs");
         } else if (p.attempted() && p.errno() != null) {
             sb.append(" — proven: ").append(p.failedCall()).append(" failed with ").append(p.errno());

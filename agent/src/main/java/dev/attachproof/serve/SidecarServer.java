@@ -43,6 +43,7 @@ public final class SidecarServer {
     private final boolean debug;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Endpoints endpoints;
+    private final TraceAdmission admission;
 
     private SidecarServer(ServeSettings settings, PrintStream log, boolean debug) throws IOException {
         this.settings = settings;
@@ -50,7 +51,8 @@ public final class SidecarServer {
         this.bucket = new TokenBucket(settings.requestsPerSecond(), settings.burst(), System::nanoTime);
         this.log = log;
         this.debug = debug;
-        this.endpoints = new Endpoints(new TraceAdmission(settings.maxSnapshots()));
+        this.admission = new TraceAdmission(settings.maxSnapshots());
+        this.endpoints = new Endpoints(admission);
         routes.put("/v1/doctor", new Route(Set.of("pid", "container"), endpoints::doctor));
         routes.put("/v1/goroutines", new Route(Set.of("pid", "container", "format"), endpoints::goroutines));
         routes.put("/v1/ps", new Route(Set.of(), endpoints::ps));
@@ -97,6 +99,14 @@ public final class SidecarServer {
     /** The most /v1/ps scans of /proc that ran at once (the tests' view of {@link Endpoints#ps}). */
     int peakConcurrentPsScans() {
         return endpoints.peakConcurrentPsScans();
+    }
+
+    /**
+     * The admission its trace requests pass (the tests hold a lease on a pid, as a request in
+     * progress would, to see what a concurrent request gets).
+     */
+    TraceAdmission admission() {
+        return admission;
     }
 
     /** Waits until {@link #stop} has run. */

@@ -198,11 +198,6 @@ class GoroutinesTest {
     }
 
     /**
-     * A snapshot taken once the fixture's main goroutine has left the write of its READY line:
-     * the kernel wakes the reader of a pipe before the writer's write returns, so the first
-     * snapshot can catch main still inside fmt.Printf (a state Go's later dump cannot show).
-     */
-    /**
      * Go 1.26 prints a goroutine's pprof labels in its header when GODEBUG has tracebacklabels=1:
      * so does the snapshot, for that target only.
      */
@@ -253,14 +248,30 @@ class GoroutinesTest {
         return GosOwnDump.assertSame(dump.toString(), ours);
     }
 
+    /**
+     * A snapshot taken once the fixture's main goroutine has left the write of its READY line:
+     * the kernel wakes the reader of a pipe before the writer's write returns, so the first
+     * snapshot can catch main still inside fmt.Printf (a state Go's later dump cannot show).
+     * Main is on its way out of that write, so a few snapshots see it gone; when 100 in a row
+     * still find it there, the test fails with main's stack rather than compare a state that
+     * Go's own dump cannot show.
+     */
     static GoroutineSnapshot settled(int pid) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            GoroutineSnapshot s = GoroutineSnapshot.take(pid, false, Tracer.shared(), ProcFs.live(), Linux.system());
-            boolean announcing = s.goroutines().stream().anyMatch(e -> e.g().id() == 1
-                    && e.stack().frames().stream().anyMatch(f -> f.function().equals("fmt.Printf")));
-            if (!announcing || attempt == 100) {
+        GoroutineSnapshot s = null;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            s = GoroutineSnapshot.take(pid, false, Tracer.shared(), ProcFs.live(), Linux.system());
+            if (announcing(s).isEmpty()) {
                 return s;
             }
         }
+        throw new AssertionError("pid " + pid + ": main (goroutine 1) was still inside fmt.Printf, writing its READY line, "
+                + "in 100 snapshots in a row; its stack in the last: " + announcing(s).get().stack().frames().stream()
+                .map(f -> f.function()).toList());
+    }
+
+    /** Goroutine 1 when it is inside fmt.Printf. */
+    private static java.util.Optional<GoroutineSnapshot.Entry> announcing(GoroutineSnapshot s) {
+        return s.goroutines().stream().filter(e -> e.g().id() == 1
+                && e.stack().frames().stream().anyMatch(f -> f.function().equals("fmt.Printf"))).findFirst();
     }
 }

@@ -169,6 +169,20 @@ public enum Errno {
         return description;
     }
 
+    /**
+     * The constant whose glibc strerror text is exactly {@code text}: for the errors the JDK
+     * reports as that text alone, with no number (its file reads throw a plain IOException whose
+     * message is strerror(errno)). Empty for any other text.
+     */
+    public static java.util.Optional<Errno> described(String text) {
+        for (Errno e : values()) {
+            if (e != UNKNOWN && e.description.equals(text)) {
+                return java.util.Optional.of(e);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The constant for an errno value, or {@link #UNKNOWN}. */
     public static Errno of(int number) {
         Errno e = number > 0 && number < BY_NUMBER.length ? BY_NUMBER[number] : null;
