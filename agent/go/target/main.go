@@ -27,6 +27,8 @@ func main() {
 	nondumpable := flag.Bool("nondumpable", false, "prctl(PR_SET_DUMPABLE, 0) before READY")
 	ptracer := flag.Int("ptracer", 0, "prctl(PR_SET_PTRACER, pid) before READY (-1: any)")
 	hold := flag.String("hold", "stdin", "stdin: exit when stdin closes; forever: run until a signal")
+	busy := flag.Bool("busy", false, "keep one goroutine spinning and one writing a file every 10 ms")
+	gcs := flag.Int("gcs", 0, "collections to run once the goroutines are parked, before READY")
 	flag.Parse()
 
 	if *nondumpable {
@@ -43,6 +45,17 @@ func main() {
 		go parked(i, block, &started)
 	}
 	started.Wait()
+	if *busy {
+		go spin()
+		go writeEvery(10 * time.Millisecond)
+	}
+	// A service that has been up for some minutes has been collected at least twice
+	// (runtime/proc.go forces a GC every 2 minutes). The first collection marks a parked
+	// goroutine's waitsince with work.tstart, which is still 0 then: it holds the start of the
+	// previous cycle's mark termination (runtime/mgc.go, gcMark).
+	for i := 0; i < *gcs; i++ {
+		runtime.GC()
+	}
 
 	// Signals are registered before READY: a test may signal as soon as it reads that line.
 	sigs := make(chan os.Signal, 1)
@@ -87,6 +100,32 @@ func parked(i int, block chan struct{}, started *sync.WaitGroup) {
 	default:
 		started.Done()
 		time.Sleep(24 * time.Hour) // sleep
+	}
+}
+
+// spin never parks: a goroutine that is running whenever the target is stopped.
+func spin() {
+	for n := 0; ; n++ {
+		if n%(1<<30) == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// writeEvery writes a line to a temporary file every period: a goroutine in and out of syscalls.
+func writeEvery(period time.Duration) {
+	f, err := os.CreateTemp("", "target-busy-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Remove(f.Name())
+	for t := range time.Tick(period) {
+		fmt.Fprintln(f, t.UnixNano())
+		if off, _ := f.Seek(0, io.SeekCurrent); off > 1<<20 {
+			f.Truncate(0)
+			f.Seek(0, io.SeekStart)
+		}
 	}
 }
 
