@@ -84,6 +84,13 @@ func main() {
 			os.Stdout.Sync()
 		}
 	}()
+	// Two collections, as a service up for some minutes has had (runtime/proc.go forces one every
+	// 2 minutes): the second marks every goroutine parked since before the first with a non-zero
+	// waitsince (the first marks with work.tstart, which holds the previous cycle's start and is
+	// 0 before any). The still and same-place goroutines then keep a copy made before the stop
+	// only if they did not run since (the same-place ones do, on settling: they must not).
+	runtime.GC()
+	runtime.GC()
 	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
 	os.Stdout.Sync()
 	io.Copy(io.Discard, os.Stdin)

@@ -81,11 +81,14 @@ public final class GoroutineReader {
      * millisecond (the churn fixture's ping goroutines showed it under load), so trackingSeq alone
      * proves nothing. waitsince does: execute() sets it to 0 every time the goroutine is given a
      * thread (runtime/proc.go; exitsyscall too), and only a GC's mark phase sets it again, to
-     * that cycle's start time (mgcmark.go, markroot: "remember when we've first observed the G
-     * blocked"), once per cycle. The same non-zero waitsince at the copy and at the stop means the
-     * goroutine has not run in between; a goroutine with waitsince 0 (it ran since the last GC
-     * saw it blocked) is copied again. So only goroutines blocked across a GC keep their copy: in
-     * a long-running service, most parked ones. The id tells a g freed and reused for a new
+     * work.tstart (mgcmark.go, markroot: "remember when we've first observed the G blocked"),
+     * once per cycle and g. work.tstart is set at mark termination (mgc.go, gcMark), after the
+     * stacks were scanned: a cycle marks with the previous cycle's time, the first with 0, and
+     * no two cycles with the same. The same non-zero waitsince at the copy and at the stop means
+     * the goroutine has not run in between; a goroutine with waitsince 0 (it ran since the last
+     * GC saw it blocked) is copied again. So only goroutines blocked across two collections keep
+     * their copy: in a service up for more than a few minutes (a GC is forced every 2), nearly
+     * every parked one. The id tells a g freed and reused for a new
      * goroutine (newproc1 draws its trackingSeq at random). The SPs, PCs, LR and bounds are what
      * the stack copy was made from.
      */

@@ -41,8 +41,10 @@ class ChurningGoroutinesTest {
                     () -> settle(t));
             t.assertRunningUntraced();
             int churning = 2 * PAIRS + GROWERS + SAME + 1;   // and the goroutine starting short-lived ones
-            // How many kept their first copy depends on whether a GC saw them blocked (g.waitsince):
-            // not asserted. That none which moved kept it is, and the dump below is exact.
+            // The fixture ran two collections before READY: every goroutine parked since then
+            // has a non-zero waitsince, and those that did not run since the copy keep it. None
+            // which moved keeps it (the same-SP ones included), and the dump below is exact.
+            assertTrue(s.stacksKept() >= STILL, "the still goroutines kept their first copy: " + s.stacksKept() + " kept");
             assertTrue(s.goroutines().size() - s.stacksKept() >= churning,
                     "every goroutine that moved after the first copy was copied again: " + s.stacksKept() + " kept of "
                     + s.goroutines().size());
