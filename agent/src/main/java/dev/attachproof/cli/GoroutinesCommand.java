@@ -4,6 +4,7 @@ import dev.attachproof.report.GoroutinesFormat;
 import dev.attachproof.report.Style;
 import dev.attachproof.service.Engine;
 import dev.attachproof.snapshot.GoroutineSnapshot;
+import dev.attachproof.snapshot.MaxStop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -34,6 +36,11 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--no-stop", description = "Read without stopping the target (may be inconsistent; says so).")
     boolean noStop;
 
+    @Option(names = "--max-stop", paramLabel = "DURATION",
+            description = "Let the target go once it has been stopped this long (e.g. 50ms; default: no limit): the stacks not "
+                + "yet copied are then read while it runs, counted on standard error and marked readAfterStop in JSON.")
+    String maxStop;
+
     @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids (runs as first..last), biggest first.")
     boolean group;
 
@@ -51,8 +58,17 @@ final class GoroutinesCommand implements Callable<Integer> {
         if (f == GoroutinesFormat.PPROF && output == null && style.terminal()) {
             throw new BadInputException("--format pprof writes a gzipped profile: give -o FILE, or redirect standard output");
         }
+        Duration limit;
+        try {
+            limit = maxStop == null ? null : MaxStop.parse(maxStop).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--max-stop: " + e.getMessage());
+        }
+        if (limit != null && noStop) {
+            throw new BadInputException("--max-stop limits a stop, and --no-stop makes none: give one of them");
+        }
         Targets.Target target = targetOptions.resolve(Engine.facts(), f == GoroutinesFormat.JSON);
-        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop);
+        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit);
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
@@ -97,7 +113,7 @@ final class GoroutinesCommand implements Callable<Integer> {
         Map<String, Long> stop = s.stopPhaseMicros();
         StringBuilder t = new StringBuilder("attachproof: timing (ms):");
         s.phaseMicros().forEach((k, v) -> {
-            if (!stop.containsKey(k) && !k.equals("unwind")) {
+            if (!stop.containsKey(k) && !k.equals("unwind") && !k.equals("afterStop")) {
                 t.append(' ').append(k).append(' ').append(ms(v));
             }
         });
@@ -111,6 +127,10 @@ final class GoroutinesCommand implements Callable<Integer> {
             t.append(';');
             if (s.stacksKept() >= 0) {
                 t.append(" stacks kept ").append(s.stacksKept()).append(" of ").append(s.goroutines().size()).append(';');
+            }
+            if (s.readAfterStop() > 0) {
+                t.append(" read after the stop ").append(s.readAfterStop()).append(" in ")
+                        .append(ms(s.phaseMicros().getOrDefault("afterStop", 0L))).append(';');
             }
         }
         t.append(" unwind ").append(ms(s.phaseMicros().getOrDefault("unwind", 0L)));

@@ -2,6 +2,7 @@ package dev.attachproof.cli;
 
 import dev.attachproof.serve.ServeSettings;
 import dev.attachproof.serve.SidecarServer;
+import dev.attachproof.snapshot.MaxStop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,14 +43,27 @@ final class ServeCommand implements Callable<Integer> {
             description = "Goroutine snapshots at the same time (default ${DEFAULT-VALUE}); more are answered 503.")
     int maxSnapshots;
 
+    @Option(names = "--max-stop", paramLabel = "DURATION", defaultValue = "50ms",
+            description = "How long a goroutine snapshot may keep its target stopped (default ${DEFAULT-VALUE}; off for no limit): "
+                + "past it the target is let go and the stacks not yet copied are read while it runs, and marked so. "
+                + "A request's maxStop= overrides it.")
+    String maxStop;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
         ServeSettings settings;
+        java.time.Duration limit;
         try {
-            settings = ServeSettings.of(listen, tokenFile, System.getenv(ServeSettings.TOKEN_VARIABLE), rate, burst, maxSnapshots);
+            limit = MaxStop.parse(maxStop).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("--max-stop: " + e.getMessage());
+        }
+        try {
+            settings = ServeSettings.of(listen, tokenFile, System.getenv(ServeSettings.TOKEN_VARIABLE), rate, burst, maxSnapshots,
+                    limit);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }

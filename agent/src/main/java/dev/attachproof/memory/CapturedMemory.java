@@ -80,7 +80,7 @@ public final class CapturedMemory implements MemoryReader {
         if (!batchedInOrder) {
             return null;
         }
-        Copies c = Copies.read(mem, starts, lengths, pool, after);
+        Copies c = Copies.read(mem, starts, lengths, pool, after, NO_DEADLINE);
         for (int i = 0; i < c.size; i++) {
             if (c.buffer[i] != buffer[i] || c.offset[i] != offset[i]) {
                 return null;
@@ -199,13 +199,74 @@ public final class CapturedMemory implements MemoryReader {
      * is left out.
      */
     public static CapturedMemory copyAsGiven(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers) {
-        Copies c = Copies.read(mem, addresses, lengths, buffers);
-        for (int i = 0; i < addresses.length; i++) {
+        return copyAsGiven(mem, addresses, lengths, buffers, NO_DEADLINE);
+    }
+
+    /** No deadline: every batch is read. */
+    public static final long NO_DEADLINE = Long.MIN_VALUE;
+
+    /**
+     * {@link #copyAsGiven(MemoryReader, long[], int[], CopyBuffers)}, but a batch not begun by
+     * {@code deadline} (a {@link System#nanoTime()}; {@link #NO_DEADLINE}: none) is left unread,
+     * and no range is read alone after it: {@link #copiedAsGiven} says which were read, {@link
+     * #withUnreadRead} reads the others later.
+     */
+    public static CapturedMemory copyAsGiven(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers,
+                                             long deadline) {
+        Copies c = Copies.read(mem, addresses, lengths, buffers, null, deadline);
+        for (int i = 0; i < addresses.length && !past(deadline); i++) {
             if (c.buffer[i] < 0) {
                 c.readAlone(mem, addresses[i], lengths[i], buffers);
             }
         }
         return c.captured(false);
+    }
+
+    /** Whether {@code deadline} has passed. */
+    public static boolean past(long deadline) {
+        return deadline != NO_DEADLINE && System.nanoTime() - deadline > 0;
+    }
+
+    /**
+     * This copy, its ranges as given, with those it has not read (left past a deadline, or
+     * unreadable then) read now from {@code mem} into memory from {@code pool}: range i of the
+     * result is range i of this one. Those still unreadable stay out.
+     */
+    public CapturedMemory withUnreadRead(MemoryReader mem, CopyBuffers pool) {
+        if (indexed) {
+            throw new IllegalStateException("the copy has been read: its ranges are no longer as given");
+        }
+        int n = starts.length;
+        int missing = 0;
+        for (int i = 0; i < n; i++) {
+            missing += buffer[i] < 0 ? 1 : 0;
+        }
+        if (missing == 0) {
+            return this;
+        }
+        int[] which = new int[missing];
+        long[] ss = new long[missing];
+        int[] ll = new int[missing];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (buffer[i] < 0) {
+                which[k] = i;
+                ss[k] = starts[i];
+                ll[k++] = lengths[i];
+            }
+        }
+        Copies c = Copies.read(mem, ss, ll, pool);
+        int shift = buffers.length;
+        int[] bb = buffer.clone();
+        int[] oo = offset.clone();
+        for (int k = 0; k < missing; k++) {
+            bb[which[k]] = c.buffer[k] < 0 ? -1 : c.buffer[k] + shift;
+            oo[which[k]] = c.offset[k];
+        }
+        ByteBuffer[] bufs = Arrays.copyOf(buffers, shift + c.buffers.size());
+        for (int b = 0; b < c.buffers.size(); b++) {
+            bufs[shift + b] = c.buffers.get(b);
+        }
+        return new CapturedMemory(starts.clone(), lengths.clone(), bb, oo, bufs, false);
     }
 
     /**
@@ -231,11 +292,14 @@ public final class CapturedMemory implements MemoryReader {
         }
 
         static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool) {
-            return read(mem, starts, lengths, pool, null);
+            return read(mem, starts, lengths, pool, null, NO_DEADLINE);
         }
 
-        /** As {@link #read(MemoryReader, long[], int[], CopyBuffers)}, each batch read whole handed to {@code after}. */
-        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, BatchRead after) {
+        /**
+         * As {@link #read(MemoryReader, long[], int[], CopyBuffers)}, each batch read whole handed
+         * to {@code after}; a batch not begun by {@code deadline} is left unread (its ranges' buffer -1).
+         */
+        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, BatchRead after, long deadline) {
             int n = starts.length;
             List<int[]> batches = new ArrayList<>();   // {first range, count}
             for (int i = 0; i < n; ) {
@@ -257,6 +321,10 @@ public final class CapturedMemory implements MemoryReader {
                 int count = batches.get(bi)[1];
                 int at = bi;
                 work[bi] = () -> {
+                    if (past(deadline)) {
+                        Arrays.fill(buffer, first, first + count, -1);
+                        return;
+                    }
                     long[] a = Arrays.copyOfRange(starts, first, first + count);
                     int[] l = Arrays.copyOfRange(lengths, first, first + count);
                     long bytes = 0;

@@ -46,6 +46,8 @@ public final class GoroutinesJson {
         head.put("phaseMicros", new java.util.TreeMap<>(s.phaseMicros()));
         head.put("stopPhaseMicros", s.stopPhaseMicros());   // in order; they add up to stoppedMicros
         head.put("stacksKept", s.stacksKept() < 0 ? null : s.stacksKept());   // added to v1: copied before the stop, unchanged at it
+        head.put("maxStopMicros", s.maxStopMicros() < 0 ? null : s.maxStopMicros());   // added to v1: --max-stop
+        head.put("readAfterStop", s.readAfterStop());   // added to v1: stacks read once the limit let the target go
         String top = Json.write(head).strip();
         // The object without its closing brace, then the goroutines, then the brace.
         out.write(top.substring(0, top.length() - 1).stripTrailing().getBytes(StandardCharsets.UTF_8));
@@ -73,6 +75,7 @@ public final class GoroutinesJson {
             Json.string(b, e.startFunction());
             b.append(", \"threadId\": ").append(e.threadId());
             b.append(", \"lockedToThread\": ").append(e.g().lockedM() != 0);
+            b.append(", \"readAfterStop\": ").append(e.readAfterStop());
             b.append(", \"labels\": {");
             boolean firstLabel = true;
             for (Map.Entry<String, String> l : e.labels().entrySet()) {

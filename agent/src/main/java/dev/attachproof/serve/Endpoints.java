@@ -12,6 +12,7 @@ import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.service.Engine;
 import dev.attachproof.service.PidArgument;
 import dev.attachproof.snapshot.GoroutineSnapshot;
+import dev.attachproof.snapshot.MaxStop;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -44,8 +45,12 @@ final class Endpoints {
     private final AtomicInteger psPeak = new AtomicInteger();
     private CompletableFuture<Reply> runningPs;   // guarded by this
 
-    Endpoints(TraceAdmission admission) {
+    /** The snapshots' stop limit unless a request gives its own ({@code maxStop=}); null: none. */
+    private final java.time.Duration maxStop;
+
+    Endpoints(TraceAdmission admission, java.time.Duration maxStop) {
         this.admission = admission;
+        this.maxStop = maxStop;
     }
 
     /**
@@ -74,17 +79,29 @@ final class Endpoints {
         }
     }
 
-    /** {@code GET /v1/goroutines?pid=N|container=ID&format=text|json|pprof}: a snapshot, as {@code goroutines N --format F}. */
+    /**
+     * {@code GET /v1/goroutines?pid=N|container=ID&format=text|json|pprof&maxStop=DURATION|off}: a
+     * snapshot, as {@code goroutines N --format F --max-stop D}; the stop limited to serve's
+     * --max-stop (50 ms) unless the request says otherwise.
+     */
     Reply goroutines(Query q) {
         String name = q.get("format").orElse("text");
         GoroutinesFormat format = GoroutinesFormat.named(name).orElseThrow(() -> new HttpError(400,
                 "unknown format " + Query.quote(name) + ": give format=text, json or pprof"));
+        java.time.Duration limit = maxStop;
+        if (q.get("maxStop").isPresent()) {
+            try {
+                limit = MaxStop.parse(q.get("maxStop").get()).orElse(null);
+            } catch (IllegalArgumentException e) {
+                throw new HttpError(400, "maxStop=" + Query.quote(q.get("maxStop").get()) + ": give e.g. 50ms, 0.2s, 500us, or off");
+            }
+        }
         Target target = target(q);
         int pid = target.pid();
         try (TraceAdmission.Lease lease = admission.admit(pid, true)) {
             // The snapshot detaches inside take(), in its own finally: by the time it returns or
             // throws, the target runs again, whatever happens to this request afterwards.
-            GoroutineSnapshot s = Engine.snapshot(pid, false);
+            GoroutineSnapshot s = Engine.snapshot(pid, false, limit);
             ByteArrayOutputStream body = new ByteArrayOutputStream(1 << 16);
             format.write(s, false, false, false, target.container(), body);
             Map<String, String> headers = format == GoroutinesFormat.PPROF

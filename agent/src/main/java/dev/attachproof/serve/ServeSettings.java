@@ -1,7 +1,10 @@
 package dev.attachproof.serve;
 
+import dev.attachproof.snapshot.MaxStop;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * How the sidecar runs: where it listens, the bearer token (null: none), the request rate
@@ -10,9 +13,11 @@ import java.nio.file.Path;
  *
  * @param requestsPerSecond the token bucket's refill rate; {@code burst} its size
  * @param maxSnapshots      goroutine snapshots at once (each stops a target and holds its copy in memory)
+ * @param maxStop           how long a snapshot may keep its target stopped unless a request says
+ *                          otherwise ({@code maxStop=}); null: no limit
  */
 public record ServeSettings(InetSocketAddress address, BearerToken token, double requestsPerSecond, int burst,
-                            int maxSnapshots) {
+                            int maxSnapshots, Duration maxStop) {
     public static final int DEFAULT_RATE = 5;
     public static final int DEFAULT_BURST = 10;
     public static final int DEFAULT_SNAPSHOTS = 1;
@@ -25,6 +30,12 @@ public record ServeSettings(InetSocketAddress address, BearerToken token, double
      */
     public static ServeSettings of(String listen, Path tokenFile, String tokenVariable, double requestsPerSecond,
                                    int burst, int maxSnapshots) {
+        return of(listen, tokenFile, tokenVariable, requestsPerSecond, burst, maxSnapshots, MaxStop.SERVE_DEFAULT);
+    }
+
+    /** {@link #of(String, Path, String, double, int, int)} with the snapshots' stop limit (null: none). */
+    public static ServeSettings of(String listen, Path tokenFile, String tokenVariable, double requestsPerSecond,
+                                   int burst, int maxSnapshots, Duration maxStop) {
         InetSocketAddress address = ListenAddress.parse(listen);
         BearerToken token = tokenFile != null ? BearerToken.fromFile(tokenFile)
                 : tokenVariable != null ? BearerToken.of(tokenVariable, TOKEN_VARIABLE) : null;
@@ -42,7 +53,7 @@ public record ServeSettings(InetSocketAddress address, BearerToken token, double
         if (maxSnapshots < 1 || maxSnapshots > 64) {
             throw new IllegalArgumentException("--max-snapshots " + maxSnapshots + ": give 1 to 64");
         }
-        return new ServeSettings(address, token, requestsPerSecond, burst, maxSnapshots);
+        return new ServeSettings(address, token, requestsPerSecond, burst, maxSnapshots, maxStop);
     }
 
     public boolean tokenRequired() {

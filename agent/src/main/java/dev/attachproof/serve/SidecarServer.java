@@ -52,9 +52,9 @@ public final class SidecarServer {
         this.log = log;
         this.debug = debug;
         this.admission = new TraceAdmission(settings.maxSnapshots());
-        this.endpoints = new Endpoints(admission);
+        this.endpoints = new Endpoints(admission, settings.maxStop());
         routes.put("/v1/doctor", new Route(Set.of("pid", "container"), endpoints::doctor));
-        routes.put("/v1/goroutines", new Route(Set.of("pid", "container", "format"), endpoints::goroutines));
+        routes.put("/v1/goroutines", new Route(Set.of("pid", "container", "format", "maxStop"), endpoints::goroutines));
         routes.put("/v1/ps", new Route(Set.of(), endpoints::ps));
         routes.put("/healthz", new Route(Set.of(), endpoints::health));
         // A virtual thread per connection: a client that stalls holds only a cheap thread. The

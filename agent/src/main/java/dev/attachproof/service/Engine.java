@@ -90,6 +90,11 @@ public final class Engine {
      * leave the target stopped.
      */
     public static GoroutineSnapshot snapshot(int pid, boolean noStop) {
+        return snapshot(pid, noStop, null);
+    }
+
+    /** {@link #snapshot(int, boolean)}, the stop limited to {@code maxStop} (null: no limit). */
+    public static GoroutineSnapshot snapshot(int pid, boolean noStop, java.time.Duration maxStop) {
         ProcFs procfs = ProcFs.live();
         if (!procfs.exists(pid)) {
             throw notVisible(pid);
@@ -100,7 +105,7 @@ public final class Engine {
                     TargetState.kernelThreadRefusal(pid, procfs.comm(pid).orElse("?")));
         }
         try {
-            return GoroutineSnapshot.take(pid, noStop, Tracer.shared(), procfs, Linux.system());
+            return GoroutineSnapshot.take(pid, noStop, maxStop, Tracer.shared(), procfs, Linux.system());
         } catch (SnapshotException e) {
             // There when asked, gone (or a zombie) now: it exited during the snapshot, whichever
             // read found out first.

@@ -63,19 +63,30 @@ import java.util.Optional;
  * @param stacksKept    how many goroutines kept the stack copied while the target ran (unchanged
  *                      at the stop), -1 when nothing was copied before the stop; the others'
  *                      stacks were copied while it was stopped
+ * @param maxStopMicros the limit the stop was given (--max-stop), -1 for none: past it the target
+ *                      is let go, and the stacks not yet copied are read while it runs (the
+ *                      entries {@link Entry#readAfterStop})
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
                                 List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown,
-                                ProfileFacts profile, int stacksKept) {
+                                ProfileFacts profile, int stacksKept, long maxStopMicros) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * One goroutine: its g, whether Go counts it a system goroutine (hidden in Go's dumps), its
      * stack, what created it, and the thread running it or blocked in its syscall (null when none is).
+     *
+     * @param readAfterStop whether its stack was read after the target was let go (the stop reached
+     *                      its limit first): it may not be where its g, read while stopped, says
      */
     public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
-                        Integer threadId, String startFunction, Map<String, String> labels) {}
+                        Integer threadId, String startFunction, Map<String, String> labels, boolean readAfterStop) {}
+
+    /** How many goroutines' stacks were read after the target was let go ({@link Entry#readAfterStop}). */
+    public long readAfterStop() {
+        return goroutines.stream().filter(Entry::readAfterStop).count();
+    }
 
     /**
      * What Go's goroutine profile of the target says besides its stacks.
@@ -119,6 +130,16 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     public static GoroutineSnapshot take(int pid, boolean noStop, Tracer tracer, ProcFs procfs, Linux linux)
             throws SnapshotException {
+        return take(pid, noStop, null, tracer, procfs, linux);
+    }
+
+    /**
+     * {@link #take(int, boolean, Tracer, ProcFs, Linux)} with a limit on the stop ({@code null}:
+     * none): once {@code maxStop} has passed since the stop began, no more is copied while the
+     * target is stopped; it is let go, and the stacks still to copy are read while it runs.
+     */
+    public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
+                                         Linux linux) throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
         Binary bin = readBinary(pid, procfs);
@@ -130,7 +151,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             try {
                 StopPhases clock = new StopPhases();
                 CopyBuffers pool = new CopyBuffers();
-                Captured c = capture(bin, mem, null, pool, pool, true, clock, null);
+                Captured c = capture(bin, mem, null, pool, pool, true, clock, null, CapturedMemory.NO_DEADLINE);
                 phases.putAll(clock.micros());
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false);
@@ -142,9 +163,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     bin.list().method(), t, entries, java.util.stream.Stream.concat(bin.layoutNotes().stream(), java.util.stream.Stream.of(
                     "read without stopping the target: goroutines may have moved while they were read, and running ones "
                     + "have no stack (stop it for a consistent snapshot)")).toList(),
-                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1);
+                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1);
         }
-        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }));
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }, maxStop));
     }
 
     /**
@@ -155,7 +176,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs);
-        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop));
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null));
     }
 
     /** A stopped snapshot with what it read of the target ({@link TargetCapture}, its text not yet set). */
@@ -169,7 +190,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs);
         TargetCapture[] kept = new TargetCapture[1];
-        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }));
+        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }, null));
         return new Recorded(s, kept[0]);
     }
 
@@ -193,10 +214,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     capture.environGodebug().isEmpty() ? null : capture.environGodebug(), List.of());
             Map<Integer, long[]> regs = capture.registers();
             CopyBuffers pool = new CopyBuffers();
-            Captured c = capture(bin, capture.memory(), regs::get, pool, pool, true, new StopPhases(), null);
+            Captured c = capture(bin, capture.memory(), regs::get, pool, pool, true, new StopPhases(), null,
+                    CapturedMemory.NO_DEADLINE);
             return new GoroutineSnapshot(capture.pid(), bin.info().goVersion(), bin.elf().arch(), true, 0, bin.layoutSource(),
                     bin.list().method(), capture.takenNanos(), unwind(bin, c, true), bin.layoutNotes(), Map.of(),
-                    bin.labelsShown(), bin.profile(), -1);
+                    bin.labelsShown(), bin.profile(), -1, -1);
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("the capture lacks memory the reader needs: " + e.getMessage());
         } catch (IOException e) {
@@ -245,13 +267,15 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** @param kept when not null, gets what the stopped read read ({@link #record}) */
     private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, ProcFs procfs, Linux linux,
-                                                 Map<String, Long> phases, TargetCapture[] kept, Runnable beforeStop)
-            throws SnapshotException {
+                                                 Map<String, Long> phases, TargetCapture[] kept, Runnable beforeStop,
+                                                 Duration maxStop) throws SnapshotException {
         preload();
         // A recording keeps what the stopped read reads: it copies everything while stopped.
         Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null);
         Captured before = pre.captured();
         beforeStop.run();
+        long stopBegins = System.nanoTime();
+        long deadline = maxStop == null ? CapturedMemory.NO_DEADLINE : stopBegins + maxStop.toNanos();
         AttachResult r = tracer.attach(pid, StopMode.ALL_THREADS, STOP_TIMEOUT);
         if (r instanceof AttachResult.Denied d) {
             throw new SnapshotException("cannot attach to " + pid + ": " + d.failure().describe()
@@ -273,7 +297,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             ThreadRegisters registers = new SessionRegisters(session);
             if (kept == null) {
                 captured = capture(bin, new SessionMemory(session), registers, pre.goroutines(), pre.stacks(), true,
-                        session.phases(), before);
+                        session.phases(), before, deadline);
             } else {
                 TargetCapture.Recorder recorder = new TargetCapture.Recorder(new SessionMemory(session));
                 Map<Integer, long[]> read = new HashMap<>();
@@ -283,7 +307,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         read.put(tid, words);
                     }
                     return words;
-                }, pre.goroutines(), pre.stacks(), true, session.phases(), null);
+                }, pre.goroutines(), pre.stacks(), true, session.phases(), null, CapturedMemory.NO_DEADLINE);
                 kept[0] = new TargetCapture(bin.info().goVersion(), bin.elf().arch(), goBuildId(bin.elf()), pid,
                         bin.bias(), t, bin.environGodebug(), read, recorder.ranges(), "");
             }
@@ -297,13 +321,24 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             session.close();
         }
         phases.putAll(session.phases().micros());
+        if (maxStop != null) {
+            long a0 = System.nanoTime();
+            captured = readAfterStop(captured, new VmMemory(linux, pid), pre.stacks());
+            phases.put("afterStop", (System.nanoTime() - a0) / 1000);
+            int late = captured.afterStopCount();
+            if (late > 0) {
+                notes.add(String.format("the stop reached its limit (%s) before every stack was copied: the target was let go, "
+                        + "and %d goroutines' stacks were read while it ran (they may not match their state at the stop; "
+                        + "readAfterStop in JSON)", MaxStop.format(maxStop), late));
+            }
+        }
         long u0 = System.nanoTime();
         List<Entry> entries = unwind(bin, captured, true);
         phases.put("unwind", (System.nanoTime() - u0) / 1000);
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
-                bin.labelsShown(), bin.profile(), captured.stacksKept());
+                bin.labelsShown(), bin.profile(), captured.stacksKept(), maxStop == null ? -1 : maxStop.toNanos() / 1000);
     }
 
     /**
@@ -334,7 +369,49 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
                             long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
-                            long stackBytes, int stacksKept, boolean[] idle) {}
+                            long stackBytes, int stacksKept, boolean[] idle, boolean[] afterStop) {
+        Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps, long[] lrs,
+                 CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels, long stackBytes,
+                 int stacksKept, boolean[] idle) {
+            this(goroutines, threads, pcs, sps, lrs, stacks, rangeOf, labels, stackBytes, stacksKept, idle, null);
+        }
+
+        /** Whether goroutine i's stack was read after the target was let go. */
+        boolean readAfterStop(int i) {
+            return afterStop != null && afterStop[i];
+        }
+
+        int afterStopCount() {
+            int n = 0;
+            for (int i = 0; afterStop != null && i < afterStop.length; i++) {
+                n += afterStop[i] ? 1 : 0;
+            }
+            return n;
+        }
+    }
+
+    /**
+     * {@code c} with the stacks its stopped read left uncopied (it reached the stop's limit)
+     * read now from {@code running}, and those goroutines marked as read after the stop.
+     */
+    private static Captured readAfterStop(Captured c, MemoryReader running, CopyBuffers pool) {
+        int n = c.goroutines().size();
+        boolean[] late = new boolean[n];
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            late[i] = c.rangeOf()[i] >= 0 && !c.stacks().copiedAsGiven(c.rangeOf()[i]);
+            any |= late[i];
+        }
+        if (!any) {
+            return c;
+        }
+        CapturedMemory stacks = c.stacks().withUnreadRead(running, pool);
+        for (int i = 0; i < n; i++) {
+            late[i] &= stacks.copiedAsGiven(c.rangeOf()[i]);   // one unreadable now as then is no later read
+        }
+        return new Captured(c.goroutines(), c.threads(), c.pcs(), c.sps(), c.lrs(), stacks, c.rangeOf(), c.labels(),
+                c.stackBytes(), c.stacksKept(), c.idle(), late);
+    }
 
     /**
      * The copy made while the target runs (null when it failed), and the memory the stopped read
@@ -378,7 +455,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     private static Precopy copyTwice(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
         CopyBuffers goroutines = new CopyBuffers();
         CopyBuffers firstStacks = new CopyBuffers();
-        Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null);
+        Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
         pre.goroutines().prepareComparison();   // before its g's are overwritten
         long gBytes = goroutines.taken();
         goroutines.reuse();
@@ -386,7 +463,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         long again = firstStacks.taken() / 8 + (1 << 20);
         CopyBuffers secondStacks = new CopyBuffers();
         secondStacks.reserve(again);
-        pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre);
+        pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre, CapturedMemory.NO_DEADLINE);
         pre.goroutines().prepareComparison();
         // Room for goroutines made between the copy and the stop.
         gBytes = Math.max(gBytes, goroutines.taken());
@@ -400,7 +477,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** A dry run, for a stopped read that copies everything: one pool, sized and touched. */
     private static Precopy countOnce(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
         CopyBuffers pool = new CopyBuffers();
-        Captured dry = capture(bin, mem, null, pool, pool, false, new StopPhases(), null);
+        Captured dry = capture(bin, mem, null, pool, pool, false, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
         // Room for goroutines made and stacks grown between this dry run and the stop.
         long need = pool.taken() + dry.stackBytes();
         pool.reserve(need + need / 8 + (1 << 20));
@@ -416,11 +493,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * GoroutineReader.Copied#unchanged}) and is not running or in a syscall keeps the stack
      * and labels copied then; only the others are copied again. The time goes to {@code clock}'s
      * phases "goroutines" (the comparison with it), "labels", "registers" (with the m.procid reads) and
-     * "stacks", lapped around each step, never per goroutine.
+     * "stacks", lapped around each step, never per goroutine. Past {@code deadline} (a {@link
+     * System#nanoTime()}, or {@link CapturedMemory#NO_DEADLINE}) no more stacks are copied: those
+     * left are marked unread in the copy ({@link CapturedMemory#copiedAsGiven}).
      */
     private static Captured capture(Binary bin, MemoryReader mem, ThreadRegisters registers, CopyBuffers gBuffers,
-                                    CopyBuffers buffers, boolean copyStacks, StopPhases clock, Captured before)
-            throws SnapshotException, MemoryReader.MemoryReadException {
+                                    CopyBuffers buffers, boolean copyStacks, StopPhases clock, Captured before,
+                                    long deadline) throws SnapshotException, MemoryReader.MemoryReadException {
         GoroutineReader reader = bin.reader();
         GoroutineReader.AllGs all = reader.readList(mem, bin.list().allgs() + bin.bias(), bin.list().allglen() + bin.bias());
         if (registers != null && all.length() != all.allglen()) {
@@ -533,7 +612,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             return new Captured(gs, threads, pcs, sps, lrs, null, rangeOf, labels, bytes, -1, null);
         }
         CapturedMemory stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
-                java.util.Arrays.copyOf(rangeLengths, ranges), buffers);
+                java.util.Arrays.copyOf(rangeLengths, ranges), buffers, deadline);
         if (union) {
             stacks = CapturedMemory.union(before.stacks(), keptRanges, kept, stacks);
             for (int i = 0; i < n; i++) {
@@ -613,7 +692,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 stack = tb.unwind(pc, sp, lr);
             }
             out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
-                    g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
+                    g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of()), c.readAfterStop(i)));
         }
         return out;
     }

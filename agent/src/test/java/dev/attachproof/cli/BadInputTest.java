@@ -48,6 +48,15 @@ class BadInputTest {
     }
 
     @Test
+    void aStopLimitThatIsNotOne() {
+        assertOneLine(AgentCli.run("goroutines", "1", "--max-stop", "fast"), "--max-stop: not a duration: \"fast\"; give e.g. 50ms");
+        assertOneLine(AgentCli.run("goroutines", "1", "--max-stop", "100ns"), "--max-stop: not a duration");
+        assertOneLine(AgentCli.run("goroutines", "1", "--max-stop", "0.1ms"), "--max-stop: a stop limit of 0.1ms is too short");
+        assertOneLine(AgentCli.run("goroutines", "1", "--max-stop", "5ms", "--no-stop"), "--max-stop limits a stop, and --no-stop makes none");
+        assertOneLine(AgentCli.run("serve", "--max-stop", "2m"), "--max-stop: not a duration: \"2m\"");
+    }
+
+    @Test
     void goroutinesWithNeitherPidNorContainer() {
         assertOneLine(AgentCli.run("goroutines"), "give a PID or --container ID");
     }

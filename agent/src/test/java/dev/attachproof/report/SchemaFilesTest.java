@@ -275,9 +275,11 @@ class SchemaFilesTest {
                      "stopped": true, "stoppedMicros": 812, "layoutSource": "table", "layout": "table go1.22-amd64", "listMethod": "symbols",
                      "notes": [], "phaseMicros": {"binary": 3000, "interrupt": 100, "unwind": 400},
                      "stopPhaseMicros": {"interrupt": 100, "wait": 200, "goroutines": 300, "stacks": 150, "detach": 62}, "stacksKept": 5,
+                     "maxStopMicros": 50000, "readAfterStop": 0,
                      "goroutines": [
                       {"id": 18, "status": "waiting", "waitReason": "chan receive", "waitMinutes": 0, "system": false,
-                       "startFunction": "main.worker", "threadId": null, "lockedToThread": false, "labels": {"job": "a"},
+                       "startFunction": "main.worker", "threadId": null, "lockedToThread": false, "readAfterStop": false,
+                       "labels": {"job": "a"},
                        "frames": [{"function": "main.worker", "file": "/src/main.go", "line": 20, "pc": "0x4a1b2c", "inlined": false, "args": "0xc000012345, 0x0?"}],
                        "framesElided": 0, "stackNote": null,
                        "createdBy": {"function": "main.main", "file": "/src/main.go", "line": 64, "goroutineId": 1}}]}

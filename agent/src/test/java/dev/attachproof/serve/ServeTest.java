@@ -88,12 +88,18 @@ class ServeTest {
     void goroutinesAnswerWhatTheCliPrintsInEachFormat() throws Exception {
         String pid = Integer.toString(target.pid());
 
-        HttpResponse<String> json = get(server, "/v1/goroutines?pid=" + pid + "&format=json");
+        // A limit neither stop can reach on a loaded machine, so that both read everything while stopped.
+        HttpResponse<String> json = get(server, "/v1/goroutines?pid=" + pid + "&format=json&maxStop=10s");
         assertEquals(200, json.statusCode(), json.body());
         assertEquals("application/json", json.headers().firstValue("Content-Type").orElse(""));
-        AgentCli.Result cliJson = AgentCli.run("goroutines", pid, "--format", "json");
+        AgentCli.Result cliJson = AgentCli.run("goroutines", pid, "--format", "json", "--max-stop", "10s");
         assertEquals(0, cliJson.exit(), cliJson.stderr());
         assertEquals(withoutTimings(JSON.readTree(cliJson.stdout())), withoutTimings(JSON.readTree(json.body())));
+        assertEquals(10_000_000, JSON.readTree(json.body()).get("maxStopMicros").asLong());
+        // serve limits its stops to 50 ms unless asked otherwise; the command line does not limit them.
+        assertEquals(50_000, JSON.readTree(get(server, "/v1/goroutines?pid=" + pid + "&format=json").body()).get("maxStopMicros").asLong());
+        assertTrue(JSON.readTree(get(server, "/v1/goroutines?pid=" + pid + "&format=json&maxStop=off").body()).get("maxStopMicros").isNull());
+        assertTrue(JSON.readTree(AgentCli.run("goroutines", pid, "--format", "json").stdout()).get("maxStopMicros").isNull());
 
         HttpResponse<String> text = get(server, "/v1/goroutines?pid=" + pid);
         assertEquals(200, text.statusCode(), text.body());
@@ -161,6 +167,8 @@ class ServeTest {
                     new Bad("GET", "/v1/doctor?pid=" + sleeper, 422, "is not a Go program"),
                     new Bad("GET", "/v1/goroutines?pid=" + sleeper, 422, "is not a Go program"),
                     new Bad("GET", "/v1/goroutines?pid=" + pid + "&format=xml", 400, "unknown format 'xml'"),
+                    new Bad("GET", "/v1/goroutines?pid=" + pid + "&maxStop=fast", 400, "maxStop='fast': give e.g. 50ms, 0.2s, 500us, or off"),
+                    new Bad("GET", "/v1/goroutines?pid=" + pid + "&maxStop=0ms", 400, "maxStop='0ms'"),
                     new Bad("GET", "/v1/ps?all=1", 400, "it takes no parameters"),
                     new Bad("GET", "/", 404, "no endpoint"),
                     new Bad("GET", "/v1/doctor/", 404, "no endpoint"),
