@@ -3,6 +3,13 @@
 # against Delve's `dlv attach PID` + `goroutines` (one line per goroutine) + detach, on the same
 # target in the same run: a Go program with many parked goroutines, built
 # with Debian's Go 1.19 when installed (Delve 1.20's range), else with `go`.
+# The target is busy (one goroutine spinning, one writing a file every 10 ms) and has been
+# collected twice before the runs, as a service up for more than four minutes has (a GC is forced
+# every 2): only then do its parked goroutines carry a non-zero waitsince, which is what lets a
+# stack copied before the stop stand. BUSY=0 runs it idle and uncollected instead: every stack is
+# then copied again while stopped.
+# Delve runs twice per round when it can: the dlv on PATH (Debian's 1.20) and the newest release,
+# built once per machine from the module proxy into ~/.cache/attachproof/dlv/VERSION.
 #
 #   agent/bench/goroutines-bench.sh [RUNS] [GOROUTINES] [--no-delve]   (defaults: 5 runs, 100000)
 #
@@ -17,13 +24,24 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-5}"
 GOROUTINES="${2:-100000}"
 DELVE=1; [ "${3:-}" = "--no-delve" ] && DELVE=0
+[ "${BUSY:-1}" = 1 ] && TARGET_ARGS="-busy -gcs 2"
 . "$ROOT/agent/bench/target.sh"
 AP="${ATTACHPROOF:-$ROOT/attachproof}"
-have_dlv=0; [ $DELVE = 1 ] && command -v dlv >/dev/null 2>&1 && have_dlv=1
+DLVS=()
+if [ $DELVE = 1 ]; then
+  command -v dlv >/dev/null 2>&1 && DLVS+=("$(command -v dlv)")
+  DLV_LATEST="${DLV_LATEST:-v1.27.2}"
+  latest="$HOME/.cache/attachproof/dlv/$DLV_LATEST/dlv"
+  if [ ! -x "$latest" ] && command -v go >/dev/null 2>&1; then
+    echo "building Delve $DLV_LATEST from the module proxy into $(dirname "$latest")" >&2
+    GOBIN="$(dirname "$latest")" GOFLAGS=-mod=mod go install "github.com/go-delve/delve/cmd/dlv@$DLV_LATEST" >&2 || true
+  fi
+  [ -x "$latest" ] && DLVS+=("$latest")
+fi
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-: > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/ap.timing"; : > "$OUT/ap.rss"; : > "$OUT/dlv.wall"
-dlv_failed=0
+: > "$OUT/ap.wall"; : > "$OUT/ap.stopped"; : > "$OUT/ap.timing"; : > "$OUT/ap.rss"
+for d in "${!DLVS[@]}"; do : > "$OUT/dlv$d.wall"; echo 0 > "$OUT/dlv$d.failed"; done
 for i in $(seq 1 "$RUNS"); do
   t0=$(now)
   if [ -x /usr/bin/time ]; then
@@ -37,16 +55,17 @@ for i in $(seq 1 "$RUNS"); do
   grep 'timing' "$OUT/ap.err" >> "$OUT/ap.timing" || true
   # "attachproof: N goroutines; target stopped 215.304 ms; ..." -> microseconds
   sed -n 's/.*target stopped \([0-9]*\)\.\([0-9]*\) ms.*/\1\2/p' "$OUT/ap.err" >> "$OUT/ap.stopped"
-  if [ $have_dlv = 1 ]; then
+  for d in "${!DLVS[@]}"; do
     # Delve's terminal: "goroutines" lists them all, "exit" then "n" (do not kill) detaches.
     t0=$(now)
-    if timeout -s KILL 600 sh -c 'printf "goroutines\nexit\nn\n" | dlv attach "$1" --allow-non-terminal-interactive=true > "$2" 2>&1' sh "$TARGET" "$OUT/dlv.out"; then
+    if timeout -s KILL 600 sh -c 'printf "goroutines\nexit\nn\n" | "$3" attach "$1" --check-go-version=false --allow-non-terminal-interactive=true > "$2" 2>&1' \
+        sh "$TARGET" "$OUT/dlv$d.out" "${DLVS[$d]}"; then
       t1=$(now)
-      echo $(( (t1 - t0) / 1000000 )) >> "$OUT/dlv.wall"
+      echo $(( (t1 - t0) / 1000000 )) >> "$OUT/dlv$d.wall"
     else
-      dlv_failed=$((dlv_failed + 1))
+      echo $(( $(cat "$OUT/dlv$d.failed") + 1 )) > "$OUT/dlv$d.failed"
     fi
-  fi
+  done
 done
 
 n=$(grep -c '^goroutine ' "$OUT/ap.txt")
@@ -61,15 +80,17 @@ if [ -s "$OUT/ap.rss" ]; then
   read -r rm rmin rmax < <(stats < "$OUT/ap.rss")
   echo "attachproof goroutines: peak RSS median $((rm / 1024)) MiB (max $((rmax / 1024)))"
 fi
-if [ $have_dlv = 1 ]; then
-  echo "dlv attach + goroutines + detach ($(dlv version | sed -n 's/^Version: //p')): $dlv_failed of $RUNS runs failed or hung"
-  echo "dlv listed $(grep -c '^  Goroutine\|^\* Goroutine' "$OUT/dlv.out" || true) goroutines in its last run"
-  if [ -s "$OUT/dlv.wall" ]; then
-    read -r dm dmin dmax < <(stats < "$OUT/dlv.wall")
-    echo "dlv attach + goroutines + detach: wall median ${dm} ms (min ${dmin}, max ${dmax})"
-    awk -v a="$apm" -v d="$dm" 'BEGIN {printf "ratio dlv/attachproof (wall medians): %.1f\n", d / a}'
+for d in "${!DLVS[@]}"; do
+  v=$("${DLVS[$d]}" version | sed -n 's/^Version: //p')
+  echo "dlv $v (${DLVS[$d]}) attach + goroutines + detach: $(cat "$OUT/dlv$d.failed") of $RUNS runs failed or hung;" \
+    "it listed $(grep -c '^  Goroutine\|^\* Goroutine' "$OUT/dlv$d.out" || true) goroutines in its last run"
+  if [ -s "$OUT/dlv$d.wall" ]; then
+    read -r dm dmin dmax < <(stats < "$OUT/dlv$d.wall")
+    echo "dlv $v: wall median ${dm} ms (min ${dmin}, max ${dmax}); the target is stopped for all of it"
+    awk -v a="$apm" -v d="$dm" -v v="$v" 'BEGIN {printf "ratio dlv %s / attachproof (wall medians): %.1f\n", v, d / a}'
+    awk -v s="$stm" -v d="$dm" -v v="$v" 'BEGIN {printf "ratio dlv %s wall / attachproof stop (medians): %.0f\n", v, d * 1000 / s}'
   fi
-fi
+done
 state=$(sed -n 's/^State:\t//p' /proc/$TARGET/status); tracer=$(sed -n 's/^TracerPid:\t//p' /proc/$TARGET/status)
 echo "target afterwards: State $state, TracerPid $tracer"
 [ "$tracer" = 0 ] && [ "${state:0:1}" != t ] && [ "${state:0:1}" != T ]

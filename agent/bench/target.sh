@@ -8,7 +8,9 @@ GO=go
 (cd "$ROOT/agent/go" && CGO_ENABLED=0 GOTOOLCHAIN=local "$GO" build -o "$OUT/target" ./target)
 "$ROOT/attachproof" --version >/dev/null   # builds the agent and its AOT cache if needed
 
-"$OUT/target" -hold forever -goroutines "$GOROUTINES" > "$OUT/target.out" &
+# TARGET_ARGS: more flags for the target (goroutines-bench.sh makes it busy and collected).
+# shellcheck disable=SC2086
+"$OUT/target" -hold forever -goroutines "$GOROUTINES" ${TARGET_ARGS:-} > "$OUT/target.out" &
 TARGET=$!
 trap 'kill $TARGET 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do grep -q READY "$OUT/target.out" 2>/dev/null && break; sleep 0.1; done
