@@ -2,9 +2,12 @@
 # Regenerates dev.attachproof.linux.generated.x86_64 and .aarch64 from attachproof.h with the
 # jextract on PATH, one run per architecture (see README.md). Run from anywhere; needs jextract
 # (openjdk/jextract, master), libclang 19's headers, and Debian's arm64 headers in /opt/arm64-headers.
+#
+#   regenerate.sh [SOURCE_ROOT]   (default: native-bindings/src/main/java; the bindings test
+#                                  regenerates into a scratch folder and compares)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-src="$here/../java"
+src="${1:-$here/../java}"
 generated="$src/dev/attachproof/linux/generated"
 # Both checks come before anything is deleted.
 if ! command -v jextract >/dev/null; then
