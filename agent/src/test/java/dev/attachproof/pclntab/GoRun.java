@@ -47,19 +47,8 @@ final class GoRun {
     }
 
     /** The GOROOT of a {@link GoFixture#toolchainMatrix()} toolchain, where its sources are. */
-    static Path goroot(String toolchain) throws Exception {
-        if (toolchain.equals(GoFixture.DEBIAN_GO_1_19)) {
-            return Path.of("/usr/lib/go-1.19");
-        }
-        ProcessBuilder pb = new ProcessBuilder("go", "env", "GOROOT")
-                .directory(GoFixture.repo().resolve("agent/go").toFile());
-        if (!toolchain.equals("default")) {
-            pb.environment().put("GOTOOLCHAIN", toolchain);
-        }
-        Process p = pb.redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0 && !out.isEmpty(), "go env GOROOT for " + toolchain);
-        return Path.of(out);
+    static Path goroot(String toolchain) {
+        return GoFixture.goroot(toolchain.equals("default") ? null : toolchain);
     }
 
     /**

@@ -118,10 +118,11 @@ public final class GoFixture {
             if (goVersion != null) {
                 pb.environment().put("GOTOOLCHAIN", goVersion);
             }
-            Process p = pb.start();
+            Process p = pb.redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0 || out.isEmpty()) {
-                throw new IllegalStateException("go env GOROOT failed for " + goVersion);
+                ModuleProxy.skipIfUnreachable(out, "GOTOOLCHAIN=" + goVersion + " go env GOROOT");
+                throw new IllegalStateException("go env GOROOT failed for " + goVersion + ":\n" + out);
             }
             return Path.of(out);
         } catch (IOException e) {
@@ -183,6 +184,9 @@ public final class GoFixture {
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.waitFor() != 0) {
+                if (goVersion != null && !debian) {
+                    ModuleProxy.skipIfUnreachable(out, "GOTOOLCHAIN=" + goVersion + " go build ./" + program);
+                }
                 throw new IllegalStateException("go build ./" + program + " failed:\n" + out);
             }
             // World-readable and executable: tests run it as other uids too.
