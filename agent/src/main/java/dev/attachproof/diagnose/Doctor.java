@@ -27,6 +27,7 @@ import dev.attachproof.golang.GoRuntime;
 import dev.attachproof.golang.GoroutineCensus;
 import dev.attachproof.golang.GoroutineReader;
 import dev.attachproof.linux.CallResult;
+import dev.attachproof.linux.Errno;
 import dev.attachproof.memory.CapturedMemory;
 import dev.attachproof.memory.CopyBuffers;
 import dev.attachproof.memory.MemoryReader;
@@ -151,7 +152,7 @@ public final class Doctor {
      * alone): 8 bytes at the start of the target's first readable mapping.
      */
     private Refusal refusal(TargetFacts target, Proof proof) {
-        if (!"EPERM".equals(proof.errno())) {
+        if (proof.errno() != Errno.EPERM) {
             return new Refusal(proof.errno(), proof.failedCall(), null);
         }
         SyscallProbe read = tracer.call(() -> firstReadable(target.pid()).map(at -> {
@@ -229,7 +230,7 @@ public final class Doctor {
             return readAndDetach(a, target, census, early, stoppedCopy, notes);
         }
         if (r instanceof AttachResult.Denied d) {
-            return Proof.refused(AttachMethod.SEIZE, d.failure().errno().name(), d.failure().call(), explaining(findings),
+            return Proof.refused(AttachMethod.SEIZE, d.failure().errno(), d.failure().call(), explaining(findings),
                     d.failure().describe());
         }
         if (r instanceof AttachResult.StopTimedOut s) {

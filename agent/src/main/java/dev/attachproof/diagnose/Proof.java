@@ -1,18 +1,19 @@
 package dev.attachproof.diagnose;
 
+import dev.attachproof.linux.Errno;
 import dev.attachproof.golang.GoroutineCensus;
 import dev.attachproof.ptrace.AttachMethod;
 
 import java.util.List;
 
 /**
- * What attaching for real showed. {@code errno} is the errno name of the refused call (null when
+ * What attaching for real showed. {@code errno} is the errno of the refused call (null when
  * it worked); {@code read} is what was read from the target's memory (null when nothing was);
  * {@code explainedBy} lists the failing checks that account for a refusal (empty: no visible rule
  * explains it); {@code readMethod} is how memory was read; {@code vanished} says the target exited
  * during the proof, so that nothing was proven either way.
  */
-public record Proof(boolean attempted, boolean ok, AttachMethod method, String errno, String failedCall,
+public record Proof(boolean attempted, boolean ok, AttachMethod method, Errno errno, String failedCall,
                     long stoppedMicros, Read read, String readMethod,
                     List<String> explainedBy, List<String> notes, boolean vanished) {
 
@@ -35,8 +36,8 @@ public record Proof(boolean attempted, boolean ok, AttachMethod method, String e
         return new Proof(true, true, method, null, null, stoppedMicros, read, readMethod, List.of(), notes, false);
     }
 
-    /** The kernel refused {@code failedCall} with {@code errno} (its name); {@code explainedBy}: the failing checks that account for it. */
-    public static Proof refused(AttachMethod method, String errno, String failedCall, List<String> explainedBy, String note) {
+    /** The kernel refused {@code failedCall} with {@code errno}; {@code explainedBy}: the failing checks that account for it. */
+    public static Proof refused(AttachMethod method, Errno errno, String failedCall, List<String> explainedBy, String note) {
         return new Proof(true, false, method, errno, failedCall, -1, null, null, explainedBy, List.of(note), false);
     }
 

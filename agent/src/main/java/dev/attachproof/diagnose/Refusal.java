@@ -1,5 +1,7 @@
 package dev.attachproof.diagnose;
 
+import dev.attachproof.linux.Errno;
+
 /**
  * The proof's refused PTRACE_SEIZE, and what a process_vm_readv of a few bytes of the target
  * answered just after it, on the same thread with the same credentials (null when not tried).
@@ -11,7 +13,7 @@ package dev.attachproof.diagnose;
  * our own thread group) are target.state's or never asked. So EPERM to the seize with the read
  * allowed names a tracer or an exit, and not a permission rule.
  */
-public record Refusal(String errno, String failedCall, SyscallProbe targetRead) {
+public record Refusal(Errno errno, String failedCall, SyscallProbe targetRead) {
 
     /** Whether the permission rules both calls share let the read through. */
     public boolean accessAllowed() {

@@ -88,7 +88,7 @@ public final class Probe {
         } catch (TargetNotFoundException e) {
             return ProbeReport.skipped(setting, "the target " + pid + " is not visible to the probe, or exited", evidence);
         }
-        String observed = d.proof().ok() ? "ok" : d.proof().errno() != null ? d.proof().errno() : "unknown";
+        String observed = d.proof().ok() ? "ok" : d.proof().errno() != null ? d.proof().errno().name() : "unknown";
         String failing = d.findings().stream().filter(f -> f.status() == Status.FAIL).map(Finding::id)
                 .collect(Collectors.joining(","));
         return new ProbeReport(setting.id(), null, d.predicted() == Verdict.ATTACHABLE ? "attachable" : "not-attachable",

@@ -81,7 +81,7 @@ public final class DoctorJson {
         m.put("attempted", p.attempted());
         m.put("ok", p.ok());
         m.put("method", p.method() == null ? null : p.method().name().toLowerCase(java.util.Locale.ROOT));
-        m.put("errno", p.errno());
+        m.put("errno", p.errno() == null ? null : p.errno().name());
         m.put("failedCall", p.failedCall());
         m.put("stoppedMicros", p.stoppedMicros() < 0 ? null : p.stoppedMicros());
         m.put("goVersion", p.goVersion());

@@ -2,6 +2,7 @@ package dev.attachproof.diagnose;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.linux.Errno;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.AttachResult;
@@ -336,7 +337,7 @@ class DoctorLiveTest {
         assertEquals(Verdict.NOT_ATTACHABLE, d.verdict());
         assertEquals(List.of("target.state"), d.failing().stream().map(Finding::id).toList());
         assertTrue(d.failing().getFirst().summary().contains("kernel thread"), d.failing().getFirst().summary());
-        assertEquals("EPERM", d.proof().errno(), d.proof().toString());
+        assertEquals(Errno.EPERM, d.proof().errno(), d.proof().toString());
         assertEquals(List.of("target.state"), d.proof().explainedBy());
         assertNull(d.contradiction(), d.contradiction());
         for (Finding f : d.findings()) {

@@ -2,6 +2,7 @@ package dev.attachproof.diagnose;
 
 import dev.attachproof.diagnose.checks.TargetTraced;
 import dev.attachproof.diagnose.checks.YamaPtraceScope;
+import dev.attachproof.linux.Errno;
 import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.testing.GoFixture;
@@ -264,7 +265,7 @@ class RecordedTreesTest {
         assertEquals(Status.PASS, untraced.status());
         TargetTraced check = new TargetTraced();
         SyscallProbe readOk = new SyscallProbe("process_vm_readv(15525, 8 bytes at 0x400000)", "ok", "ok");
-        Finding hidden = check.afterRefusal(untraced, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", readOk));
+        Finding hidden = check.afterRefusal(untraced, new Refusal(Errno.EPERM, "ptrace(PTRACE_SEIZE)", readOk));
         assertEquals(Status.FAIL, hidden.status(), hidden.toString());
         assertTrue(hidden.summary().startsWith("already traced by a tracer outside this PID namespace"), hidden.summary());
         assertEquals(0, hidden.evidence().get("TracerPid"));
@@ -273,12 +274,12 @@ class RecordedTreesTest {
         assertEquals("EPERM", hidden.evidence().get("errno"));
 
         SyscallProbe readDenied = new SyscallProbe("process_vm_readv(15525, 8 bytes at 0x400000)", "ok", "EPERM");
-        assertSame(untraced, check.afterRefusal(untraced, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", readDenied)),
+        assertSame(untraced, check.afterRefusal(untraced, new Refusal(Errno.EPERM, "ptrace(PTRACE_SEIZE)", readDenied)),
                 "both refused: a permission rule, not a tracer");
-        assertSame(untraced, check.afterRefusal(untraced, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", null)));
-        assertSame(untraced, check.afterRefusal(untraced, new Refusal("ESRCH", "ptrace(PTRACE_SEIZE)", readOk)));
+        assertSame(untraced, check.afterRefusal(untraced, new Refusal(Errno.EPERM, "ptrace(PTRACE_SEIZE)", null)));
+        assertSame(untraced, check.afterRefusal(untraced, new Refusal(Errno.ESRCH, "ptrace(PTRACE_SEIZE)", readOk)));
         Finding visible = finding(predict(host, targets(host).get("traced")), "target.traced");
-        assertSame(visible, check.afterRefusal(visible, new Refusal("EPERM", "ptrace(PTRACE_SEIZE)", readOk)));
+        assertSame(visible, check.afterRefusal(visible, new Refusal(Errno.EPERM, "ptrace(PTRACE_SEIZE)", readOk)));
     }
 
     /** Target pids by role, from the "target PID: …" lines of SCENARIO.txt. */

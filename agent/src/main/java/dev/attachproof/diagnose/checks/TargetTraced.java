@@ -6,6 +6,7 @@ import dev.attachproof.diagnose.Refusal;
 import dev.attachproof.diagnose.Status;
 import dev.attachproof.diagnose.TargetFacts;
 import dev.attachproof.diagnose.TracerFacts;
+import dev.attachproof.linux.Errno;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,14 +50,14 @@ public final class TargetTraced implements Check {
      */
     @Override
     public Finding afterRefusal(Finding finding, Refusal refusal) {
-        if (finding.status() != Status.PASS || !"EPERM".equals(refusal.errno()) || !refusal.accessAllowed()) {
+        if (finding.status() != Status.PASS || refusal.errno() != Errno.EPERM || !refusal.accessAllowed()) {
             return finding;
         }
         Map<String, Object> evidence = new LinkedHashMap<>(finding.evidence());
         evidence.put("tracerVisible", false);
         evidence.put("seize", refusal.failedCall() + ": " + refusal.errno());
         evidence.put("targetRead", refusal.targetRead().call() + ": " + refusal.targetRead().observed());
-        evidence.put("errno", refusal.errno());
+        evidence.put("errno", refusal.errno().name());
         return new Finding(id(), Status.FAIL,
                 "already traced by a tracer outside this PID namespace (TracerPid reads 0 here, where it has no pid), or exiting: "
                         + "PTRACE_SEIZE answered EPERM, yet process_vm_readv, which the same uid, capability, Yama and LSM rules "
