@@ -1,5 +1,7 @@
 package dev.attachproof.cli;
 
+import dev.attachproof.host.FdOutputStream;
+import dev.attachproof.linux.Linux;
 import dev.attachproof.report.GoroutinesFormat;
 import dev.attachproof.report.Style;
 import dev.attachproof.service.Engine;
@@ -71,14 +73,11 @@ final class GoroutinesCommand implements Callable<Integer> {
         GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit);
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
-                : new java.io.FileOutputStream(java.io.FileDescriptor.out), 1 << 16)) {
+                : FdOutputStream.stdout(Linux.system()), 1 << 16)) {
             // Escaped for a terminal only: to a file or a pipe the dump is Go's own bytes.
             f.write(s, system, group, output == null && style.terminal(), target.container(), w);
-        } catch (IOException e) {
-            if (output == null && String.valueOf(e.getMessage()).contains("Broken pipe")) {
-                return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
-            }
-            throw e;
+        } catch (FdOutputStream.ReaderGone e) {
+            return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
         }
         if (timing) {
             System.err.println(timingLine(s, System.nanoTime() - f0));

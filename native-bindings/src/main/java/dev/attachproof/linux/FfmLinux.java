@@ -67,6 +67,7 @@ public final class FfmLinux implements Linux {
     private static final MethodHandle PROCESS_VM_READV = fixed(LinuxHeaders.process_vm_readv$address(),
             LinuxHeaders.process_vm_readv$descriptor());
     private static final MethodHandle KILL = fixed(LinuxHeaders.kill$address(), LinuxHeaders.kill$descriptor());
+    private static final MethodHandle WRITE = fixed(LinuxHeaders.write$address(), LinuxHeaders.write$descriptor());
     private static final MethodHandle TGKILL = fixed(LinuxHeaders.tgkill$address(), LinuxHeaders.tgkill$descriptor());
     private static final MethodHandle GETRESUID = fixed(LinuxHeaders.getresuid$address(), LinuxHeaders.getresuid$descriptor());
     private static final MethodHandle GETRESGID = fixed(LinuxHeaders.getresgid$address(), LinuxHeaders.getresgid$descriptor());
@@ -371,6 +372,22 @@ public final class FfmLinux implements Linux {
     @Override
     public CallResult<Long> kill(int pid, int signal) {
         return simple("kill", KILL, pid, signal);
+    }
+
+    @Override
+    public CallResult<Long> write(int fd, ByteBuffer source) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            int n = source.remaining();
+            MemorySegment from = source.isDirect() ? MemorySegment.ofBuffer(source) : arena.allocate(Math.max(n, 1));
+            if (!source.isDirect()) {
+                MemorySegment.copy(MemorySegment.ofBuffer(source), 0, from, 0, n);
+            }
+            long r = (long) WRITE.invokeExact(state, fd, from, (long) n);
+            return result("write", r, state);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     @Override

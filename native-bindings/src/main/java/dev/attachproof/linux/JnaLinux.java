@@ -30,6 +30,8 @@ public final class JnaLinux implements Linux {
 
         int kill(int pid, int signal);
 
+        long write(int fd, Pointer buf, long count);
+
         int tgkill(int tgid, int tid, int signal);
 
         int getpid();
@@ -237,6 +239,16 @@ public final class JnaLinux implements Linux {
     @Override
     public CallResult<Long> kill(int pid, int signal) {
         return result("kill", c.kill(pid, signal));
+    }
+
+    @Override
+    public CallResult<Long> write(int fd, ByteBuffer source) {
+        int n = source.remaining();
+        Memory from = new Memory(Math.max(n, 1));
+        byte[] bytes = new byte[n];
+        source.duplicate().get(bytes);
+        from.write(0, bytes, 0, n);
+        return result("write", c.write(fd, from, n));
     }
 
     @Override

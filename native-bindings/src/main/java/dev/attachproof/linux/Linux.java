@@ -117,4 +117,11 @@ public interface Linux {
     CallResult<Long> kill(int pid, int signal);
 
     CallResult<Long> tgkill(int tgid, int tid, int signal);
+
+    /**
+     * write(2) of {@code source}'s remaining bytes to {@code fd}, once: the bytes written (maybe
+     * fewer), or the errno (EPIPE: the reader of a pipe has gone). {@code source}'s position is
+     * not moved.
+     */
+    CallResult<Long> write(int fd, ByteBuffer source);
 }
