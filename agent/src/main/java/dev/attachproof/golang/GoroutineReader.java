@@ -409,6 +409,19 @@ public final class GoroutineReader {
             return st >= 0 && st < dead.length && dead[st];
         }
 
+        /**
+         * Whether a stack copied now for goroutine i could stand at a later comparison ({@link
+         * #unchanged}): it is neither running, in a syscall nor dead, and a GC has stamped its
+         * waitsince. Any other is copied again at the stop whatever happens until then.
+         */
+        public boolean keepable(int i) {
+            if (state.length == 0 || dead(i)) {
+                return false;
+            }
+            int st = baseStatus(i);
+            return st != Goroutine.G_RUNNING && st != Goroutine.G_SYSCALL && read(i, state[0]) != 0;
+        }
+
         /** The m running goroutine i (0 for none). */
         public long m(int i) {
             return read(i, m);

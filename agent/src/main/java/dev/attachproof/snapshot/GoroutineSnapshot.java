@@ -362,7 +362,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /**
      * What is read while the target is stopped: the goroutines, their threads and registers, their
-     * stacks (when not copied, only counted: {@code stackBytes}). {@code rangeOf[i]} is the range
+     * stacks (when not copied, only counted: {@code stackBytes}; for the second copy before the
+     * stop, the bytes the stop is expected to copy). {@code rangeOf[i]} is the range
      * of {@code stacks} holding goroutine i's stack, in the order the ranges were given (-1: none,
      * or one kept from an earlier copy). {@code idle[i]}: goroutine i was unchanged since the
      * earlier copy (null without one).
@@ -459,18 +460,19 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         pre.goroutines().prepareComparison();   // before its g's are overwritten
         long gBytes = goroutines.taken();
         goroutines.reuse();
-        // The stacks copied again: the running goroutines' and those that moved meanwhile.
-        long again = firstStacks.taken() / 8 + (1 << 20);
+        // The stacks copied again: those that moved meanwhile and could still stand at the stop.
         CopyBuffers secondStacks = new CopyBuffers();
-        secondStacks.reserve(again);
         pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre, CapturedMemory.NO_DEADLINE);
+        // What the stop will copy, unless goroutines move meanwhile: the stacks of those that
+        // cannot stand (running, in a syscall, never stamped by a GC) and of those that moved.
+        long again = pre.stackBytes() + (1 << 20);
         pre.goroutines().prepareComparison();
         // Room for goroutines made between the copy and the stop.
         gBytes = Math.max(gBytes, goroutines.taken());
         goroutines.reserve(gBytes + gBytes / 8 + (1 << 20));
         goroutines.reuse();
         CopyBuffers stoppedStacks = new CopyBuffers();
-        stoppedStacks.reserve(again + again / 8);
+        stoppedStacks.reserve(again + again / 8);   // touched now: a page faulted in while stopped costs the target
         return new Precopy(pre, goroutines, stoppedStacks);
     }
 
@@ -525,6 +527,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         int[] keptRanges = new int[n];
         int kept = 0;
         int ranges = 0;
+        // The second copy before the stop copies only what could stand at it (GoroutineReader.Copied#keepable):
+        // the stop copies the rest anyway, so here it is only counted, for the memory the stop will copy into.
+        boolean onlyKeepable = before != null && registers == null && copyStacks;
+        long unkeptBytes = 0;
         for (int i = 0; i < n; i++) {
             rangeOf[i] = -1;
             if (stands[i] && !before.stacks().copiedAsGiven(before.rangeOf()[i])) {
@@ -596,7 +602,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             pcs[i] = pc;
             sps[i] = sp;
             lrs[i] = lr;
-            if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
+            if (onlyKeepable && !gs.keepable(i) && Long.compareUnsigned(sp - lo, hi - lo) < 0) {
+                unkeptBytes += Math.min(hi - sp, MAX_STACK_COPY);
+            } else if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
                 rangeStarts[ranges] = sp;
                 rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
                 rangeOf[i] = ranges;
@@ -613,6 +621,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         CapturedMemory stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers, deadline);
+        // The second copy says what the stop will copy: what it left, and what it copied again.
+        long stopWillCopy = onlyKeepable ? unkeptBytes + stacks.bytes() : -1;
         if (union) {
             stacks = CapturedMemory.union(before.stacks(), keptRanges, kept, stacks);
             for (int i = 0; i < n; i++) {
@@ -622,7 +632,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, -1, union ? kept : -1,
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1,
                 union ? stands : null);   // unchanged since the earlier copy, and kept
     }
 
