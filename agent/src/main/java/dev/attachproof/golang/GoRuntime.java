@@ -47,6 +47,16 @@ public final class GoRuntime {
         return new GoRuntime(elf, major, minor, Pclntab.of(elf));
     }
 
+    /**
+     * The runtime of {@code elf} with its table and layouts already known: what an earlier read
+     * of the same file found ({@link BinaryFindings}), so no DWARF is scanned again.
+     */
+    public static GoRuntime of(ElfFile elf, int major, int minor, Pclntab tab, RuntimeLayouts.Resolution layouts) {
+        GoRuntime r = new GoRuntime(elf, major, minor, tab);
+        r.layouts = layouts;
+        return r;
+    }
+
     public Pclntab pclntab() {
         return tab;
     }

@@ -46,6 +46,7 @@ public final class GoroutinesJson {
         head.put("phaseMicros", new java.util.TreeMap<>(s.phaseMicros()));
         head.put("stopPhaseMicros", s.stopPhaseMicros());   // in order; they add up to stoppedMicros
         head.put("stacksKept", s.stacksKept() < 0 ? null : s.stacksKept());   // added to v1: copied before the stop, unchanged at it
+        head.put("binaryCache", s.binaryCache().word());   // added to v1: whether the binary's findings came from the cache
         String top = Json.write(head).strip();
         // The object without its closing brace, then the goroutines, then the brace.
         out.write(top.substring(0, top.length() - 1).stripTrailing().getBytes(StandardCharsets.UTF_8));
