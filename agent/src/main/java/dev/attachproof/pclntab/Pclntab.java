@@ -145,11 +145,7 @@ public final class Pclntab {
      * system linker, whose .text starts with C code before Go's.
      */
     public static Pclntab of(ElfFile elf) throws ElfFormatException {
-        Located at = locate(elf);
-        Pclntab tab = new Pclntab(at.bytes(), 0, elf, at.address());
-        tab.foundBy = at.how();
-        tab.findTextStart();
-        return tab;
+        return of(elf, tab -> { });
     }
 
     /**
@@ -158,14 +154,30 @@ public final class Pclntab {
      * again, nor its positions in the binary's DWARF, nor the funcID numbering.
      */
     public static Pclntab of(ElfFile elf, Findings known) throws ElfFormatException {
+        return of(elf, tab -> {
+            tab.moduledataWords = known.words();
+            tab.moduledata = ByteBuffer.allocate(known.moduledata().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            tab.moduledata.asLongBuffer().put(known.moduledata());
+            tab.gofunc = known.gofunc();
+            tab.funcIds = known.funcIds();
+        });
+    }
+
+    /**
+     * The table of {@code elf} as {@link #of(ElfFile)} reads it, with runtime.moduledata as the
+     * binary's DWARF describes it, from a scan already made for the runtime's layouts: the same
+     * positions {@link #moduledataWords} would scan the DWARF for again.
+     */
+    public static Pclntab of(ElfFile elf, StructType moduledataLayout) throws ElfFormatException {
+        return of(elf, tab -> tab.moduledataWords = ModuledataWords.fromDwarf(moduledataLayout)
+                .orElseGet(() -> ModuledataWords.forFormat(tab.magic)));
+    }
+
+    private static Pclntab of(ElfFile elf, java.util.function.Consumer<Pclntab> known) throws ElfFormatException {
         Located at = locate(elf);
         Pclntab tab = new Pclntab(at.bytes(), 0, elf, at.address());
         tab.foundBy = at.how();
-        tab.moduledataWords = known.words();
-        tab.moduledata = ByteBuffer.allocate(known.moduledata().length * 8).order(ByteOrder.LITTLE_ENDIAN);
-        tab.moduledata.asLongBuffer().put(known.moduledata());
-        tab.gofunc = known.gofunc();
-        tab.funcIds = known.funcIds();
+        known.accept(tab);
         tab.findTextStart();
         return tab;
     }

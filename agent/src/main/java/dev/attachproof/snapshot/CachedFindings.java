@@ -65,7 +65,7 @@ final class CachedFindings {
             GoRuntime runtime = GoRuntime.of(elf, major, minor, Pclntab.of(elf, k.pclntab()), k.layouts());
             return new Found(runtime, Optional.of(k.list()), CacheUse.HIT);
         }
-        GoRuntime runtime = GoRuntime.of(elf, major, minor);
+        GoRuntime runtime = GoRuntime.withLayouts(elf, major, minor);
         if (runtime.layouts().layout().isEmpty()) {
             return new Found(runtime, Optional.empty(), CacheUse.OFF);
         }
