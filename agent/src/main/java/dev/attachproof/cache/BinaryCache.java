@@ -11,9 +11,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -35,6 +39,8 @@ public final class BinaryCache {
     /** Larger than the findings of any binary: a bigger file is not one of ours. */
     private static final long MAX_FILE = 16 << 20;
     private static final String SUFFIX = ".bin";
+    /** About 3 MB of findings: more binaries than one host runs at once. */
+    static final int MAX_FILES = 256;
 
     private final Optional<Path> directory;
     private final String build;
@@ -159,6 +165,7 @@ public final class BinaryCache {
             temp = Files.createTempFile(dir, ".writing-", SUFFIX);
             Files.write(temp, withHeader(key, bytes));
             Files.move(temp, file.get(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            prune(dir);
             return true;
         } catch (IOException | UnsupportedOperationException e) {   // read-only, not ours, full, no atomic rename
             if (temp != null) {
@@ -169,6 +176,33 @@ public final class BinaryCache {
                 }
             }
             return false;
+        }
+    }
+
+    /**
+     * Deletes the least recently written files past {@link #MAX_FILES}: a sidecar that outlives
+     * many releases of its service sees a new binary with each, and the directory must not
+     * grow for ever. Runs only after a store, which a hit never does.
+     */
+    private static void prune(Path dir) throws IOException {
+        List<Path> files;
+        try (Stream<Path> listed = Files.list(dir)) {
+            files = listed.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).toList();
+        }
+        if (files.size() <= MAX_FILES) {
+            return;
+        }
+        Map<Path, Long> written = new HashMap<>();
+        for (Path f : files) {
+            try {
+                written.put(f, Files.getLastModifiedTime(f).toMillis());
+            } catch (IOException e) {
+                // gone already: another run pruned it
+            }
+        }
+        List<Path> oldestFirst = written.keySet().stream().sorted(Comparator.comparing(written::get)).toList();
+        for (Path f : oldestFirst.subList(0, Math.max(0, oldestFirst.size() - MAX_FILES))) {
+            Files.deleteIfExists(f);
         }
     }
 

@@ -114,26 +114,6 @@ class CachedFindingsTest {
         assertArrayEquals(encoded(read(go126, BinaryCache.off())), encoded(read(go126, cache)));
     }
 
-    @Test
-    void theEnvironmentNamesTheDirectory() {
-        assertEquals(Path.of("/x/y"), dirOf(BinaryCache.fromEnvironment(Map.of(BinaryCache.DIRECTORY_VARIABLE, "/x/y", "HOME", "/root"))));
-        assertEquals(Path.of("/c/attachproof/binaries"), dirOf(BinaryCache.fromEnvironment(Map.of("XDG_CACHE_HOME", "/c", "HOME", "/root"))));
-        assertEquals(Path.of("/root/.cache/attachproof/binaries"),
-                dirOf(BinaryCache.fromEnvironment(Map.of("XDG_CACHE_HOME", "relative", "HOME", "/root"))),
-                "a relative XDG_CACHE_HOME is ignored, as the XDG spec says");
-        assertTrue(BinaryCache.fromEnvironment(Map.of(BinaryCache.DIRECTORY_VARIABLE, "", "HOME", "/root")).file(anyKey()).isEmpty(),
-                "set and empty: no cache");
-        assertTrue(BinaryCache.fromEnvironment(Map.of()).file(anyKey()).isEmpty(), "no HOME: no cache");
-    }
-
-    @Test
-    void aBinaryWithoutBuildIdIsNotCached(@TempDir Path dir) {
-        BinaryCache cache = BinaryCache.in(dir);
-        BinaryCache.Key anonymous = new BinaryCache.Key("", "", 1234, 5678);
-        assertFalse(cache.store(anonymous, new byte[] {1, 2, 3}));
-        assertTrue(cache.load(anonymous).isEmpty());
-    }
-
     /**
      * Live: the first snapshot stores, the second is served by the cache, and both print what a
      * snapshot without a cache prints. The fixture parks its goroutines for good; the dumps are
@@ -221,13 +201,5 @@ class CachedFindingsTest {
         try (var files = Files.list(dir)) {
             return files.count();
         }
-    }
-
-    private static Path dirOf(BinaryCache cache) {
-        return cache.file(anyKey()).orElseThrow().getParent();
-    }
-
-    private static BinaryCache.Key anyKey() {
-        return new BinaryCache.Key("id", "", 1, 1);
     }
 }
