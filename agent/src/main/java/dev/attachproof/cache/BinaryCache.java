@@ -5,10 +5,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
@@ -39,6 +41,7 @@ public final class BinaryCache {
     /** Larger than the findings of any binary: a bigger file is not one of ours. */
     private static final long MAX_FILE = 16 << 20;
     private static final String SUFFIX = ".bin";
+    private static final String TEMP_PREFIX = ".writing-";
     /** About 3 MB of findings: more binaries than one host runs at once. */
     static final int MAX_FILES = 256;
 
@@ -162,8 +165,14 @@ public final class BinaryCache {
                 // Only its owner's: what is read back decides what a snapshot prints.
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             }
-            temp = Files.createTempFile(dir, ".writing-", SUFFIX);
-            Files.write(temp, withHeader(key, bytes));
+            // Not Files.createTempFile: its SecureRandom starts the JDK's security providers, tens
+            // of milliseconds in a cold JVM. A name of this process and thread, made new or failing.
+            Path name = dir.resolve(TEMP_PREFIX + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId()
+                    + "-" + System.nanoTime());
+            try (OutputStream out = Files.newOutputStream(name, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                temp = name;   // ours from here: deleted if what follows fails
+                out.write(withHeader(key, bytes));
+            }
             Files.move(temp, file.get(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             prune(dir);
             return true;
@@ -172,7 +181,7 @@ public final class BinaryCache {
                 try {
                     Files.deleteIfExists(temp);
                 } catch (IOException ignored) {
-                    // left behind: named .writing-*, it is never loaded
+                    // left behind: never loaded, pruned in time
                 }
             }
             return false;
@@ -187,7 +196,8 @@ public final class BinaryCache {
     private static void prune(Path dir) throws IOException {
         List<Path> files;
         try (Stream<Path> listed = Files.list(dir)) {
-            files = listed.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).toList();
+            files = listed.filter(f -> f.getFileName().toString().endsWith(SUFFIX)
+                    || f.getFileName().toString().startsWith(TEMP_PREFIX)).toList();   // a killed run's too
         }
         if (files.size() <= MAX_FILES) {
             return;
