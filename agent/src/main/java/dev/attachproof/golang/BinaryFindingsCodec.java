@@ -29,6 +29,8 @@ public final class BinaryFindingsCodec {
     public static final int VERSION = 1;
     /** More than any runtime struct has members, or any release has wait reasons. */
     private static final int MAX_ITEMS = 4096;
+    /** moduledata has about 60 words in any release; gofunc is the last read, word 40. */
+    private static final int MAX_WORD = 256;
 
     private BinaryFindingsCodec() {}
 
@@ -74,8 +76,10 @@ public final class BinaryFindingsCodec {
             RuntimeLayouts.Resolution r = new RuntimeLayouts.Resolution(Optional.of(layout), in.readUTF(),
                     readStrings(in), in.readUTF());
             GoroutineList list = new GoroutineList(in.readLong(), in.readLong(), in.readUTF());
-            ModuledataWords words = new ModuledataWords(in.readInt(), in.readInt(), in.readInt(), in.readInt(),
-                    in.readInt(), in.readInt(), in.readUTF());
+            ModuledataWords words = new ModuledataWords(word(in), word(in), word(in), word(in), word(in), in.readInt(), in.readUTF());
+            if (words.gofunc() < -1 || words.gofunc() >= MAX_WORD) {
+                return Optional.empty();
+            }
             long[] moduledata = new long[count(in)];
             for (int i = 0; i < moduledata.length; i++) {
                 moduledata[i] = in.readLong();
@@ -155,6 +159,15 @@ public final class BinaryFindingsCodec {
             out.add(in.readUTF());
         }
         return List.copyOf(out);
+    }
+
+    /** A position in moduledata, refused (as malformed) when negative or past any release's moduledata. */
+    private static int word(DataInputStream in) throws IOException {
+        int w = in.readInt();
+        if (w < 0 || w >= MAX_WORD) {
+            throw new IOException("moduledata word " + w + " out of range");
+        }
+        return w;
     }
 
     /** A count, refused (as malformed) when negative or past what any runtime has. */

@@ -55,8 +55,7 @@ public final class GoRuntime {
      * milliseconds on a large binary).
      */
     public static GoRuntime withLayouts(ElfFile elf, int major, int minor) throws ElfFormatException {
-        GoRuntime unread = new GoRuntime(elf, major, minor, null);
-        RuntimeLayouts.Resolution layouts = unread.layouts();
+        RuntimeLayouts.Resolution layouts = resolveLayouts(elf, major, minor);
         Optional<StructType> moduledata = layouts.source().equals("dwarf")
                 ? layouts.layout().map(l -> l.structs().get("runtime.moduledata")) : Optional.empty();
         Pclntab tab = moduledata.isPresent() ? Pclntab.of(elf, moduledata.get()) : Pclntab.of(elf);
@@ -84,19 +83,20 @@ public final class GoRuntime {
      */
     public synchronized RuntimeLayouts.Resolution layouts() {
         if (layouts == null) {
-            layouts = resolveLayouts();
+            layouts = resolveLayouts(elf, major, minor);
         }
         return layouts;
     }
 
-    private RuntimeLayouts.Resolution resolveLayouts() {
+    private static RuntimeLayouts.Resolution resolveLayouts(ElfFile elf, int major, int minor) {
+        boolean release = major >= 0;
         try {
-            return isRelease() ? RuntimeLayouts.resolve(elf, major, minor)
+            return release ? RuntimeLayouts.resolve(elf, major, minor)
                     : new RuntimeLayouts.Resolution(RuntimeLayouts.fromDwarf(elf), "dwarf", List.of(),
                             "a development build of Go without DWARF");
         } catch (ElfFormatException e) {
             return new RuntimeLayouts.Resolution(Optional.empty(), "none", List.of(),
-                    "its DWARF is damaged (" + e.getMessage() + ") and " + (isRelease() ? "its release's table did not serve"
+                    "its DWARF is damaged (" + e.getMessage() + ") and " + (release ? "its release's table did not serve"
                             : "a development build of Go has no table entry"));
         }
     }
@@ -147,7 +147,7 @@ public final class GoRuntime {
                 .orElse(PROFSTACKDEPTH_DEFAULT)));
     }
 
-    /** A release the build info names, not a development build. */
+    /** A release the build info names, not a development build ({@link #resolveLayouts} says it too). */
     private boolean isRelease() {
         return major >= 0;
     }

@@ -19,8 +19,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A binary's runtime and goroutine list: as an earlier snapshot of the same file found them,
  * when the cache holds them whole, else found in the binary (its DWARF scanned, its symbols and
- * tables searched) and stored for the next snapshot. Reading the binary is most of a small
- * target's snapshot: 50 to 200 ms on this project's bench target, where the stop takes 10.
+ * tables searched) and stored for the next snapshot. Nothing of the process is cached (load
+ * bias, GODEBUG, mappings): the snapshot reads those each time. On the bench target the binary
+ * phase took 131 ms median without the cache and 72 ms with it (README, "Numbers"); on a 33 MB
+ * binary with DWARF, 160 against 96.
  */
 final class CachedFindings {
     private CachedFindings() {}
