@@ -46,7 +46,7 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids (runs as first..last), biggest first.")
     boolean group;
 
-    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary, the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output.")
+    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary (and whether the cache of an earlier snapshot's findings served: hit, miss, off), the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output.")
     boolean timing;
 
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
@@ -114,6 +114,9 @@ final class GoroutinesCommand implements Callable<Integer> {
         s.phaseMicros().forEach((k, v) -> {
             if (!stop.containsKey(k) && !k.equals("unwind") && !k.equals("afterStop")) {
                 t.append(' ').append(k).append(' ').append(ms(v));
+                if (k.equals("binary")) {
+                    t.append(" (cache ").append(s.binaryCache().word()).append(')');
+                }
             }
         });
         if (s.stopped()) {

@@ -1,5 +1,6 @@
 package dev.attachproof.golang;
 
+import dev.attachproof.dwarf.StructType;
 import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.pclntab.Pclntab;
@@ -47,6 +48,30 @@ public final class GoRuntime {
         return new GoRuntime(elf, major, minor, Pclntab.of(elf));
     }
 
+    /**
+     * The runtime of {@code elf} as {@link #of(ElfFile, int, int)} gives it, its layouts
+     * resolved at once, for a reader that needs them: the pclntab reader takes
+     * runtime.moduledata from the same DWARF scan instead of scanning again (tens of
+     * milliseconds on a large binary).
+     */
+    public static GoRuntime withLayouts(ElfFile elf, int major, int minor) throws ElfFormatException {
+        RuntimeLayouts.Resolution layouts = resolveLayouts(elf, major, minor);
+        Optional<StructType> moduledata = layouts.source().equals("dwarf")
+                ? layouts.layout().map(l -> l.structs().get("runtime.moduledata")) : Optional.empty();
+        Pclntab tab = moduledata.isPresent() ? Pclntab.of(elf, moduledata.get()) : Pclntab.of(elf);
+        return of(elf, major, minor, tab, layouts);
+    }
+
+    /**
+     * The runtime of {@code elf} with its table and layouts already known: what an earlier read
+     * of the same file found ({@link BinaryFindings}), so no DWARF is scanned again.
+     */
+    public static GoRuntime of(ElfFile elf, int major, int minor, Pclntab tab, RuntimeLayouts.Resolution layouts) {
+        GoRuntime r = new GoRuntime(elf, major, minor, tab);
+        r.layouts = layouts;
+        return r;
+    }
+
     public Pclntab pclntab() {
         return tab;
     }
@@ -58,19 +83,20 @@ public final class GoRuntime {
      */
     public synchronized RuntimeLayouts.Resolution layouts() {
         if (layouts == null) {
-            layouts = resolveLayouts();
+            layouts = resolveLayouts(elf, major, minor);
         }
         return layouts;
     }
 
-    private RuntimeLayouts.Resolution resolveLayouts() {
+    private static RuntimeLayouts.Resolution resolveLayouts(ElfFile elf, int major, int minor) {
+        boolean release = major >= 0;
         try {
-            return isRelease() ? RuntimeLayouts.resolve(elf, major, minor)
+            return release ? RuntimeLayouts.resolve(elf, major, minor)
                     : new RuntimeLayouts.Resolution(RuntimeLayouts.fromDwarf(elf), "dwarf", List.of(),
                             "a development build of Go without DWARF");
         } catch (ElfFormatException e) {
             return new RuntimeLayouts.Resolution(Optional.empty(), "none", List.of(),
-                    "its DWARF is damaged (" + e.getMessage() + ") and " + (isRelease() ? "its release's table did not serve"
+                    "its DWARF is damaged (" + e.getMessage() + ") and " + (release ? "its release's table did not serve"
                             : "a development build of Go has no table entry"));
         }
     }
@@ -121,7 +147,7 @@ public final class GoRuntime {
                 .orElse(PROFSTACKDEPTH_DEFAULT)));
     }
 
-    /** A release the build info names, not a development build. */
+    /** A release the build info names, not a development build ({@link #resolveLayouts} says it too). */
     private boolean isRelease() {
         return major >= 0;
     }

@@ -145,22 +145,89 @@ public final class Pclntab {
      * system linker, whose .text starts with C code before Go's.
      */
     public static Pclntab of(ElfFile elf) throws ElfFormatException {
+        return of(elf, tab -> { });
+    }
+
+    /**
+     * The table of {@code elf} as {@link #of(ElfFile)} reads it, with what an earlier reader of
+     * the same file found out ({@link #findings}) taken as found: moduledata is not looked for
+     * again, nor its positions in the binary's DWARF, nor the funcID numbering.
+     */
+    public static Pclntab of(ElfFile elf, Findings known) throws ElfFormatException {
+        return of(elf, tab -> {
+            tab.moduledataWords = known.words();
+            tab.moduledata = ByteBuffer.allocate(known.moduledata().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            tab.moduledata.asLongBuffer().put(known.moduledata());
+            tab.gofunc = known.gofunc();
+            tab.funcIds = known.funcIds();
+        });
+    }
+
+    /**
+     * The table of {@code elf} as {@link #of(ElfFile)} reads it, with runtime.moduledata as the
+     * binary's DWARF describes it, from a scan already made for the runtime's layouts: the same
+     * positions {@link #moduledataWords} would scan the DWARF for again.
+     */
+    public static Pclntab of(ElfFile elf, StructType moduledataLayout) throws ElfFormatException {
+        return of(elf, tab -> tab.moduledataWords = ModuledataWords.fromDwarf(moduledataLayout)
+                .orElseGet(() -> ModuledataWords.forFormat(tab.magic)));
+    }
+
+    private static Pclntab of(ElfFile elf, java.util.function.Consumer<Pclntab> known) throws ElfFormatException {
         Located at = locate(elf);
         Pclntab tab = new Pclntab(at.bytes(), 0, elf, at.address());
         tab.foundBy = at.how();
-        long loaded = tab.magic == GO_1_16 ? 0 : elf.word(at.address() + 24).orElse(0);
+        known.accept(tab);
+        tab.findTextStart();
+        return tab;
+    }
+
+    /**
+     * What this reader finds out about its binary beyond the table's header, each looked for now
+     * if it was not yet: where moduledata's fields lie and its words, the base of funcdata
+     * offsets, the funcID numbering. The DWARF scan and the word scans behind them are most of
+     * what reading a binary costs beyond mapping it; {@link #of(ElfFile, Findings)} takes them
+     * back. Empty when the file's relocations or moduledata fail their checks: each reader then
+     * meets the failure itself, and says it where it meets it.
+     */
+    public Optional<Findings> findings() {
+        try {
+            moduledataWords();
+            moduledataWord(0);
+            long base = gofunc();
+            funcIdName(0);
+            long[] words = new long[moduledata.limit() / 8];
+            moduledata.asLongBuffer().get(words);
+            return Optional.of(new Findings(moduledataWords, words, base, funcIds));
+        } catch (ElfFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * What {@link #findings} returns.
+     *
+     * @param words      which of moduledata's words hold what
+     * @param moduledata moduledata's first words as the file holds them; none when it was not found
+     * @param gofunc     moduledata.gofunc, the base of funcdata offsets; 0 when none was found
+     * @param funcIds    the funcID names in the table's numbering
+     */
+    public record Findings(ModuledataWords words, long[] moduledata, long gofunc, List<String> funcIds) {}
+
+    /** runtime.text, where the pcHeader does not hold it: see {@link #of(ElfFile)}. */
+    private void findTextStart() throws ElfFormatException {
+        long loaded = magic == GO_1_16 ? 0 : elf.word(tabAddress + 24).orElse(0);
         if (loaded != 0) {
-            tab.textStart = loaded;   // a PIE's is a relocation, whatever the file holds there
-        } else if (tab.magic != GO_1_16) {
-            long fromModule = tab.moduledataWord(tab.moduledataWords().text());
+            textStart = loaded;   // a PIE's is a relocation, whatever the file holds there
+        } else if (magic != GO_1_16) {
+            long fromModule = moduledataWord(moduledataWords().text());
             if (fromModule != 0) {
-                tab.textStart = fromModule;
+                textStart = fromModule;
             } else {
                 ElfFile.Symbol sym = elf.symbols(List.of("runtime.text")).get("runtime.text");
-                tab.textStart = sym != null ? sym.value() : elf.section(".text").map(ElfFile.Section::address).orElse(0L);
+                textStart = sym != null ? sym.value() : elf.section(".text").map(ElfFile.Section::address).orElse(0L);
             }
         }
-        return tab;
     }
 
     /**

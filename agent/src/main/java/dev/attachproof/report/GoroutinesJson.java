@@ -48,6 +48,7 @@ public final class GoroutinesJson {
         head.put("stacksKept", s.stacksKept() < 0 ? null : s.stacksKept());   // added to v1: copied before the stop, unchanged at it
         head.put("maxStopMicros", s.maxStopMicros() < 0 ? null : s.maxStopMicros());   // added to v1: --max-stop
         head.put("readAfterStop", s.readAfterStop());   // added to v1: stacks read once the limit let the target go
+        head.put("binaryCache", s.binaryCache().word());   // added to v1: whether the binary's findings came from the cache
         String top = Json.write(head).strip();
         // The object without its closing brace, then the goroutines, then the brace.
         out.write(top.substring(0, top.length() - 1).stripTrailing().getBytes(StandardCharsets.UTF_8));

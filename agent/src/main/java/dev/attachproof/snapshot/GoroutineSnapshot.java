@@ -6,6 +6,7 @@ import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.buildinfo.GoBuildInfo;
 import dev.attachproof.buildinfo.GoExecutable;
+import dev.attachproof.cache.BinaryCache;
 import dev.attachproof.golang.Arch;
 import dev.attachproof.golang.GoDebug;
 import dev.attachproof.golang.GoRuntime;
@@ -66,11 +67,13 @@ import java.util.Optional;
  * @param maxStopMicros the limit the stop was given (--max-stop), -1 for none: past it the target
  *                      is let go, and the stacks not yet copied are read while it runs (the
  *                      entries {@link Entry#readAfterStop})
+ * @param binaryCache   whether what the binary says came from the cache of an earlier snapshot's
+ *                      findings ({@link CachedFindings})
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
                                 List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown,
-                                ProfileFacts profile, int stacksKept, long maxStopMicros) {
+                                ProfileFacts profile, int stacksKept, long maxStopMicros, CacheUse binaryCache) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
 
     /**
@@ -112,7 +115,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Arch arch, GoRuntime runtime, RuntimeLayout layout,
                           String layoutSource, List<String> layoutNotes, GoroutineList list, long bias, GoroutineReader reader,
-                          boolean labelsShown, String environGodebug, ProfileFacts profile) {
+                          boolean labelsShown, String environGodebug, ProfileFacts profile, CacheUse cacheUse) {
         Pclntab tab() {
             return runtime.pclntab();
         }
@@ -123,14 +126,21 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     }
 
     /**
-     * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches.
+     * Takes a snapshot of {@code pid}: stops every thread unless {@code noStop}, reads, detaches;
+     * what the binary says is kept in the cache the environment names ({@link BinaryCache#fromEnvironment}).
      *
      * @throws SnapshotException for a process that is not there, not Go, not readable, or a Go
      *                           release neither the table nor the binary's DWARF describes
      */
     public static GoroutineSnapshot take(int pid, boolean noStop, Tracer tracer, ProcFs procfs, Linux linux)
             throws SnapshotException {
-        return take(pid, noStop, null, tracer, procfs, linux);
+        return take(pid, noStop, null, tracer, procfs, linux, BinaryCache.fromEnvironment(System.getenv()));
+    }
+
+    /** As {@link #take(int, boolean, Tracer, ProcFs, Linux)}, with what the binary says kept in {@code cache}. */
+    public static GoroutineSnapshot take(int pid, boolean noStop, Tracer tracer, ProcFs procfs, Linux linux,
+                                         BinaryCache cache) throws SnapshotException {
+        return take(pid, noStop, null, tracer, procfs, linux, cache);
     }
 
     /**
@@ -140,9 +150,15 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
                                          Linux linux) throws SnapshotException {
+        return take(pid, noStop, maxStop, tracer, procfs, linux, BinaryCache.fromEnvironment(System.getenv()));
+    }
+
+    /** The snapshot, its stop limited to {@code maxStop} (null: none), what the binary says kept in {@code cache}. */
+    public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
+                                         Linux linux, BinaryCache cache) throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
-        Binary bin = readBinary(pid, procfs);
+        Binary bin = readBinary(pid, procfs, cache);
         phases.put("binary", (System.nanoTime() - t0) / 1000);
         if (noStop) {
             MemoryReader mem = new VmMemory(linux, pid);
@@ -163,7 +179,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     bin.list().method(), t, entries, java.util.stream.Stream.concat(bin.layoutNotes().stream(), java.util.stream.Stream.of(
                     "read without stopping the target: goroutines may have moved while they were read, and running ones "
                     + "have no stack (stop it for a consistent snapshot)")).toList(),
-                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1);
+                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse());
         }
         return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }, maxStop));
     }
@@ -175,7 +191,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     static GoroutineSnapshot take(int pid, Tracer tracer, ProcFs procfs, Linux linux, Runnable beforeStop)
             throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
-        Binary bin = readBinary(pid, procfs);
+        Binary bin = readBinary(pid, procfs, BinaryCache.off());
         return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null));
     }
 
@@ -188,7 +204,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      */
     public static Recorded record(int pid, Tracer tracer, ProcFs procfs, Linux linux) throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
-        Binary bin = readBinary(pid, procfs);
+        Binary bin = readBinary(pid, procfs, BinaryCache.fromEnvironment(System.getenv()));
         TargetCapture[] kept = new TargetCapture[1];
         GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }, null));
         return new Recorded(s, kept[0]);
@@ -211,14 +227,15 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         + ", the capture's " + capture.goBuildId());
             }
             Binary bin = binary(go, executable.toString(), "the executable", capture.bias(),
-                    capture.environGodebug().isEmpty() ? null : capture.environGodebug(), List.of());
+                    capture.environGodebug().isEmpty() ? null : capture.environGodebug(), List.of(), BinaryCache.off(),
+                    CachedFindings.key(go.elf(), executable));
             Map<Integer, long[]> regs = capture.registers();
             CopyBuffers pool = new CopyBuffers();
             Captured c = capture(bin, capture.memory(), regs::get, pool, pool, true, new StopPhases(), null,
                     CapturedMemory.NO_DEADLINE);
             return new GoroutineSnapshot(capture.pid(), bin.info().goVersion(), bin.elf().arch(), true, 0, bin.layoutSource(),
                     bin.list().method(), capture.takenNanos(), unwind(bin, c, true), bin.layoutNotes(), Map.of(),
-                    bin.labelsShown(), bin.profile(), -1, -1);
+                    bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse());
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("the capture lacks memory the reader needs: " + e.getMessage());
         } catch (IOException e) {
@@ -338,7 +355,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
-                bin.labelsShown(), bin.profile(), captured.stacksKept(), maxStop == null ? -1 : maxStop.toNanos() / 1000);
+                bin.labelsShown(), bin.profile(), captured.stacksKept(), maxStop == null ? -1 : maxStop.toNanos() / 1000,
+                bin.cacheUse());
     }
 
     /**
@@ -778,7 +796,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
     }
 
-    private static Binary readBinary(int pid, ProcFs procfs) throws SnapshotException {
+    private static Binary readBinary(int pid, ProcFs procfs, BinaryCache cache) throws SnapshotException {
         Path exe = procfs.pidDir(pid).resolve("exe");
         if (!Files.exists(procfs.pidDir(pid))) {
             throw new SnapshotException("no process with pid " + pid + " is visible here");
@@ -800,7 +818,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             long bias = LoadBias.of(elf, maps, linkText);
             String environ = procfs.read("proc/" + pid + "/environ").asText().orElse("");
             return binary(go, linkText, "process " + pid, bias, GoDebug.fromEnviron(environ),
-                    executableMappings(pid, procfs, maps, elf, linkText));
+                    executableMappings(pid, procfs, maps, elf, linkText), cache, CachedFindings.key(elf, exe));
         } catch (NoSuchFileException e) {
             throw new SnapshotException("process " + pid + " exited, or its executable is not visible here");
         } catch (AccessDeniedException e) {
@@ -819,9 +837,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * @param linkText what names the executable in messages (the target's /proc/PID/exe link)
      * @param what     what runs it, in messages ("process 123")
      * @param bias     its load bias in the target
+     * @param key      what names the executable in {@code cache}
      */
     private static Binary binary(GoExecutable.Go go, String linkText, String what, long bias, String environGodebug,
-                                 List<ExecutableMapping> mappings) throws SnapshotException, ElfFormatException {
+                                 List<ExecutableMapping> mappings, BinaryCache cache, BinaryCache.Key key)
+            throws SnapshotException, ElfFormatException {
         ElfFile elf = go.elf();
         GoBuildInfo info = go.info();
         Arch arch = switch (Arch.of(elf.arch())) {
@@ -829,18 +849,18 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             case Arch.Choice.Unsupported u -> throw new SnapshotException(u.reason() + "; " + what + " is " + elf.arch());
         };
         GoVersion v = GoVersion.parse(info.goVersion()).orElse(null);
-        GoRuntime runtime = GoRuntime.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor());
-        Pclntab tab = runtime.pclntab();
+        CachedFindings.Found found = CachedFindings.of(elf, v == null ? -1 : v.major(), v == null ? -1 : v.minor(), cache, key);
+        GoRuntime runtime = found.runtime();
         RuntimeLayouts.Resolution res = runtime.layouts();
         RuntimeLayout layout = res.layout().orElseThrow(() -> new SnapshotException(
                 info.goVersion() + " is not supported: " + res.problem() + "; build it without -ldflags=-w to keep its DWARF"));
-        GoroutineList list = GoroutineList.locate(elf, tab).orElseThrow(() -> new SnapshotException(
+        GoroutineList list = found.list().orElseThrow(() -> new SnapshotException(
                 "cannot find runtime.allgs in " + linkText + " (no symbols, no DWARF, and runtime.allgadd's code did not name it)"));
         GoroutineReader reader = new GoroutineReader(layout);
         String binaryGodebug = info.settings().get("DefaultGODEBUG");
         boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
         int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
         return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
-                environGodebug, new ProfileFacts(mappings, depth));
+                environGodebug, new ProfileFacts(mappings, depth), found.use());
     }
 }

@@ -275,7 +275,7 @@ class SchemaFilesTest {
                      "stopped": true, "stoppedMicros": 812, "layoutSource": "table", "layout": "table go1.22-amd64", "listMethod": "symbols",
                      "notes": [], "phaseMicros": {"binary": 3000, "interrupt": 100, "unwind": 400},
                      "stopPhaseMicros": {"interrupt": 100, "wait": 200, "goroutines": 300, "stacks": 150, "detach": 62}, "stacksKept": 5,
-                     "maxStopMicros": 50000, "readAfterStop": 0,
+                     "maxStopMicros": 50000, "readAfterStop": 0, "binaryCache": "hit",
                      "goroutines": [
                       {"id": 18, "status": "waiting", "waitReason": "chan receive", "waitMinutes": 0, "system": false,
                        "startFunction": "main.worker", "threadId": null, "lockedToThread": false, "readAfterStop": false,
