@@ -530,52 +530,74 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     }
 
     /**
-     * Unwinds every captured goroutine, after the target runs again: the second half on a second
-     * thread with readers of its own (a pclntab reader and a traceback keep caches), when there
-     * are enough goroutines to pay for it.
+     * Unwinds every captured goroutine, after the target runs again, on every core when there
+     * are enough goroutines to pay for it: the threads take blocks of goroutines from one counter
+     * (the stacks of a block can cost unequally), each with readers of its own (a pclntab reader
+     * and a traceback keep caches), and put each entry at its goroutine's index, so the entries
+     * come out in allgs order.
      */
     private static List<Entry> unwind(Binary bin, Captured c, boolean stopped) throws SnapshotException {
         int n = c.goroutines().size();
+        int threads = n < PARALLEL_UNWIND ? 1 : Math.max(1, Runtime.getRuntime().availableProcessors());
+        Entry[] entries = new Entry[n];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         try {
-            if (n < PARALLEL_UNWIND) {
-                return unwind(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), 0, n);
+            List<java.util.concurrent.CompletableFuture<Void>> helpers = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                Traceback tb = bin.traceback(c.stacks(), bin.tab().forAnotherThread());
+                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                Thread.ofPlatform().name("attachproof-unwind-" + t).start(() -> {
+                    try {
+                        unwindBlocks(bin, c, stopped, tb, next, entries);
+                        done.complete(null);
+                    } catch (Throwable e) {
+                        done.completeExceptionally(e);
+                    }
+                });
+                helpers.add(done);
             }
-            Traceback second = bin.traceback(c.stacks(), bin.tab().forAnotherThread());
-            int half = n / 2;
-            java.util.concurrent.CompletableFuture<List<Entry>> tail = new java.util.concurrent.CompletableFuture<>();
-            Thread helper = Thread.ofPlatform().name("attachproof-unwind").start(() -> {
+            unwindBlocks(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), next, entries);
+            for (java.util.concurrent.CompletableFuture<Void> h : helpers) {
                 try {
-                    tail.complete(unwind(bin, c, stopped, second, half, n));
-                } catch (Throwable t) {
-                    tail.completeExceptionally(t);
+                    h.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    if (e.getCause() instanceof ElfFormatException ee) {
+                        throw ee;
+                    }
+                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
                 }
-            });
-            List<Entry> out = unwind(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), 0, half);
-            try {
-                helper.join();
-                out.addAll(tail.join());
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof ElfFormatException ee) {
-                    throw ee;
-                }
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SnapshotException("interrupted while unwinding");
             }
-            return out;
         } catch (ElfFormatException e) {
             throw new SnapshotException("the binary's tables are damaged: " + e.getMessage());
         }
+        List<Entry> out = new ArrayList<>(n);
+        for (Entry e : entries) {
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     /** Fewer goroutines than this are unwound on one thread. */
     private static final int PARALLEL_UNWIND = 5_000;
 
-    /** Goroutines {@code from} to {@code to} (in allgs order), dead ones left out. */
-    private static List<Entry> unwind(Binary bin, Captured c, boolean stopped, Traceback tb, int from, int to)
+    /** Goroutines a thread takes at a time. */
+    private static final int UNWIND_BLOCK = 1_024;
+
+    /** Takes blocks of goroutines from {@code next} until none is left, and unwinds them into {@code entries}. */
+    private static void unwindBlocks(Binary bin, Captured c, boolean stopped, Traceback tb,
+                                     java.util.concurrent.atomic.AtomicInteger next, Entry[] entries)
             throws ElfFormatException {
-        List<Entry> out = new ArrayList<>(to - from);
+        int n = entries.length;
+        for (int from = next.getAndAdd(UNWIND_BLOCK); from < n; from = next.getAndAdd(UNWIND_BLOCK)) {
+            unwind(bin, c, stopped, tb, from, Math.min(n, from + UNWIND_BLOCK), entries);
+        }
+    }
+
+    /** Goroutines {@code from} to {@code to} (in allgs order) into {@code out} at their index, dead ones left null. */
+    private static void unwind(Binary bin, Captured c, boolean stopped, Traceback tb, int from, int to, Entry[] out)
+            throws ElfFormatException {
         for (int i = from; i < to; i++) {
             if (c.goroutines().dead(i)) {
                 continue;   // freed, kept for reuse, or an extra M's: Go's traceback leaves them out too
@@ -594,10 +616,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             } else {
                 stack = tb.unwind(pc, sp, lr);
             }
-            out.add(new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
-                    g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of())));
+            out[i] = new Entry(g, tb.isSystem(g), stack, tb.createdBy(g), tid, tb.startFunction(g),
+                    g.labels() == 0 ? Map.of() : c.labels().getOrDefault(g.address(), Map.of()));
         }
-        return out;
     }
 
     /**
