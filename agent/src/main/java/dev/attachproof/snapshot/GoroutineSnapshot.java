@@ -532,8 +532,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /**
      * Unwinds every captured goroutine, after the target runs again, on every core when there
      * are enough goroutines to pay for it: the threads take blocks of goroutines from one counter
-     * (the stacks of a block can cost unequally), each with readers of its own (a pclntab reader
-     * and a traceback keep caches), and put each entry at its goroutine's index, so the entries
+     * (the stacks of a block can cost unequally), each with readers of its own (the stacks' reader,
+     * a pclntab reader and a traceback keep caches), and put each entry at its goroutine's index, so the entries
      * come out in allgs order.
      */
     private static List<Entry> unwind(Binary bin, Captured c, boolean stopped) throws SnapshotException {
@@ -544,7 +544,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         try {
             List<java.util.concurrent.CompletableFuture<Void>> helpers = new ArrayList<>();
             for (int t = 1; t < threads; t++) {
-                Traceback tb = bin.traceback(c.stacks(), bin.tab().forAnotherThread());
+                Traceback tb = bin.traceback(c.stacks() == null ? null : c.stacks().forAnotherThread(),
+                        bin.tab().forAnotherThread());
                 java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
                 Thread.ofPlatform().name("attachproof-unwind-" + t).start(() -> {
                     try {
@@ -604,7 +605,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
             Goroutine g = c.goroutines().decode(i);
             boolean running = g.baseStatus() == Goroutine.G_RUNNING;
-            Integer tid = c.threads().get(g.address());
+            // Only a goroutine with an m has a thread (threadOf): the others skip a boxed lookup.
+            Integer tid = g.m() == 0 ? null : c.threads().get(g.address());
             long pc = c.pcs()[i];
             long sp = c.sps()[i];
             long lr = c.lrs()[i];
