@@ -532,9 +532,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /**
      * Unwinds every captured goroutine, after the target runs again, on every core when there
      * are enough goroutines to pay for it: the threads take blocks of goroutines from one counter
-     * (the stacks of a block can cost unequally), each with readers of its own (the stacks' reader,
-     * a pclntab reader and a traceback keep caches), and put each entry at its goroutine's index, so the entries
-     * come out in allgs order.
+     * (the stacks of a block can cost unequally), each with readers of its own (the stacks'
+     * reader, a pclntab reader and a traceback keep caches), and put each entry at its
+     * goroutine's index, so the entries come out in allgs order. No thread waits for another
+     * but at the end: on a machine busy with other work, a thread that is not scheduled holds
+     * up no other.
      */
     private static List<Entry> unwind(Binary bin, Captured c, boolean stopped) throws SnapshotException {
         int n = c.goroutines().size();
@@ -543,19 +545,31 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         try {
             List<java.util.concurrent.CompletableFuture<Void>> helpers = new ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<Pclntab>> tabs = new ArrayList<>();
             for (int t = 1; t < threads; t++) {
-                Traceback tb = bin.traceback(c.stacks() == null ? null : c.stacks().forAnotherThread(),
-                        bin.tab().forAnotherThread());
+                java.util.concurrent.CompletableFuture<Pclntab> tab = new java.util.concurrent.CompletableFuture<>();
                 java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
                 Thread.ofPlatform().name("attachproof-unwind-" + t).start(() -> {
                     try {
-                        unwindBlocks(bin, c, stopped, tb, next, entries);
+                        // The stacks' ranges are sorted for lookup here, while this thread's
+                        // caller finds what the tables' readers share (forAnotherThread).
+                        CapturedMemory stacks = c.stacks() == null ? null : c.stacks().forAnotherThread();
+                        unwindBlocks(bin, c, stopped, bin.traceback(stacks, tab.join()), next, entries);
                         done.complete(null);
                     } catch (Throwable e) {
                         done.completeExceptionally(e);
                     }
                 });
                 helpers.add(done);
+                tabs.add(tab);
+            }
+            for (java.util.concurrent.CompletableFuture<Pclntab> tab : tabs) {
+                try {
+                    tab.complete(bin.tab().forAnotherThread());
+                } catch (ElfFormatException e) {
+                    tabs.forEach(waiting -> waiting.completeExceptionally(e));   // no helper left waiting
+                    throw e;
+                }
             }
             unwindBlocks(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), next, entries);
             for (java.util.concurrent.CompletableFuture<Void> h : helpers) {
