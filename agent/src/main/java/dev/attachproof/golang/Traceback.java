@@ -208,6 +208,13 @@ public final class Traceback {
     /** Frames with the same words are one object: the writers format each distinct frame once. */
     private final java.util.HashMap<Frame, Frame> frameInterned = new java.util.HashMap<>();
 
+    /**
+     * The most stacks a template keeps by their words: where words differ in every goroutine (a
+     * pointer each), the rest are made as they come, as before the map, rather than each kept
+     * with a copy of its words (at 1,000,000 goroutines, tens of MB for nothing shared).
+     */
+    private static final int MAX_STACKS_BY_WORDS = 4_096;
+
     /** The values of one goroutine's words, frame after frame, and where each printed frame's start: reused. */
     private long[] wordValues = new long[4 * ArgWords.MAX_WORDS];
     private int[] wordStarts = new int[8];
@@ -255,7 +262,9 @@ public final class Traceback {
                 out.add(text == null ? frames.get(i) : interned(frames.get(i), text));
             }
             known = withFrames(t.stack(), out);
-            t.byWords().put(wordValues, n, known);
+            if (t.byWords().size() < MAX_STACKS_BY_WORDS) {
+                t.byWords().put(wordValues, n, known);
+            }
         }
         return known;
     }

@@ -19,6 +19,10 @@ final class WordsMap<V> {
         return keys[i] == null ? null : (V) values[i];
     }
 
+    int size() {
+        return size;
+    }
+
     /** Maps {@code words[0..n)} (copied) to {@code value}. */
     void put(long[] words, int n, V value) {
         int i = find(words, n);
