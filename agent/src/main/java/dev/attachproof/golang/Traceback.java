@@ -215,7 +215,7 @@ public final class Traceback {
      */
     private static final int MAX_STACKS_BY_WORDS = 4_096;
 
-    /** The values of one goroutine's words, frame after frame, and where each printed frame's start: reused. */
+    /** The values of one goroutine's words, frame after frame, and where each printed frame's words start: reused. */
     private long[] wordValues = new long[4 * ArgWords.MAX_WORDS];
     private int[] wordStarts = new int[8];
 

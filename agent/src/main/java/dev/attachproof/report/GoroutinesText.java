@@ -38,7 +38,6 @@ public final class GoroutinesText {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-
     public static String write(GoroutineSnapshot s, boolean all) {
         return write(s, all, false);
     }
