@@ -44,8 +44,6 @@ final class ArgWords {
     private final LongMap<Optional<byte[]>> liveInfos = new LongMap<>();
     /** Per PC: its ArgLiveIndex (a function lookup and a table search, asked once per frame otherwise). */
     private final LongMap<Integer> liveIndexes = new LongMap<>();
-    /** One word's bytes, reused: the words of 100,000 goroutines are read one after the other. */
-    private final java.nio.ByteBuffer word = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     ArgWords(Pclntab tab, MemoryReader mem) {
         this.tab = tab;
@@ -57,17 +55,60 @@ final class ArgWords {
         return program(entry).isPresent();
     }
 
+    /** The most words one program reads: each takes two of its bytes (offset, size). */
+    static final int MAX_WORDS = MAX_LEN / 2;
+
     /**
-     * The words of one physical frame, as printArgs prints them.
+     * Reads the words of one physical frame, as printArgs reads them (readUnaligned64, cut to the
+     * word's size), into {@code into} from index {@code at}, one value per word in the program's
+     * order: what {@link #text} prints. Reading and printing are apart so that goroutines whose
+     * words are the same share one printed stack, compared by the values alone.
+     *
+     * @param entry the function's entry (link-time)
+     * @param argp  the frame's argument pointer in the target (callerSp + MinFrameSize)
+     * @param into  room for {@link #MAX_WORDS} values from {@code at}
+     * @return the index after the last value read ({@code at} for a function without a program)
+     * @throws MemoryReader.MemoryReadException when a word lies outside the memory read
+     */
+    int values(long entry, long argp, long[] into, int at) throws ElfFormatException, MemoryReader.MemoryReadException {
+        Optional<byte[]> prog = program(entry);
+        if (prog.isEmpty()) {
+            return at;
+        }
+        byte[] p = prog.get();
+        int n = at;
+        for (int pi = 0; pi < p.length; ) {
+            int o = Byte.toUnsignedInt(p[pi++]);
+            if (o == END_SEQ) {
+                return n;
+            }
+            if (o == START_AGG || o == END_AGG || o == DOTDOTDOT || o == OFFSET_TOO_LARGE) {
+                continue;
+            }
+            if (pi >= p.length) {
+                throw new ElfFormatException("ArgInfo program runs past " + p.length + " bytes");
+            }
+            int sz = Byte.toUnsignedInt(p[pi++]);
+            long x = mem.word(argp + o);   // readUnaligned64, whatever the size
+            if (sz < 8) {
+                int shift = 64 - sz * 8;
+                x = shift == 64 ? 0 : x << shift >>> shift;   // Go's shift by 64 gives 0, Java's by 0
+            }
+            into[n++] = x;
+        }
+        throw new ElfFormatException("ArgInfo program without its end in " + p.length + " bytes");
+    }
+
+    /**
+     * The words of one physical frame as printArgs prints them, from the values {@link #values}
+     * read into {@code values} from index {@code at}.
      *
      * @param entry  the function's entry (link-time)
      * @param livePc the PC whose ArgLiveIndex decides the {@code ?} marks (link-time): what the
      *               release's traceback passes to printArgs
-     * @param argp   the frame's argument pointer in the target (callerSp + MinFrameSize)
      * @return the text between the parentheses; empty when the function has no program
-     * @throws MemoryReader.MemoryReadException when a word lies outside the memory read
      */
-    String words(long entry, long livePc, long argp) throws ElfFormatException, MemoryReader.MemoryReadException {
+    String text(long entry, long livePc, long[] values, int at) throws ElfFormatException {
         Optional<byte[]> prog = program(entry);
         if (prog.isEmpty()) {
             return "";
@@ -79,6 +120,7 @@ final class ArgWords {
         StringBuilder b = new StringBuilder(48);
         boolean start = true;
         int slotIdx = 0;
+        int v = at;
         for (int pi = 0; pi < p.length; ) {
             int o = Byte.toUnsignedInt(p[pi++]);
             if (o == END_SEQ) {
@@ -105,15 +147,8 @@ final class ArgWords {
                     if (pi >= p.length) {
                         throw new ElfFormatException("ArgInfo program runs past " + p.length + " bytes");
                     }
-                    int sz = Byte.toUnsignedInt(p[pi++]);
-                    word.clear();
-                    mem.read(argp + o, word);   // readUnaligned64, whatever the size
-                    long x = word.getLong(0);
-                    if (sz < 8) {
-                        int shift = 64 - sz * 8;
-                        x = shift == 64 ? 0 : x << shift >>> shift;   // Go's shift by 64 gives 0, Java's by 0
-                    }
-                    b.append("0x").append(Long.toHexString(x));
+                    pi++;   // the size, applied when the value was read
+                    b.append("0x").append(Long.toHexString(values[v++]));
                     if (!isLive(entry, live, liveIdx, startOffset, o, slotIdx)) {
                         b.append('?');
                     }

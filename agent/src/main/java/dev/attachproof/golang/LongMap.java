@@ -46,7 +46,7 @@ final class LongMap<V> {
         return i;
     }
 
-    private static long mix(long k) {
+    static long mix(long k) {
         k ^= k >>> 33;
         k *= 0xff51afd7ed558ccdL;
         return k ^ (k >>> 33);

@@ -184,46 +184,119 @@ public final class Traceback {
 
     private final java.util.HashMap<Unwinder.Chain, Template> stacks = new java.util.HashMap<>();
 
-    /** A chain's printed frames without their argument words, and where each frame's words are. */
-    private record Template(Stack stack, List<WordsAt> words) {}
+    /**
+     * A chain's printed frames without their argument words, where each frame's words are, and
+     * the stacks printed so far from it by their words' values ({@code byWords}): the goroutines
+     * parked in one place mostly hold the same words too, and then share one {@link Stack}.
+     */
+    private record Template(Stack stack, List<WordsAt> words, boolean hasWords, WordsMap<Stack> byWords) {
+        Template(Stack stack, List<WordsAt> words) {
+            this(stack, words, words.stream().anyMatch(w -> w.depth() >= 0), new WordsMap<>());
+        }
+    }
 
     /**
      * Where a printed frame's words come from: the physical frame at {@code depth} of the chain
-     * (its argp), marked by the liveness at {@code livePc} (link-time); depth -1 for a frame
-     * without words (inlined, or a function without an ArgInfo program).
+     * (its argp), the function entered at {@code entry}, marked by the liveness at {@code livePc}
+     * (link-time); depth -1 for a frame without words (inlined, or a function without an ArgInfo
+     * program).
      */
-    private record WordsAt(int depth, long livePc) {
-        static final WordsAt NONE = new WordsAt(-1, 0);
+    private record WordsAt(int depth, long livePc, long entry) {
+        static final WordsAt NONE = new WordsAt(-1, 0, 0);
     }
 
     /** Frames with the same words are one object: the writers format each distinct frame once. */
     private final java.util.HashMap<Frame, Frame> frameInterned = new java.util.HashMap<>();
 
-    /** The template's frames with this goroutine's argument words, read from its stack. */
+    /**
+     * The most stacks a template keeps by their words: where words differ in every goroutine (a
+     * pointer each), the rest are made as they come, as before the map, rather than each kept
+     * with a copy of its words (at 1,000,000 goroutines, tens of MB for nothing shared).
+     */
+    private static final int MAX_STACKS_BY_WORDS = 4_096;
+
+    /** The values of one goroutine's words, frame after frame, and where each printed frame's words start: reused. */
+    private long[] wordValues = new long[4 * ArgWords.MAX_WORDS];
+    private int[] wordStarts = new int[8];
+
+    /**
+     * The template's frames with this goroutine's argument words, read from its stack: the stack
+     * an earlier goroutine with the same words got, else a new one.
+     */
     private Stack withArgs(Template t, Unwinder.Chain chain) {
-        List<Frame> frames = t.stack().frames();
-        if (frames.isEmpty()) {
+        if (!t.hasWords()) {
             return t.stack();
         }
+        List<WordsAt> words = t.words();
+        if (wordStarts.length < words.size() + 1) {
+            wordStarts = new int[words.size() + 1];
+        }
+        int n = 0;
+        try {
+            for (int i = 0; i < words.size(); i++) {
+                wordStarts[i] = n;
+                WordsAt w = words.get(i);
+                if (w.depth() >= 0) {
+                    if (wordValues.length < n + ArgWords.MAX_WORDS) {
+                        wordValues = java.util.Arrays.copyOf(wordValues, 2 * (n + ArgWords.MAX_WORDS));
+                    }
+                    n = argWords.values(w.entry(), chain.fps()[w.depth()] + arch.minFrameSize(), wordValues, n);
+                }
+            }
+        } catch (ElfFormatException | MemoryReader.MemoryReadException e) {
+            return withArgsFrameByFrame(t, chain);   // "..." for the frames whose words cannot be read
+        }
+        wordStarts[words.size()] = n;
+        Stack known = t.byWords().get(wordValues, n);
+        if (known == null) {
+            List<Frame> frames = t.stack().frames();
+            List<Frame> out = new ArrayList<>(frames.size());
+            for (int i = 0; i < frames.size(); i++) {
+                WordsAt w = words.get(i);
+                String text;
+                try {
+                    text = w.depth() < 0 ? null : argWords.text(w.entry(), w.livePc(), wordValues, wordStarts[i]);
+                } catch (ElfFormatException e) {
+                    text = "...";
+                }
+                out.add(text == null ? frames.get(i) : interned(frames.get(i), text));
+            }
+            known = withFrames(t.stack(), out);
+            if (t.byWords().size() < MAX_STACKS_BY_WORDS) {
+                t.byWords().put(wordValues, n, known);
+            }
+        }
+        return known;
+    }
+
+    /** As {@link #withArgs}, each frame's words read on their own: a frame whose words cannot be read prints "...". */
+    private Stack withArgsFrameByFrame(Template t, Unwinder.Chain chain) {
+        List<Frame> frames = t.stack().frames();
         List<Frame> out = new ArrayList<>(frames.size());
         for (int i = 0; i < frames.size(); i++) {
             Frame f = frames.get(i);
-            int d = t.words().get(i).depth();
-            if (d >= 0) {
-                long linkPc = chain.pcs()[d];
-                String words;
+            WordsAt w = t.words().get(i);
+            if (w.depth() >= 0) {
+                String text;
                 try {
-                    long entry = unwinder.pcInfo(linkPc).f().entry();
-                    words = argWords.words(entry, t.words().get(i).livePc(), chain.fps()[d] + arch.minFrameSize());
+                    argWords.values(w.entry(), chain.fps()[w.depth()] + arch.minFrameSize(), wordValues, 0);
+                    text = argWords.text(w.entry(), w.livePc(), wordValues, 0);
                 } catch (ElfFormatException | MemoryReader.MemoryReadException e) {
-                    words = "...";
+                    text = "...";
                 }
-                f = frameInterned.computeIfAbsent(f.withArgs(words), x -> x);
+                f = interned(f, text);
             }
             out.add(f);
         }
-        Stack s = t.stack();
-        return new Stack(List.copyOf(out), s.elided(), s.stopped(), s.elisionLine(), s.elisionAt(), s.recorded());
+        return withFrames(t.stack(), out);
+    }
+
+    private Frame interned(Frame template, String words) {
+        return frameInterned.computeIfAbsent(template.withArgs(words), x -> x);
+    }
+
+    private static Stack withFrames(Stack s, List<Frame> frames) {
+        return new Stack(List.copyOf(frames), s.elided(), s.stopped(), s.elisionLine(), s.elisionAt(), s.recorded());
     }
 
     /** The printed frames of a chain, by Go's rules (traceback2, showframe, the elisions). */
@@ -257,7 +330,7 @@ public final class Traceback {
                 for (Candidate c : cs) {
                     String callee = calleeKind;
                     calleeKind = c.kind();
-                    WordsAt words = c.frame().hasArgs() ? new WordsAt(depth, livePc) : WordsAt.NONE;
+                    WordsAt words = c.frame().hasArgs() ? new WordsAt(depth, livePc, f.entry()) : WordsAt.NONE;
                     if (c.shown(shown.isEmpty(), callee)) {
                         shown.add(c.frame());
                         shownWords.add(words);

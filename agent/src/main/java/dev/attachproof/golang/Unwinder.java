@@ -80,6 +80,10 @@ final class Unwinder {
         return info;
     }
 
+    /** Where {@link #chain} collects a stack's PCs and frame pointers before it copies them out: reused. */
+    private long[] scratchPcs = new long[16];
+    private long[] scratchFps = new long[16];
+
     /**
      * The chain from a PC, an SP and what is known of the innermost frame's return address.
      *
@@ -89,8 +93,8 @@ final class Unwinder {
      *             return address (a saved pair)
      */
     Chain chain(long pc0, long sp0, long lr0, boolean trap) {
-        long[] chain = new long[16];
-        long[] fps = new long[16];
+        long[] chain = scratchPcs;
+        long[] fps = scratchFps;
         int n = 0;
         String stopped = null;
         long pc = pc0;
@@ -121,8 +125,8 @@ final class Unwinder {
                     break;
                 }
                 if (n == chain.length) {
-                    chain = Arrays.copyOf(chain, n * 2);
-                    fps = Arrays.copyOf(fps, n * 2);
+                    chain = scratchPcs = Arrays.copyOf(chain, n * 2);
+                    fps = scratchFps = Arrays.copyOf(fps, n * 2);
                 }
                 long fp = arch.callerSp(sp, info.spDelta());
                 fps[n] = fp;

@@ -32,13 +32,29 @@ public final class CapturedMemory implements MemoryReader {
     private final boolean batchedInOrder;
 
     private CapturedMemory(long[] starts, int[] lengths, int[] buffer, int[] offset, ByteBuffer[] buffers, boolean sorted) {
+        this(starts, lengths, buffer, offset, buffers, sorted, sorted);
+    }
+
+    private CapturedMemory(long[] starts, int[] lengths, int[] buffer, int[] offset, ByteBuffer[] buffers, boolean sorted,
+                           boolean batchedInOrder) {
         this.starts = starts;
         this.lengths = lengths;
         this.buffer = buffer;
         this.offset = offset;
         this.buffers = buffers;
         this.indexed = sorted;
-        this.batchedInOrder = sorted;
+        this.batchedInOrder = batchedInOrder;
+    }
+
+    /**
+     * Another reader of the same copies (nothing copied again), for another thread: each reader
+     * remembers the last range it found, and threads that shared one would take each other's
+     * (every goroutine's stack is a range of its own, so a shared one finds nothing and costs a
+     * search per word). Indexes the ranges first, on this thread.
+     */
+    public CapturedMemory forAnotherThread() {
+        index();
+        return new CapturedMemory(starts, lengths, buffer, offset, buffers, true, batchedInOrder);
     }
 
     /**

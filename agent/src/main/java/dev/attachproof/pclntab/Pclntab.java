@@ -233,9 +233,19 @@ public final class Pclntab {
     /**
      * Another reader of the same table, with caches of its own, for another thread (a reader's
      * decoded-function cache is not shared): nothing is located or scanned again. Whatever this
-     * reader already found of moduledata is handed over; it is not changed once found.
+     * reader already found of moduledata is handed over; it is not changed once found. What a
+     * traceback asks first (moduledata.gofunc, found from the DWARF: milliseconds; the funcID
+     * numbering) is found here, once, rather than by every thread's reader.
      */
     public Pclntab forAnotherThread() throws ElfFormatException {
+        try {
+            gofunc();
+        } catch (ElfFormatException e) {
+            // not found: each reader meets the same where it asks, as this one would
+        }
+        if (funcIds == null) {
+            funcIds = numbering();
+        }
         Pclntab other = new Pclntab(tab.duplicate(), 0, elf, tabAddress);
         other.textStart = textStart;
         other.foundBy = foundBy;

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 
@@ -145,6 +146,17 @@ public final class ProcFs {
             return Optional.of(new Owner(uid, gid));
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The 1-minute load average, the first field of /proc/loadavg (proc(5)); empty when unreadable. */
+    public OptionalDouble loadAverage() {
+        try {
+            return read("proc/loadavg").asText()
+                    .map(s -> OptionalDouble.of(Double.parseDouble(s.strip().split(" ", 2)[0])))
+                    .orElse(OptionalDouble.empty());
+        } catch (NumberFormatException e) {
+            return OptionalDouble.empty();
         }
     }
 

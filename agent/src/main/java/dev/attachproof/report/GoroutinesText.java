@@ -24,6 +24,20 @@ import java.util.Map;
 public final class GoroutinesText {
     private GoroutinesText() {}
 
+    /** The dump's own words, encoded once. */
+    private static final byte[] GOROUTINE = ascii("goroutine ");
+    private static final byte[] BRACKET = ascii(" [");
+    private static final byte[] SCAN = ascii(" (scan)");
+    private static final byte[] COMMA = ascii(", ");
+    private static final byte[] MINUTES = ascii(" minutes");
+    private static final byte[] LOCKED = ascii(", locked to thread");
+    private static final byte[] HEADER_END = ascii("]:\n");
+    private static final byte[] IN_GOROUTINE = ascii(" in goroutine ");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
     public static String write(GoroutineSnapshot s, boolean all) {
         return write(s, all, false);
     }
@@ -47,48 +61,50 @@ public final class GoroutinesText {
     /**
      * Writes the dump to {@code out} as UTF-8 as it goes; {@code terminal}: the target's names
      * escaped. Frames repeat across goroutines (a server's 100,000 goroutines park in a few
-     * places), so each frame's two lines are formatted once.
+     * places), so each frame's two lines, each status and each creation site are encoded once;
+     * the rest of a goroutine (its id, minutes, parent) is written as bytes in place
+     * ({@link DumpBytes}), with no object made per goroutine.
      */
     public static void write(GoroutineSnapshot s, boolean all, boolean terminal, java.io.OutputStream out) throws java.io.IOException {
         java.util.IdentityHashMap<Traceback.Frame, byte[]> lines = new java.util.IdentityHashMap<>();
         java.util.IdentityHashMap<Traceback.CreatedBy, byte[]> sites = new java.util.IdentityHashMap<>();
-        java.util.HashMap<String, byte[]> words = new java.util.HashMap<>();
-        StringBuilder b = new StringBuilder(128);
+        java.util.IdentityHashMap<Traceback.CreatedBy, byte[]> creators = new java.util.IdentityHashMap<>();
+        java.util.HashMap<String, byte[]> statuses = new java.util.HashMap<>();
+        DumpBytes o = new DumpBytes(out);
         boolean first = true;
         for (GoroutineSnapshot.Entry e : s.goroutines()) {
             if (e.system() && !all) {
                 continue;
             }
-            b.setLength(0);
             if (!first) {
-                b.append('\n');
+                o.ascii('\n');
             }
             first = false;
-            header(b, e.g(), s.takenNanos(), s.labelsShown() ? e.labels() : Map.of(), terminal);
-            out.write(utf8(b.toString()));
+            header(o, e.g(), s.takenNanos(), s.labelsShown() ? e.labels() : Map.of(), terminal, statuses);
             Traceback.Stack st = e.stack();
             for (int i = 0; i < st.frames().size(); i++) {
                 if (i == st.elisionAt() && st.elisionLine() != null) {
-                    out.write(utf8(st.elisionLine() + "\n"));
+                    o.bytes(utf8(st.elisionLine() + "\n"));
                 }
-                out.write(lines.computeIfAbsent(st.frames().get(i), f -> utf8(frame(f, terminal))));
+                o.bytes(lines.computeIfAbsent(st.frames().get(i), f -> utf8(frame(f, terminal))));
             }
             if (st.elisionLine() != null && st.elisionAt() == st.frames().size()) {
-                out.write(utf8(st.elisionLine() + "\n"));
+                o.bytes(utf8(st.elisionLine() + "\n"));
             }
             if (st.stopped() != null) {
-                out.write(utf8("\t" + shown(st.stopped(), terminal) + "\n"));
+                o.bytes(utf8("\t" + shown(st.stopped(), terminal) + "\n"));
             }
             if (e.createdBy().isPresent()) {
                 Traceback.CreatedBy c = e.createdBy().get();
-                out.write(words.computeIfAbsent(c.function(), f -> utf8("created by " + shown(f, terminal))));
+                o.bytes(creators.computeIfAbsent(c, x -> utf8("created by " + shown(x.function(), terminal))));
                 if (e.g().parentId() != 0) {
-                    b.setLength(0);
-                    out.write(utf8(b.append(" in goroutine ").append(e.g().parentId()).toString()));
+                    o.bytes(IN_GOROUTINE);
+                    o.decimal(e.g().parentId());
                 }
-                out.write(sites.computeIfAbsent(c, x -> utf8(site(x, terminal))));
+                o.bytes(sites.computeIfAbsent(c, x -> utf8(site(x, terminal))));
             }
         }
+        o.flush();
     }
 
     /** {@code s}, a name the target chose, as a terminal should get it, or as it is. */
@@ -124,22 +140,29 @@ public final class GoroutinesText {
     /**
      * goroutineheader: status (the wait reason when waiting), minutes waiting, locked to thread,
      * and {@code labels} when there are any (Go 1.26's GODEBUG tracebacklabels=1), sorted by key
-     * as pprof keeps them, quoted as the runtime quotes (print.go, printquoted).
+     * as pprof keeps them, quoted as the runtime quotes (print.go, printquoted). {@code statuses}:
+     * the bracket's words as bytes, by the words.
      */
-    static void header(StringBuilder b, Goroutine g, long nowNanos, Map<String, String> labels, boolean terminal) {
-        b.append("goroutine ").append(g.id()).append(" [").append(shown(status(g), terminal));
+    private static void header(DumpBytes o, Goroutine g, long nowNanos, Map<String, String> labels, boolean terminal,
+                               Map<String, byte[]> statuses) throws java.io.IOException {
+        o.bytes(GOROUTINE);
+        o.decimal(g.id());
+        o.bytes(BRACKET);
+        o.bytes(statuses.computeIfAbsent(status(g), w -> utf8(shown(w, terminal))));
         if ((g.status() & Goroutine.SCAN_BIT) != 0) {
-            b.append(" (scan)");
+            o.bytes(SCAN);
         }
         long minutes = waitMinutes(g, nowNanos);
         if (minutes >= 1) {
-            b.append(", ").append(minutes).append(" minutes");
+            o.bytes(COMMA);
+            o.decimal(minutes);
+            o.bytes(MINUTES);
         }
         if (g.lockedM() != 0) {
-            b.append(", locked to thread");
+            o.bytes(LOCKED);
         }
         if (!labels.isEmpty()) {
-            b.append(" labels:{");
+            StringBuilder b = new StringBuilder(" labels:{");
             String sep = "";
             for (Map.Entry<String, String> l : new java.util.TreeMap<>(labels).entrySet()) {
                 b.append(sep);
@@ -148,9 +171,9 @@ public final class GoroutinesText {
                 quoted(b, l.getValue());
                 sep = ", ";
             }
-            b.append('}');
+            o.bytes(utf8(b.append('}').toString()));
         }
-        b.append("]:\n");
+        o.bytes(HEADER_END);
     }
 
     /** The runtime's printquoted: printable ASCII as is; newline, CR, tab, backslash and quote escaped; others as x, u or U escapes of 2, 4 or 8 hex digits. */

@@ -124,4 +124,20 @@ class CapturedMemoryTest {
         assertFalse(u.copiedAsGiven(0), "once read, its ranges are sorted: no longer as given");
         assertThrows(IllegalStateException.class, () -> CapturedMemory.union(u, new int[] {0}, 1, b));
     }
+
+    @Test
+    void anotherThreadsReaderReadsTheSameCopies() throws Exception {
+        byte[] memory = filled(64 * 1024, 3);
+        long[] stacks = {BASE + 40000, BASE + 1000, BASE + 20000};   // as given: unsorted
+        int[] lengths = {4096, 2048, 8192};
+        CapturedMemory a = CapturedMemory.copyAsGiven(target(memory), stacks, lengths, new CopyBuffers());
+        CapturedMemory b = a.forAnotherThread();
+        for (int i = 0; i < stacks.length; i++) {
+            for (long at = stacks[i]; at + 8 <= stacks[i] + lengths[i]; at += 512) {
+                assertEquals(a.word(at), b.word(at));
+                assertArrayEquals(slice(memory, at, 8), read(b, at, 8));
+            }
+        }
+        assertThrows(MemoryReader.MemoryReadException.class, () -> b.word(BASE + 30000), "not copied");
+    }
 }
