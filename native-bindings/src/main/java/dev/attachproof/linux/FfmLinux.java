@@ -42,35 +42,80 @@ public final class FfmLinux implements Linux {
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
+    // Each handle is linked on first use, in a holder class of its own: linking one generates its
+    // downcall stub (hidden classes, lambda forms) for 10 to 20 ms of a cold start, and a command
+    // uses a few of the fourteen (a goroutine snapshot spent about 300 ms linking them all).
+
     /** long ptrace(int request, pid_t pid, void *addr, void *data) */
-    private static final MethodHandle PTRACE = variadic(LinuxHeaders.ptrace.address(),
-            LinuxHeaders.ptrace.makeInvoker(C_INT, C_POINTER, C_POINTER).descriptor(), 1);
+    private static final class Ptrace {
+        static final MethodHandle H = variadic(LinuxHeaders.ptrace.address(),
+                LinuxHeaders.ptrace.makeInvoker(C_INT, C_POINTER, C_POINTER).descriptor(), 1);
+    }
+
     /** long syscall(long nr, long, long, void *, void *): the raw ptrace syscall for PEEKDATA */
-    private static final MethodHandle SYSCALL_LLPP = variadic(LinuxHeaders.syscall.address(),
-            LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER, C_POINTER).descriptor(), 1);
+    private static final class SyscallLlpp {
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
+                LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER, C_POINTER).descriptor(), 1);
+    }
+
     /** long syscall(long nr, void *, void *): capget, capset */
-    private static final MethodHandle SYSCALL_PP = variadic(LinuxHeaders.syscall.address(),
-            LinuxHeaders.syscall.makeInvoker(C_POINTER, C_POINTER).descriptor(), 1);
+    private static final class SyscallPp {
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
+                LinuxHeaders.syscall.makeInvoker(C_POINTER, C_POINTER).descriptor(), 1);
+    }
+
     /** long syscall(long nr, long op, long flags, void *args): seccomp */
-    private static final MethodHandle SYSCALL_LLP = variadic(LinuxHeaders.syscall.address(),
-            LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER).descriptor(), 1);
+    private static final class SyscallLlp {
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
+                LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER).descriptor(), 1);
+    }
+
     /** long syscall(long nr, long, long, long): setresuid, setresgid */
-    private static final MethodHandle SYSCALL_LLL = variadic(LinuxHeaders.syscall.address(),
-            LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_LONG).descriptor(), 1);
+    private static final class SyscallLll {
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
+                LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_LONG).descriptor(), 1);
+    }
+
     /** long syscall(long nr, long, void *): setgroups */
-    private static final MethodHandle SYSCALL_LP = variadic(LinuxHeaders.syscall.address(),
-            LinuxHeaders.syscall.makeInvoker(C_LONG, C_POINTER).descriptor(), 1);
+    private static final class SyscallLp {
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
+                LinuxHeaders.syscall.makeInvoker(C_LONG, C_POINTER).descriptor(), 1);
+    }
+
     /** int prctl(int option, unsigned long arg2, arg3, arg4, arg5) */
-    private static final MethodHandle PRCTL = variadic(LinuxHeaders.prctl.address(),
-            LinuxHeaders.prctl.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1);
-    private static final MethodHandle WAITPID = fixed(LinuxHeaders.waitpid$address(), LinuxHeaders.waitpid$descriptor());
-    private static final MethodHandle PROCESS_VM_READV = fixed(LinuxHeaders.process_vm_readv$address(),
-            LinuxHeaders.process_vm_readv$descriptor());
-    private static final MethodHandle KILL = fixed(LinuxHeaders.kill$address(), LinuxHeaders.kill$descriptor());
-    private static final MethodHandle WRITE = fixed(LinuxHeaders.write$address(), LinuxHeaders.write$descriptor());
-    private static final MethodHandle TGKILL = fixed(LinuxHeaders.tgkill$address(), LinuxHeaders.tgkill$descriptor());
-    private static final MethodHandle GETRESUID = fixed(LinuxHeaders.getresuid$address(), LinuxHeaders.getresuid$descriptor());
-    private static final MethodHandle GETRESGID = fixed(LinuxHeaders.getresgid$address(), LinuxHeaders.getresgid$descriptor());
+    private static final class Prctl {
+        static final MethodHandle H = variadic(LinuxHeaders.prctl.address(),
+                LinuxHeaders.prctl.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1);
+    }
+
+    private static final class Waitpid {
+        static final MethodHandle H = fixed(LinuxHeaders.waitpid$address(), LinuxHeaders.waitpid$descriptor());
+    }
+
+    private static final class ProcessVmReadv {
+        static final MethodHandle H = fixed(LinuxHeaders.process_vm_readv$address(),
+                LinuxHeaders.process_vm_readv$descriptor());
+    }
+
+    private static final class Kill {
+        static final MethodHandle H = fixed(LinuxHeaders.kill$address(), LinuxHeaders.kill$descriptor());
+    }
+
+    private static final class Write {
+        static final MethodHandle H = fixed(LinuxHeaders.write$address(), LinuxHeaders.write$descriptor());
+    }
+
+    private static final class Tgkill {
+        static final MethodHandle H = fixed(LinuxHeaders.tgkill$address(), LinuxHeaders.tgkill$descriptor());
+    }
+
+    private static final class Getresuid {
+        static final MethodHandle H = fixed(LinuxHeaders.getresuid$address(), LinuxHeaders.getresuid$descriptor());
+    }
+
+    private static final class Getresgid {
+        static final MethodHandle H = fixed(LinuxHeaders.getresgid$address(), LinuxHeaders.getresgid$descriptor());
+    }
 
     private final Platform platform = Platform.current();
 
@@ -99,12 +144,12 @@ public final class FfmLinux implements Linux {
 
     @Override
     public CallResult<Ids> getresuid() {
-        return ids("getresuid", GETRESUID);
+        return ids("getresuid", Getresuid.H);
     }
 
     @Override
     public CallResult<Ids> getresgid() {
-        return ids("getresgid", GETRESGID);
+        return ids("getresgid", Getresgid.H);
     }
 
     private static CallResult<Ids> ids(String call, MethodHandle h) {
@@ -134,7 +179,7 @@ public final class FfmLinux implements Linux {
             MemorySegment state = arena.allocate(CAPTURE);
             // Passed as longs: glibc's syscall() reads each variadic argument as a long. The
             // kernel takes the low 32 bits as uid_t/gid_t, so -1 stays "unchanged".
-            long r = (long) SYSCALL_LLL.invokeExact(state, (long) number, (long) real, (long) effective, (long) saved);
+            long r = (long) SyscallLll.H.invokeExact(state, (long) number, (long) real, (long) effective, (long) saved);
             return result(call, r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -146,7 +191,7 @@ public final class FfmLinux implements Linux {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment list = groups.length == 0 ? MemorySegment.NULL : arena.allocateFrom(C_INT, groups);
-            long r = (long) SYSCALL_LP.invokeExact(state, (long) platform.number(Syscall.SETGROUPS), (long) groups.length, list);
+            long r = (long) SyscallLp.H.invokeExact(state, (long) platform.number(Syscall.SETGROUPS), (long) groups.length, list);
             return result("setgroups", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -184,7 +229,7 @@ public final class FfmLinux implements Linux {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment word = arena.allocate(ValueLayout.JAVA_LONG);
-            long r = (long) SYSCALL_LLPP.invokeExact(state, (long) platform.number(Syscall.PTRACE),
+            long r = (long) SyscallLlpp.H.invokeExact(state, (long) platform.number(Syscall.PTRACE),
                     (long) LinuxConstants.PTRACE_PEEKDATA, (long) pid, MemorySegment.ofAddress(address), word);
             return result("ptrace(PTRACE_PEEKDATA)", r, state).map(x -> word.get(ValueLayout.JAVA_LONG, 0));
         } catch (Throwable t) {
@@ -230,7 +275,7 @@ public final class FfmLinux implements Linux {
     private static CallResult<Long> ptrace(Arena arena, String name, int request, int pid, MemorySegment addr, MemorySegment data) {
         try {
             MemorySegment state = arena.allocate(CAPTURE);
-            long r = (long) PTRACE.invokeExact(state, request, pid, addr, data);
+            long r = (long) Ptrace.H.invokeExact(state, request, pid, addr, data);
             return result("ptrace(" + name + ")", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -242,7 +287,7 @@ public final class FfmLinux implements Linux {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment status = arena.allocate(C_INT);
-            int r = (int) WAITPID.invokeExact(state, pid, status, options);
+            int r = (int) Waitpid.H.invokeExact(state, pid, status, options);
             return result("waitpid", r, state).map(x -> new WaitStatus(r, status.get(C_INT, 0)));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -274,7 +319,7 @@ public final class FfmLinux implements Linux {
                 words.put(2 * i, addresses[i]);
                 words.put(2 * i + 1, lengths[i]);
             }
-            long r = (long) PROCESS_VM_READV.invokeExact(state, pid, localIov, 1L, remote, (long) n, 0L);
+            long r = (long) ProcessVmReadv.H.invokeExact(state, pid, localIov, 1L, remote, (long) n, 0L);
             CallResult<Long> res = result("process_vm_readv", r, state);
             if (res.ok() && r > 0 && !destination.isDirect()) {
                 destination.duplicate().put(local.asSlice(0, r).asByteBuffer());
@@ -289,7 +334,7 @@ public final class FfmLinux implements Linux {
     public CallResult<Long> prctl(int option, long arg2, long arg3, long arg4, long arg5) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) PRCTL.invokeExact(state, option, arg2, arg3, arg4, arg5);
+            int r = (int) Prctl.H.invokeExact(state, option, arg2, arg3, arg4, arg5);
             return result("prctl", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -302,7 +347,7 @@ public final class FfmLinux implements Linux {
             MemorySegment state = arena.allocate(CAPTURE);
             MemorySegment header = capHeader(arena, pid);
             MemorySegment[] data = capData(arena);
-            long r = (long) SYSCALL_PP.invokeExact(state, (long) platform.number(Syscall.CAPGET), header, data[0]);
+            long r = (long) SyscallPp.H.invokeExact(state, (long) platform.number(Syscall.CAPGET), header, data[0]);
             return result("capget", r, state).map(x -> new CapabilitySets(
                     join(__user_cap_data_struct.effective(data[0]), __user_cap_data_struct.effective(data[1])),
                     join(__user_cap_data_struct.permitted(data[0]), __user_cap_data_struct.permitted(data[1])),
@@ -323,7 +368,7 @@ public final class FfmLinux implements Linux {
                 __user_cap_data_struct.permitted(data[word], (int) (sets.permitted() >>> (32 * word)));
                 __user_cap_data_struct.inheritable(data[word], (int) (sets.inheritable() >>> (32 * word)));
             }
-            long r = (long) SYSCALL_PP.invokeExact(state, (long) platform.number(Syscall.CAPSET), header, data[0]);
+            long r = (long) SyscallPp.H.invokeExact(state, (long) platform.number(Syscall.CAPSET), header, data[0]);
             return result("capset", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -361,7 +406,7 @@ public final class FfmLinux implements Linux {
             MemorySegment prog = arena.allocate(sock_fprog.layout());
             sock_fprog.len(prog, (short) program.size());
             sock_fprog.filter(prog, filters);
-            long r = (long) SYSCALL_LLP.invokeExact(state, (long) platform.number(Syscall.SECCOMP),
+            long r = (long) SyscallLlp.H.invokeExact(state, (long) platform.number(Syscall.SECCOMP),
                     (long) LinuxConstants.SECCOMP_SET_MODE_FILTER, (long) flags, prog);
             return result("seccomp(SECCOMP_SET_MODE_FILTER)", r, state);
         } catch (Throwable t) {
@@ -371,7 +416,7 @@ public final class FfmLinux implements Linux {
 
     @Override
     public CallResult<Long> kill(int pid, int signal) {
-        return simple("kill", KILL, pid, signal);
+        return simple("kill", Kill.H, pid, signal);
     }
 
     @Override
@@ -383,7 +428,7 @@ public final class FfmLinux implements Linux {
             if (!source.isDirect()) {
                 MemorySegment.copy(MemorySegment.ofBuffer(source), 0, from, 0, n);
             }
-            long r = (long) WRITE.invokeExact(state, fd, from, (long) n);
+            long r = (long) Write.H.invokeExact(state, fd, from, (long) n);
             return result("write", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -394,7 +439,7 @@ public final class FfmLinux implements Linux {
     public CallResult<Long> tgkill(int tgid, int tid, int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE);
-            int r = (int) TGKILL.invokeExact(state, tgid, tid, signal);
+            int r = (int) Tgkill.H.invokeExact(state, tgid, tid, signal);
             return result("tgkill", r, state);
         } catch (Throwable t) {
             throw rethrow(t);
