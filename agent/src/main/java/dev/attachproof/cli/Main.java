@@ -13,7 +13,7 @@ import java.io.PrintWriter;
         description = "Can a debugger attach to this Go process from here? If not, exactly why — proven by attaching for microseconds.",
         subcommands = {DoctorCommand.class, GoroutinesCommand.class, CompatCommand.class, MatrixCommand.class, PsCommand.class,
             ServeCommand.class, DemoCommand.class, RestrictedCommand.class, ProbeCommand.class, CaptureCommand.class, DapCommand.class,
-            VscodeCommand.class})
+            VscodeCommand.class, TrainCommand.class})
 public final class Main {
 
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of internal errors.")
