@@ -555,8 +555,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 stands[i] = false;   // unchanged, but its stack could not be copied then
             }
             if (stands[i] && before.idle() != null && (i >= before.idle().length || !before.idle()[i])) {
-                // It changed between the two copies made before: it runs, and may have parked
-                // again at the same place a multiple of 256 times (trackingSeq is a uint8).
+                // It changed between the two copies made before. Kept from the trackingSeq rule;
+                // under the waitsince rule it only costs a copy: one that ran between them had
+                // waitsince 0 in the second, so it could not stand anyway, and the others (a
+                // stack the GC moved) have their fresh copy from the second pass.
                 stands[i] = false;
             }
             Map<String, String> earlier = stands[i] && !before.labels().isEmpty() ? before.labels().get(gs.address(i)) : null;
