@@ -347,7 +347,7 @@ public final class Doctor {
         MemoryReader running = new VmMemory(tracer.linux(), target.pid());
         try {
             GoroutineReader.AllGs list = c.list(running, target.binary().loadBias());
-            CopyBuffers buffers = new CopyBuffers();
+            CopyBuffers buffers = CopyBuffers.rolling();   // of the g's, only their fields are kept
             return new Early(list, c.copy(running, list, buffers), buffers);
         } catch (MemoryReader.MemoryReadException | RuntimeException e) {
             return null;

@@ -25,14 +25,24 @@ public final class GoroutineReader {
     private final RuntimeLayout layout;
     private final StructType g;
     private final Field goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m,
-            schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels;
+            schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels, trackingSeq;
+    /**
+     * The fields a copy keeps of each g, in this order, one row of longs per g ({@link Copied}):
+     * what {@link Copied#decode} and the accessors read, and what {@link Copied#unchanged}
+     * compares. The g's bytes themselves are not kept.
+     */
+    private final Field[] row;
+    private static final int GOID = 0, STATUS = 1, WAITREASON = 2, WAITSINCE = 3, GOPC = 4, STARTPC = 5, PARENT = 6,
+            LOCKEDM = 7, M = 8, SCHED_PC = 9, SCHED_SP = 10, SCHED_LR = 11, SYSCALL_PC = 12, SYSCALL_SP = 13,
+            STACK_LO = 14, STACK_HI = 15, LABELS = 16, TRACKING_SEQ = 17, ROW = 18;
     /**
      * What tells whether a goroutine may have run between two copies of its g ({@link
-     * Copied#unchanged}): trackingSeq, status, id, the saved SP, PC and LR, the syscall pair,
-     * the stack bounds and the labels; empty when the layout has no trackingSeq (then no
-     * goroutine counts as unchanged). trackingSeq first, status second.
+     * Copied#unchanged}), as indexes into {@link #row}: waitsince, trackingSeq, status, id, the
+     * saved SP, PC and LR, the syscall pair, the stack bounds and the labels; empty when the
+     * layout has no trackingSeq or waitsince (then no goroutine counts as unchanged). waitsince
+     * first.
      */
-    private final Field[] state;
+    private final int[] state;
     private final String[] statuses;
     private final boolean[] waiting;
     private final boolean[] dead;
@@ -64,6 +74,9 @@ public final class GoroutineReader {
         stackLo = sub("runtime.stack", "lo", stackOff);
         stackHi = sub("runtime.stack", "hi", stackOff);
         labels = optionalField("runtime.g", "labels", 0);
+        trackingSeq = optionalField("runtime.g", "trackingSeq", 0);
+        row = new Field[] {goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m, schedPc, schedSp,
+                schedLr, syscallPc, syscallSp, stackLo, stackHi, labels, trackingSeq};
         state = stateFields();
         statuses = statusWords(layout);
         waiting = statuses(layout, "_Gwaiting", "_Gleaked");
@@ -92,42 +105,61 @@ public final class GoroutineReader {
      * goroutine (newproc1 draws its trackingSeq at random). The SPs, PCs, LR and bounds are what
      * the stack copy was made from.
      */
-    private Field[] stateFields() {
-        Field seq = optionalField("runtime.g", "trackingSeq", 0);
-        if (seq == Field.NONE || waitsince == Field.NONE) {
-            return new Field[0];
+    private int[] stateFields() {
+        if (trackingSeq == Field.NONE || waitsince == Field.NONE) {
+            return new int[0];
         }
-        // waitsince first: sameState asks it to be non-zero before it compares the rest.
-        List<Field> out = new java.util.ArrayList<>(List.of(waitsince, seq, status, goid, schedSp, schedPc, syscallSp, syscallPc,
-                stackLo, stackHi));
-        if (schedLr != Field.NONE) {
-            out.add(schedLr);
-        }
-        if (labels != Field.NONE) {
-            out.add(labels);
-        }
-        return out.toArray(Field[]::new);
+        // waitsince first: sameState asks it to be non-zero before it compares the rest. A field
+        // the layout lacks (LR on amd64, labels before Go 1.9) reads 0 in both.
+        return new int[] {WAITSINCE, TRACKING_SEQ, STATUS, GOID, SCHED_SP, SCHED_PC, SYSCALL_SP, SYSCALL_PC, STACK_LO,
+            STACK_HI, SCHED_LR, LABELS};
     }
 
     /**
      * Whether the g at {@code b[base]} is neither running, in a syscall nor dead, and has the
-     * {@link #state} values of row {@code row} of {@code values}.
+     * {@link #state} values of row {@code i} of {@code rows}.
      */
-    private boolean sameState(ByteBuffer b, int base, long[] values, int row) {
-        int st = (int) status.read(b, base) & ~Goroutine.SCAN_BIT;
-        if (st == Goroutine.G_RUNNING || st == Goroutine.G_SYSCALL || (st >= 0 && st < dead.length && dead[st])) {
+    private boolean sameState(ByteBuffer b, int base, long[] rows, int i) {
+        if (!couldStand((int) status.read(b, base), waitsince.read(b, base))) {
             return false;
         }
-        int f = state.length;
-        if (state[0].read(b, base) == 0) {
-            return false;   // waitsince 0: the goroutine ran since a GC last saw it blocked, or no GC has yet
-        }
-        for (int k = 0, at = row * f; k < f; k++) {
-            if (state[k].read(b, base) != values[at + k]) {
+        for (int k : state) {
+            if (row[k].read(b, base) != rows[i * ROW + k]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The same as {@link #sameState}, between row {@code i} of {@code rows} and row {@code j} of {@code was}. */
+    private boolean sameState(long[] rows, int i, long[] was, int j) {
+        if (!couldStand((int) rows[i * ROW + STATUS], rows[i * ROW + WAITSINCE])) {
+            return false;
+        }
+        for (int k : state) {
+            if (rows[i * ROW + k] != was[j * ROW + k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether a g with this status and waitsince can have kept its stack since an earlier copy:
+     * neither running, in a syscall nor dead, and stamped by a GC (waitsince 0: the goroutine ran
+     * since a GC last saw it blocked, or no GC has yet).
+     */
+    private boolean couldStand(int rawStatus, long waitSince) {
+        int st = rawStatus & ~Goroutine.SCAN_BIT;
+        return st != Goroutine.G_RUNNING && st != Goroutine.G_SYSCALL && !(st >= 0 && st < dead.length && dead[st])
+                && waitSince != 0;
+    }
+
+    /** Reads the {@link #row} fields of the g at {@code b[base]} into row {@code i} of {@code rows}. */
+    private void extract(ByteBuffer b, int base, long[] rows, int i) {
+        for (int k = 0, at = i * ROW; k < ROW; k++) {
+            rows[at + k] = row[k].read(b, base);
+        }
     }
 
     /** A member's offset and size within the g. */
@@ -245,6 +277,7 @@ public final class GoroutineReader {
             b.asLongBuffer().get(pointers, done, chunk);
             done += chunk;
         }
+        buffers.release(b);
         int live = 0;
         for (long p : pointers) {
             if (p != 0) {
@@ -253,30 +286,42 @@ public final class GoroutineReader {
         }
         long[] addrs = java.util.Arrays.copyOf(pointers, live);
         int size = (int) g.size();
-        if (earlier != null && earlier.copies != null && java.util.Arrays.equals(addrs, earlier.addresses)) {
+        if (earlier != null && earlier.copies != null && !earlier.spoiled
+                && java.util.Arrays.equals(addrs, earlier.addresses)) {
             earlier.prepareComparison();
-            ByteBuffer[] in = new ByteBuffer[live];
-            int[] at = earlier.at;   // the same ranges at the same offsets of the same-numbered batches
+            // The same ranges at the same offsets of the same-numbered batches; each g's row is
+            // compared and, when it changed, read again, in place: the rows are the earlier copy's.
+            long[] rows = earlier.rows;
+            int[] at = earlier.at;
             boolean compare = unchanged != null && state.length > 0;
+            earlier.spoiled = true;   // its rows become this copy's
             CapturedMemory again = earlier.copies.copyAgain(mem, buffers, (batch, buffer) -> {
                 for (int k = earlier.batchStart[batch]; k < earlier.batchStart[batch + 1]; k++) {
                     int i = earlier.byBatch[k];
-                    in[i] = buffer;
-                    if (compare) {
-                        unchanged[i] = sameState(buffer, at[i], earlier.stateValues, i);
+                    if (compare && sameState(buffer, at[i], rows, i)) {
+                        unchanged[i] = true;   // and its row stands: a g that has not run has the same fields
+                    } else {
+                        if (compare) {
+                            unchanged[i] = false;
+                        }
+                        extract(buffer, at[i], rows, i);
                     }
                 }
             });
             if (again != null) {
-                Copied c = new Copied(addrs, in, at, again, earlier.range);
+                Copied c = new Copied(addrs, rows, at, again, earlier.range);
                 c.compared = compare;
                 return c;
             }
         }
         int[] lengths = new int[live];
         java.util.Arrays.fill(lengths, size);
-        CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths, buffers);
-        ByteBuffer[] in = new ByteBuffer[live];
+        long[] rows = new long[live * ROW];
+        boolean[] read = new boolean[live];
+        CapturedMemory copies = CapturedMemory.copy(mem, addrs, lengths, buffers, (i, buffer, offset) -> {
+            extract(buffer, offset, rows, i);
+            read[i] = true;
+        });
         int[] at = new int[live];
         int[] range = new int[live];
         for (int i = 0; i < live; i++) {
@@ -286,18 +331,24 @@ public final class GoroutineReader {
                         "goroutine at 0x%x (from runtime.allgs) is unreadable", addrs[i]));
             }
             range[i] = r;
-            in[i] = copies.rangeBuffer(r);
             at[i] = copies.rangeOffset(r, addrs[i]);
+            if (!read[i]) {
+                extract(copies.rangeBuffer(r), at[i], rows, i);   // its batch was not read whole: it is in a range read alone
+            }
         }
-        return new Copied(addrs, in, at, copies, range);
+        return new Copied(addrs, rows, at, copies, range);
     }
 
-    /** The g structs as copied, in allgs order; fields are read in place: g i at {@code in[i]}, offset {@code at[i]}. */
+    /**
+     * The g's as copied, in allgs order: of each, its address and the {@link #row} fields (a row
+     * of longs), read out of the copy batch by batch; the g's bytes are not kept (1,000,000 g's
+     * are 470 MB of target memory; their rows 144 MB).
+     */
     public final class Copied {
         private final long[] addresses;
-        private final ByteBuffer[] in;
+        private final long[] rows;
+        /** Where each g was in its batch, and which range of the copy it was in: for {@link #copyAll}'s next copy. */
         private final int[] at;
-        /** The copy the g's are in, and the range of it each is in: for {@link #copyAll}'s second copy. */
         private final CapturedMemory copies;
         private final int[] range;
         /** Set by {@link #prepareComparison}: the g's batch by batch (batch b's are byBatch[batchStart[b]..batchStart[b+1])). */
@@ -305,10 +356,15 @@ public final class GoroutineReader {
         private int[] byBatch;
         /** Whether {@link #copyAll} compared this copy with the earlier one as it read it. */
         private boolean compared;
+        /**
+         * Whether a later copy took this one's rows for its own (read again in place): then this
+         * copy is no longer the g's as they were, and no copy may be compared with it.
+         */
+        private boolean spoiled;
 
-        Copied(long[] addresses, ByteBuffer[] in, int[] at, CapturedMemory copies, int[] range) {
+        Copied(long[] addresses, long[] rows, int[] at, CapturedMemory copies, int[] range) {
             this.addresses = addresses;
-            this.in = in;
+            this.rows = rows;
             this.at = at;
             this.copies = copies;
             this.range = range;
@@ -318,71 +374,53 @@ public final class GoroutineReader {
             return addresses.length;
         }
 
-        /** The {@link #state} fields of every g, g after g: what a later copy is compared with, read once. */
-        private long[] stateValues;
-
         /**
-         * Reads the fields {@link #unchanged} compares a later copy against, once: call it before
-         * the stop, so that the comparison inside it reads only the new copy, and before the
-         * memory of this copy is reused for another (then only those fields, the addresses and
-         * where each g was remain to be used).
+         * Groups the g's by the batch they were read in, once: call it before the stop, so that a
+         * copy made again batch by batch ({@link #copyAll} with this one as the earlier copy)
+         * finds, inside it, which g's each batch holds without a search.
          */
         public void prepareComparison() {
-            if (stateValues != null) {
+            if (batchStart != null || copies == null) {
                 return;
             }
-            int f = state.length;
-            long[] v = new long[addresses.length * f];
+            int batches = copies.batches();
+            int[] start = new int[batches + 1];
             for (int i = 0; i < addresses.length; i++) {
-                for (int k = 0; k < f; k++) {
-                    v[i * f + k] = state[k].read(in[i], at[i]);
-                }
+                start[copies.batchOf(range[i]) + 1]++;
             }
-            if (copies != null) {
-                // The g's by the batch they are read in, for a copy made again batch by batch.
-                int batches = copies.batches();
-                int[] start = new int[batches + 1];
-                for (int i = 0; i < addresses.length; i++) {
-                    start[copies.batchOf(range[i]) + 1]++;
-                }
-                for (int b = 0; b < batches; b++) {
-                    start[b + 1] += start[b];
-                }
-                int[] next = java.util.Arrays.copyOf(start, batches);
-                int[] order = new int[addresses.length];
-                for (int i = 0; i < addresses.length; i++) {
-                    order[next[copies.batchOf(range[i])]++] = i;
-                }
-                batchStart = start;
-                byBatch = order;
+            for (int b = 0; b < batches; b++) {
+                start[b + 1] += start[b];
             }
-            stateValues = v;
+            int[] next = java.util.Arrays.copyOf(start, batches);
+            int[] order = new int[addresses.length];
+            for (int i = 0; i < addresses.length; i++) {
+                order[next[copies.batchOf(range[i])]++] = i;
+            }
+            batchStart = start;
+            byBatch = order;
         }
 
         /**
          * For every goroutine i, whether it is neither dead, running nor in a syscall, and is the
          * same g as goroutine i of {@code earlier} and cannot have run since that copy: the same
-         * trackingSeq (which every departure from _Grunning increments), status, id, saved SP, PC
-         * and LR, syscall pair, stack bounds and labels. Such a goroutine has the same frames as
-         * then: a parked goroutine's stack changes only when it runs or when its stack moves
-         * (which changes the bounds and the saved SP). All false when the layout has no
-         * trackingSeq. One loop, so that one compiled method runs it (warm it before a stop).
+         * non-zero waitsince, trackingSeq, status, id, saved SP, PC and LR, syscall pair, stack
+         * bounds and labels. Such a goroutine has the same frames as then: a parked goroutine's
+         * stack changes only when it runs or when its stack moves (which changes the bounds and
+         * the saved SP). All false when the layout has no trackingSeq or waitsince, or when
+         * {@code earlier}'s rows were taken by another copy.
          */
         public void unchanged(Copied earlier, boolean[] out) {
-            int f = state.length;
-            if (f == 0) {
+            if (state.length == 0 || earlier.spoiled) {
                 java.util.Arrays.fill(out, false);
                 return;
             }
-            earlier.prepareComparison();
-            long[] v = earlier.stateValues;
             long[] was = earlier.addresses;
             for (int i = 0; i < addresses.length; i++) {
-                out[i] = i < was.length && was[i] == addresses[i] && sameState(in[i], at[i], v, i);
+                out[i] = i < was.length && was[i] == addresses[i] && sameState(rows, i, earlier.rows, i);
             }
         }
 
-        /** Bytes of target memory this copy holds (the g's and what lies between them in merged ranges). */
+        /** Bytes of target memory this copy read (the g's and what lies between them in merged ranges). */
         public long copiedBytes() {
             return copies == null ? 0 : copies.bytes();
         }
@@ -391,12 +429,12 @@ public final class GoroutineReader {
             return addresses[i];
         }
 
-        private long read(int i, Field f) {
-            return f.read(in[i], at[i]);
+        private long read(int i, int field) {
+            return rows[i * ROW + field];
         }
 
         public int baseStatus(int i) {
-            return (int) read(i, status) & ~Goroutine.SCAN_BIT;
+            return (int) read(i, STATUS) & ~Goroutine.SCAN_BIT;
         }
 
         /**
@@ -415,26 +453,22 @@ public final class GoroutineReader {
          * waitsince. Any other is copied again at the stop whatever happens until then.
          */
         public boolean keepable(int i) {
-            if (state.length == 0 || dead(i)) {
-                return false;
-            }
-            int st = baseStatus(i);
-            return st != Goroutine.G_RUNNING && st != Goroutine.G_SYSCALL && read(i, state[0]) != 0;
+            return state.length > 0 && couldStand((int) read(i, STATUS), read(i, WAITSINCE));
         }
 
         /** The m running goroutine i (0 for none). */
         public long m(int i) {
-            return read(i, m);
+            return read(i, M);
         }
 
         /** Where goroutine i's stack starts: the syscall pair when in a syscall, else sched. */
         public long startPc(int i) {
-            return read(i, syscallSp) != 0 ? read(i, syscallPc) : read(i, schedPc);
+            return read(i, SYSCALL_SP) != 0 ? read(i, SYSCALL_PC) : read(i, SCHED_PC);
         }
 
         public long startSp(int i) {
-            long ssp = read(i, syscallSp);
-            return ssp != 0 ? ssp : read(i, schedSp);
+            long ssp = read(i, SYSCALL_SP);
+            return ssp != 0 ? ssp : read(i, SCHED_SP);
         }
 
         /**
@@ -443,42 +477,38 @@ public final class GoroutineReader {
          * {@code if usesLR { lr0 = 0 }} for a goroutine in a syscall). Always 0 on amd64.
          */
         public long startLr(int i) {
-            return read(i, syscallSp) != 0 ? 0 : read(i, schedLr);
+            return read(i, SYSCALL_SP) != 0 ? 0 : read(i, SCHED_LR);
         }
 
         public long stackLo(int i) {
-            return read(i, stackLo);
+            return read(i, STACK_LO);
         }
 
         public long stackHi(int i) {
-            return read(i, stackHi);
+            return read(i, STACK_HI);
         }
 
         /** Where goroutine i's pprof labels are, 0 for none. */
         public long labels(int i) {
-            return read(i, labels);
+            return read(i, LABELS);
         }
 
         /** Goroutine i as a record (after the target runs again: it allocates). */
         public Goroutine decode(int i) {
-            return GoroutineReader.this.decode(addresses[i], in[i], at[i]);
+            int st = (int) read(i, STATUS);
+            int baseStatus = st & ~Goroutine.SCAN_BIT;
+            String reason = "";
+            long wr = read(i, WAITREASON);
+            if (wr != 0 && baseStatus >= 0 && baseStatus < waiting.length && waiting[baseStatus]) {
+                reason = wr < reasons.length && reasons[(int) wr] != null ? reasons[(int) wr] : "waitReason " + wr;
+            }
+            String statusText = baseStatus >= 0 && baseStatus < statuses.length && statuses[baseStatus] != null
+                    ? statuses[baseStatus] : "???";
+            return new Goroutine(addresses[i], read(i, GOID), st, statusText, reason, read(i, WAITSINCE), read(i, GOPC),
+                    read(i, STARTPC), read(i, PARENT), read(i, LOCKEDM), read(i, M), read(i, SCHED_PC), read(i, SCHED_SP),
+                    read(i, SCHED_LR), read(i, SYSCALL_PC), read(i, SYSCALL_SP), read(i, STACK_LO), read(i, STACK_HI),
+                    read(i, LABELS));
         }
-    }
-
-    private Goroutine decode(long address, ByteBuffer b, int base) {
-        int st = (int) status.read(b, base);
-        int baseStatus = st & ~Goroutine.SCAN_BIT;
-        String reason = "";
-        long wr = waitreason.read(b, base);
-        if (wr != 0 && baseStatus >= 0 && baseStatus < waiting.length && waiting[baseStatus]) {
-            reason = wr < reasons.length && reasons[(int) wr] != null ? reasons[(int) wr] : "waitReason " + wr;
-        }
-        String statusText = baseStatus >= 0 && baseStatus < statuses.length && statuses[baseStatus] != null
-                ? statuses[baseStatus] : "???";
-        return new Goroutine(address, goid.read(b, base), st, statusText, reason, waitsince.read(b, base),
-                gopc.read(b, base), startpc.read(b, base), parentGoid.read(b, base), lockedm.read(b, base), m.read(b, base),
-                schedPc.read(b, base), schedSp.read(b, base), schedLr.read(b, base), syscallPc.read(b, base),
-                syscallSp.read(b, base), stackLo.read(b, base), stackHi.read(b, base), labels.read(b, base));
     }
 
     /** Status value to the word Go prints, and whether Go prints the wait reason instead (waiting, leaked). */

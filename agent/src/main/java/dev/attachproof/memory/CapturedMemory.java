@@ -96,7 +96,8 @@ public final class CapturedMemory implements MemoryReader {
         if (!batchedInOrder) {
             return null;
         }
-        Copies c = Copies.read(mem, starts, lengths, pool, after, NO_DEADLINE);
+        Copies c = Copies.read(mem, starts, lengths, pool,
+                after == null ? null : (batch, buffer, first, count, offsets) -> after.read(batch, buffer), NO_DEADLINE);
         for (int i = 0; i < c.size; i++) {
             if (c.buffer[i] != buffer[i] || c.offset[i] != offset[i]) {
                 return null;
@@ -170,6 +171,23 @@ public final class CapturedMemory implements MemoryReader {
      * it later fails).
      */
     public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers) {
+        return copy(mem, addresses, lengths, buffers, null);
+    }
+
+    /** Work on one range of a {@link #copy}, done by the thread that read its batch, right after. */
+    @FunctionalInterface
+    public interface PartRead {
+        /** Range {@code part} (its index in the addresses given) was read whole: it is at {@code offset} of {@code buffer}. */
+        void read(int part, ByteBuffer buffer, int offset);
+    }
+
+    /**
+     * {@link #copy(MemoryReader, long[], int[], CopyBuffers)}, handing each range given to {@code
+     * after} (when not null) as soon as its batch has been read whole, on the thread that read
+     * it; then the batch's memory goes back to {@code buffers} ({@link CopyBuffers#release}). A
+     * range whose batch was not read whole is not handed over: read it from the copy.
+     */
+    public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers, PartRead after) {
         int[] order = sortedOrder(addresses);
         int n = addresses.length;
         // Merge: start/end per merged range, and which sorted parts [first, last) it holds.
@@ -196,7 +214,15 @@ public final class CapturedMemory implements MemoryReader {
         for (int i = 0; i < m; i++) {
             mLength[i] = (int) (mEnd[i] - mStart[i]);
         }
-        Copies c = Copies.read(mem, Arrays.copyOf(mStart, m), mLength, buffers);
+        Handed parts = after == null ? null : (batch, buffer, first, count, offsets) -> {
+            for (int r = first; r < first + count; r++) {
+                for (int k = mFirst[r]; k < mLast[r]; k++) {
+                    int part = order[k];
+                    after.read(part, buffer, offsets[r] + (int) (addresses[part] - mStart[r]));
+                }
+            }
+        };
+        Copies c = Copies.read(mem, Arrays.copyOf(mStart, m), mLength, buffers, parts, NO_DEADLINE);
         // A merged range that failed: each of its parts alone, from this thread.
         for (int i = 0; i < m; i++) {
             if (c.buffer[i] < 0) {
@@ -285,6 +311,12 @@ public final class CapturedMemory implements MemoryReader {
         return new CapturedMemory(starts.clone(), lengths.clone(), bb, oo, bufs, false);
     }
 
+    /** A batch read whole, handed over: ranges [first, first + count), range r at offsets[r] of buffer. */
+    @FunctionalInterface
+    private interface Handed {
+        void read(int batch, ByteBuffer buffer, int first, int count, int[] offsets);
+    }
+
     /**
      * Ranges read in batches of up to 1,024 and 4 MB, each batch into a buffer of its own, on two
      * threads when the reader allows: per range, its buffer and offset (buffer -1: not read).
@@ -313,9 +345,10 @@ public final class CapturedMemory implements MemoryReader {
 
         /**
          * As {@link #read(MemoryReader, long[], int[], CopyBuffers)}, each batch read whole handed
-         * to {@code after}; a batch not begun by {@code deadline} is left unread (its ranges' buffer -1).
+         * to {@code after}, and its memory then given back to the pool ({@link CopyBuffers#release});
+         * a batch not begun by {@code deadline} is left unread (its ranges' buffer -1).
          */
-        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, BatchRead after, long deadline) {
+        static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, Handed after, long deadline) {
             int n = starts.length;
             List<int[]> batches = new ArrayList<>();   // {first range, count}
             for (int i = 0; i < n; ) {
@@ -356,7 +389,8 @@ public final class CapturedMemory implements MemoryReader {
                         pos += l[c];
                     }
                     if (after != null && done == count) {
-                        after.read(at, bufs[at]);
+                        after.read(at, bufs[at], first, count, offset);
+                        pool.release(bufs[at]);
                     }
                 };
             }

@@ -13,6 +13,13 @@ import java.util.List;
  * real copy. Buffers are carved from chunks one after the other; when the chunks run out (the
  * target grew between the rehearsal and the stop) a new buffer is allocated on the spot.
  * Thread-safe: two copying threads take from one pool.
+ *
+ * <p>A {@linkplain #rolling() rolling} pool is for copies read batch by batch and used only
+ * while each batch is handed over ({@link CapturedMemory.BatchRead}): a batch's memory goes back
+ * to the pool right after, for the next batch. A goroutine list of 1,000,000 g's (470 MB of
+ * target memory) is then read through a few 4 MB buffers, and what is kept of it are the
+ * fields read out of each batch (a tenth of the bytes). A batch that is not handed over (it
+ * could not be read whole) keeps its memory until {@link #reuse}.
  */
 public final class CopyBuffers {
     /** Chunks grow to this size (or one batch, if larger): a ByteBuffer holds at most 2 GB. */
@@ -25,8 +32,44 @@ public final class CopyBuffers {
     /** Bytes taken since the last {@link #reuse}, pooled or not. */
     private long taken;
 
+    /** For a rolling pool: its buffers (each of at least {@link #ROLL} bytes), those free, and whose slice each take gave. */
+    private static final int ROLL = CapturedMemory.MAX_BATCH_BYTES;
+    private static final int IN_USE_AT_ONCE = 3;
+    private final boolean rolling;
+    private final List<ByteBuffer> free = new ArrayList<>();
+    private final java.util.Map<ByteBuffer, ByteBuffer> given = new java.util.IdentityHashMap<>();
+
     /** A pool with nothing in it yet: every take allocates, and the chunks are kept for reuse. */
-    public CopyBuffers() {}
+    public CopyBuffers() {
+        this(false);
+    }
+
+    private CopyBuffers(boolean rolling) {
+        this.rolling = rolling;
+    }
+
+    /** A pool whose memory is taken back by {@link #release}, batch after batch (see the class comment). */
+    public static CopyBuffers rolling() {
+        return new CopyBuffers(true);
+    }
+
+    /** Whether {@link #release} takes memory back. */
+    public boolean isRolling() {
+        return rolling;
+    }
+
+    /**
+     * Gives back a buffer {@link #take} gave, once nothing will read it again: a rolling pool
+     * hands its memory out again; any other keeps it until {@link #reuse}.
+     */
+    public synchronized void release(ByteBuffer taken) {
+        if (rolling) {
+            ByteBuffer base = given.remove(taken);
+            if (base != null) {
+                free.add(base);
+            }
+        }
+    }
 
     /**
      * {@code bytes} of little-endian direct memory (its position 0, its limit {@code bytes}),
@@ -34,6 +77,9 @@ public final class CopyBuffers {
      */
     public synchronized ByteBuffer take(int bytes) {
         taken += bytes;
+        if (rolling) {
+            return takeRolling(bytes);
+        }
         while (current < chunks.size()) {
             ByteBuffer c = chunks.get(current);
             if (c.capacity() - used >= bytes) {
@@ -52,6 +98,22 @@ public final class CopyBuffers {
         return c.slice(0, bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    private ByteBuffer takeRolling(int bytes) {
+        ByteBuffer base = null;
+        for (int i = free.size() - 1; i >= 0 && base == null; i--) {
+            if (free.get(i).capacity() >= bytes) {
+                base = free.remove(i);
+            }
+        }
+        if (base == null) {
+            base = ByteBuffer.allocateDirect(Math.max(bytes, ROLL));
+            chunks.add(base);
+        }
+        ByteBuffer b = base.slice(0, bytes).order(ByteOrder.LITTLE_ENDIAN);
+        given.put(b, base);
+        return b;
+    }
+
     /** Bytes taken since the pool was made or last reused. */
     public synchronized long taken() {
         return taken;
@@ -66,8 +128,22 @@ public final class CopyBuffers {
         return sum;
     }
 
-    /** Grows the pool to at least {@code bytes}, now (allocating touches every page). */
+    /**
+     * Grows the pool to at least {@code bytes}, now (allocating touches every page); a rolling
+     * pool, to the few buffers it hands out at once.
+     */
     public synchronized void reserve(long bytes) {
+        if (rolling) {
+            // As many batch buffers as that many bytes fill, up to as many as are ever taken at
+            // once: one per copying thread (two) and the goroutine list's pointers.
+            long want = Math.min((bytes + ROLL - 1) / ROLL, IN_USE_AT_ONCE);
+            for (long have = free.size(); have < want; have++) {
+                ByteBuffer c = ByteBuffer.allocateDirect(ROLL);
+                chunks.add(c);
+                free.add(c);
+            }
+            return;
+        }
         long have = capacity();
         while (have < bytes) {
             ByteBuffer c = ByteBuffer.allocateDirect((int) Math.min(CHUNK, Math.max(bytes - have, 1 << 20)));
@@ -81,6 +157,11 @@ public final class CopyBuffers {
      * not be read any more.
      */
     public synchronized void reuse() {
+        if (rolling) {
+            given.clear();
+            free.clear();
+            free.addAll(chunks);
+        }
         current = 0;
         used = 0;
         taken = 0;

@@ -445,9 +445,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * ({@link GoroutineReader.Copied#unchanged}). The stopped read then does the same
      * against the second pass, which is fresher (fewer goroutines changed) and ran the very code
      * the stopped read runs, so that none of it is still interpreted inside the stopped window.
-     * The three reads of the g's share one pool: each pass keeps only the fields the next one is
-     * compared with ({@link GoroutineReader.Copied#prepareComparison}) before its memory is
-     * read into again. The memory the stopped read copies into is sized and touched here (no
+     * The three reads of the g's go through one rolling pool of a few batch buffers ({@link
+     * CopyBuffers#rolling}): of each g, each read keeps only its fields, taken out of each batch
+     * as it is read, and a later read takes them over, reading again in place those of the g's
+     * that changed. The memory the stopped read copies into is sized and touched here (no
      * page is faulted in while stopped). A copy that cannot be made (process_vm_readv refused,
      * the target changed under it) leaves no copy and empty pools: the stopped read then copies
      * everything and allocates as it goes. With {@code keep} false the stacks are only counted,
@@ -472,11 +473,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** The two passes of {@link #precopy}; the pools for the stopped read. */
     private static Precopy copyTwice(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
-        CopyBuffers goroutines = new CopyBuffers();
+        CopyBuffers goroutines = CopyBuffers.rolling();
         CopyBuffers firstStacks = new CopyBuffers();
         Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
-        pre.goroutines().prepareComparison();   // before its g's are overwritten
-        long gBytes = goroutines.taken();
+        pre.goroutines().prepareComparison();   // its g's grouped by batch, for the next read
         goroutines.reuse();
         // The stacks copied again: those that moved meanwhile and could still stand at the stop.
         CopyBuffers secondStacks = new CopyBuffers();
@@ -485,24 +485,25 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         // cannot stand (running, in a syscall, never stamped by a GC) and of those that moved.
         long again = pre.stackBytes() + (1 << 20);
         pre.goroutines().prepareComparison();
-        // Room for goroutines made between the copy and the stop.
-        gBytes = Math.max(gBytes, goroutines.taken());
-        goroutines.reserve(gBytes + gBytes / 8 + (1 << 20));
+        // The batch buffers the stopped read takes, touched now.
+        goroutines.reserve(goroutines.taken());
         goroutines.reuse();
         CopyBuffers stoppedStacks = new CopyBuffers();
         stoppedStacks.reserve(again + again / 8);   // touched now: a page faulted in while stopped costs the target
         return new Precopy(pre, goroutines, stoppedStacks);
     }
 
-    /** A dry run, for a stopped read that copies everything: one pool, sized and touched. */
+    /** A dry run, for a stopped read that copies everything: the pools sized and touched. */
     private static Precopy countOnce(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
+        CopyBuffers goroutines = CopyBuffers.rolling();
         CopyBuffers pool = new CopyBuffers();
-        Captured dry = capture(bin, mem, null, pool, pool, false, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
-        // Room for goroutines made and stacks grown between this dry run and the stop.
-        long need = pool.taken() + dry.stackBytes();
+        Captured dry = capture(bin, mem, null, goroutines, pool, false, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
+        goroutines.reuse();
+        // Room for stacks grown between this dry run and the stop.
+        long need = dry.stackBytes();
         pool.reserve(need + need / 8 + (1 << 20));
         pool.reuse();
-        return new Precopy(null, pool, pool);
+        return new Precopy(null, goroutines, pool);
     }
 
     /**

@@ -140,4 +140,67 @@ class CapturedMemoryTest {
         }
         assertThrows(MemoryReader.MemoryReadException.class, () -> b.word(BASE + 30000), "not copied");
     }
+
+    @Test
+    void aRollingPoolHandsEveryRangeOverOnceThroughAFewBuffers() throws Exception {
+        // 100,000 g-sized ranges, 41 MB: read in ten or more 4 MB batches, each handed over and
+        // its memory taken back, so the pool never holds more than the batches read at once.
+        int n = 100_000;
+        byte[] memory = filled(n * 416 + 4096, 3);
+        long[] addresses = new long[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            addresses[i] = BASE + (long) ((i * 7919) % n) * 416;   // every slot once, out of order
+            lengths[i] = 392;
+        }
+        CopyBuffers pool = CopyBuffers.rolling();
+        int[] handed = new int[n];
+        byte[][] seen = new byte[n][];
+        CapturedMemory.copy(target(memory), addresses, lengths, pool, (part, buffer, offset) -> {
+            byte[] b = new byte[lengths[part]];
+            buffer.get(offset, b);
+            seen[part] = b;
+            handed[part]++;
+        });
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, handed[i], "range " + i + " handed over once");
+            assertArrayEquals(slice(memory, addresses[i], 392), seen[i], "range " + i + "'s bytes");
+        }
+        assertTrue(pool.taken() > 40_000_000, "the batches took " + pool.taken());
+        assertTrue(pool.capacity() <= 3 * (4 << 20), "a rolling pool of " + pool.capacity() + " bytes");
+        // An ordinary pool keeps every batch.
+        CopyBuffers kept = new CopyBuffers();
+        CapturedMemory.copy(target(memory), addresses, lengths, kept, (part, buffer, offset) -> { });
+        assertTrue(kept.capacity() >= 40_000_000, "an ordinary pool of " + kept.capacity() + " bytes");
+    }
+
+    @Test
+    void aRangeWhoseBatchFailedIsNotHandedOverButReadFromTheCopy() throws Exception {
+        // Two ranges far apart (two merged ranges, one batch); the batch's read stops after the
+        // first, and the second is then read alone: only the first is handed over, the second
+        // is in the copy, in memory the rolling pool did not take back.
+        byte[] memory = filled(64 * 1024, 5);
+        long[] addresses = {BASE + 100, BASE + 50_000};
+        int[] lengths = {64, 64};
+        MemoryReader shortReads = new MemoryReader() {
+            @Override
+            public void read(long address, ByteBuffer dst) throws MemoryReadException {
+                target(memory).read(address, dst);
+            }
+
+            @Override
+            public int readMany(long[] as, int[] ls, ByteBuffer dst) {
+                int done = MemoryReader.super.readMany(as, ls, dst);
+                return as.length > 1 ? Math.min(done, 1) : done;
+            }
+        };
+        CopyBuffers pool = CopyBuffers.rolling();
+        boolean[] handed = new boolean[2];
+        CapturedMemory c = CapturedMemory.copy(shortReads, addresses, lengths, pool, (part, buffer, offset) -> handed[part] = true);
+        assertFalse(handed[0], "its batch was not read whole");
+        assertFalse(handed[1]);
+        for (int i = 0; i < 2; i++) {
+            assertArrayEquals(slice(memory, addresses[i], 64), read(c, addresses[i], 64), "range " + i + " from the copy");
+        }
+    }
 }
