@@ -228,10 +228,11 @@ public final class GoroutineReader {
     }
 
     /**
-     * Copies every g of {@code list} into memory from {@code buffers}, without decoding it: what a
-     * stopped window needs. {@link
-     * Copied#startSp} and the other accessors read single fields; {@link Copied#decode} makes the
-     * records, after the target runs again.
+     * Copies every g of {@code list} through memory from {@code buffers} (a {@linkplain
+     * CopyBuffers#rolling rolling} pool gets each batch back once its fields are taken out),
+     * keeping of each g the fields a snapshot reads, without decoding them: what a stopped window
+     * needs. {@link Copied#startSp} and the other accessors read single fields; {@link
+     * Copied#decode} makes the records, after the target runs again.
      */
     public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers) throws MemoryReader.MemoryReadException {
         return copyAll(mem, list, buffers, null);
@@ -241,7 +242,8 @@ public final class GoroutineReader {
      * {@link #copyAll}, made faster by an earlier copy of the same list: when allgs still holds the
      * same g's (it only grows, so it does as long as no goroutine was added), the same merged
      * ranges are read again in the same batches, and each g is where it was in the earlier copy:
-     * no sort, no merge, no search. Otherwise as {@link #copyAll(MemoryReader, AllGs, CopyBuffers)}.
+     * no sort, no merge, no search; the copy takes the earlier one's fields over, and reads again
+     * those of the g's that changed. Otherwise as {@link #copyAll(MemoryReader, AllGs, CopyBuffers)}.
      */
     public Copied copyAll(MemoryReader mem, AllGs list, CopyBuffers buffers, Copied earlier)
             throws MemoryReader.MemoryReadException {

@@ -106,6 +106,15 @@ public final class CapturedMemory implements MemoryReader {
         return c.captured(true);
     }
 
+    /**
+     * The buffer range {@code r} (in the order {@link #copyAsGiven} was given the ranges) was
+     * copied into: what a {@link CopyBuffers#take} gave; null when it was not copied, or once
+     * the copy has been read (its ranges are sorted then).
+     */
+    public ByteBuffer givenBuffer(int r) {
+        return copiedAsGiven(r) ? buffers[buffer[r]] : null;
+    }
+
     /** Bytes of target memory the ranges hold. */
     public long bytes() {
         long sum = 0;
@@ -556,7 +565,19 @@ public final class CapturedMemory implements MemoryReader {
         if (r < 0) {
             throw new MemoryReadException(String.format("0x%x was not copied while the target was stopped", address));
         }
-        return rangeBuffer(r).getLong(rangeOffset(r, address));
+        try {
+            return rangeBuffer(r).getLong(rangeOffset(r, address));
+        } catch (IllegalStateException e) {
+            throw freed(address);
+        }
+    }
+
+    /**
+     * A read of a range whose memory was given back ({@link CopyBuffers#free}): those are the
+     * stacks of goroutines already unwound, which no other goroutine's frames lie in.
+     */
+    private static MemoryReadException freed(long address) {
+        return new MemoryReadException(String.format("0x%x was copied, but its copy has been freed", address));
     }
 
     /** The range the last lookup found: a stack's frames are read one after the other from one range. */
@@ -594,6 +615,10 @@ public final class CapturedMemory implements MemoryReader {
         if (r < 0) {
             throw new MemoryReadException(String.format("0x%x (%d bytes) was not copied while the target was stopped", address, len));
         }
-        dst.duplicate().put(rangeBuffer(r).slice(rangeOffset(r, address), len));
+        try {
+            dst.duplicate().put(rangeBuffer(r).slice(rangeOffset(r, address), len));
+        } catch (IllegalStateException e) {
+            throw freed(address);
+        }
     }
 }

@@ -350,7 +350,14 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         long u0 = System.nanoTime();
-        List<Entry> entries = unwind(bin, captured, true, procfs);
+        List<Entry> entries;
+        try {
+            entries = unwind(bin, captured, true, procfs, Freeing.of(captured, pre.copied()));
+        } finally {
+            if (pre.copied() != null) {
+                pre.copied().freeAll();
+            }
+        }
         phases.put("unwind", (System.nanoTime() - u0) / 1000);
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
@@ -434,9 +441,10 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /**
      * The copy made while the target runs (null when it failed), and the memory the stopped read
-     * will copy the g's and the stacks into (one pool for both when nothing is kept).
+     * will copy the g's and the stacks into, and the freeable pool the stacks copied first are in
+     * (null when nothing is kept).
      */
-    private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks) {}
+    private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks, CopyBuffers copied) {}
 
     /**
      * The copy made while the target runs (process_vm_readv, no ptrace): every g, the used part
@@ -465,7 +473,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         } catch (MemoryReader.MemoryReadException | SnapshotException | RuntimeException e) {
             // nothing copied: the stopped read copies everything, allocating as it goes
             CopyBuffers empty = new CopyBuffers();
-            out = new Precopy(null, empty, empty);
+            out = new Precopy(null, empty, empty, null);
         }
         phases.put("precopy", (System.nanoTime() - t0) / 1000);
         return out;
@@ -474,7 +482,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** The two passes of {@link #precopy}; the pools for the stopped read. */
     private static Precopy copyTwice(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
         CopyBuffers goroutines = CopyBuffers.rolling();
-        CopyBuffers firstStacks = new CopyBuffers();
+        CopyBuffers firstStacks = CopyBuffers.freeable();   // given back as the unwinding passes them
         Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
         pre.goroutines().prepareComparison();   // its g's grouped by batch, for the next read
         goroutines.reuse();
@@ -490,7 +498,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         goroutines.reuse();
         CopyBuffers stoppedStacks = new CopyBuffers();
         stoppedStacks.reserve(again + again / 8);   // touched now: a page faulted in while stopped costs the target
-        return new Precopy(pre, goroutines, stoppedStacks);
+        return new Precopy(pre, goroutines, stoppedStacks, firstStacks);
     }
 
     /** A dry run, for a stopped read that copies everything: the pools sized and touched. */
@@ -503,7 +511,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         long need = dry.stackBytes();
         pool.reserve(need + need / 8 + (1 << 20));
         pool.reuse();
-        return new Precopy(null, goroutines, pool);
+        return new Precopy(null, goroutines, pool, null);
     }
 
     /**
@@ -667,6 +675,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * up no other.
      */
     private static List<Entry> unwind(Binary bin, Captured c, boolean stopped, ProcFs procfs) throws SnapshotException {
+        return unwind(bin, c, stopped, procfs, Freeing.NONE);
+    }
+
+    /** {@link #unwind(Binary, Captured, boolean, ProcFs)}, telling {@code freeing} of each block unwound. */
+    private static List<Entry> unwind(Binary bin, Captured c, boolean stopped, ProcFs procfs, Freeing freeing)
+            throws SnapshotException {
         int n = c.goroutines().size();
         int threads = n < PARALLEL_UNWIND ? 1 : idleCores(procfs);
         Entry[] entries = new Entry[n];
@@ -682,7 +696,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         // The stacks' ranges are sorted for lookup here, while this thread's
                         // caller finds what the tables' readers share (forAnotherThread).
                         CapturedMemory stacks = c.stacks() == null ? null : c.stacks().forAnotherThread();
-                        unwindBlocks(bin, c, stopped, bin.traceback(stacks, tab.join()), next, entries);
+                        unwindBlocks(bin, c, stopped, bin.traceback(stacks, tab.join()), next, entries, freeing);
                         done.complete(null);
                     } catch (Throwable e) {
                         done.completeExceptionally(e);
@@ -699,7 +713,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     throw e;
                 }
             }
-            unwindBlocks(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), next, entries);
+            unwindBlocks(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), next, entries, freeing);
             for (java.util.concurrent.CompletableFuture<Void> h : helpers) {
                 try {
                     h.join();
@@ -751,11 +765,83 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** Takes blocks of goroutines from {@code next} until none is left, and unwinds them into {@code entries}. */
     private static void unwindBlocks(Binary bin, Captured c, boolean stopped, Traceback tb,
-                                     java.util.concurrent.atomic.AtomicInteger next, Entry[] entries)
+                                     java.util.concurrent.atomic.AtomicInteger next, Entry[] entries, Freeing freeing)
             throws ElfFormatException {
         int n = entries.length;
         for (int from = next.getAndAdd(UNWIND_BLOCK); from < n; from = next.getAndAdd(UNWIND_BLOCK)) {
             unwind(bin, c, stopped, tb, from, Math.min(n, from + UNWIND_BLOCK), entries);
+            freeing.unwound(from);
+        }
+    }
+
+    /**
+     * Gives a freeable pool's chunks back as the unwinding passes them ({@link
+     * CopyBuffers#freeable}): the stacks copied before the stop that stood at it, in allgs order
+     * as they were copied, so that the chunks holding the stacks of goroutines 0 to k are freed
+     * once blocks 0 to k are unwound, by whichever thread finishes the last of them. At
+     * 1,000,000 goroutines that is 420 MB given back during the unwinding, while the entries
+     * grow, instead of at a later collection.
+     */
+    private static class Freeing {
+        static final Freeing NONE = new Freeing(null, new int[0], 0);
+
+        private final CopyBuffers pool;
+        /** The last goroutine whose stack lies in each chunk; -1: none (nothing reads it). */
+        private final int[] lastOfChunk;
+        private final boolean[] blockDone;
+        private final boolean[] freed;
+        /** Blocks 0 to this (exclusive) are unwound. */
+        private int unwoundBlocks;
+
+        private Freeing(CopyBuffers pool, int[] lastOfChunk, int goroutines) {
+            this.pool = pool;
+            this.lastOfChunk = lastOfChunk;
+            this.blockDone = new boolean[(goroutines + UNWIND_BLOCK - 1) / UNWIND_BLOCK];
+            this.freed = new boolean[lastOfChunk.length];
+        }
+
+        /** Which chunks of {@code pool} the stacks of {@code c} lie in, read before the copy is read (sorted). */
+        static Freeing of(Captured c, CopyBuffers pool) {
+            if (c.stacks() == null || pool == null) {
+                return NONE;
+            }
+            int[] last = new int[pool.chunkCount()];
+            java.util.Arrays.fill(last, -1);
+            int n = c.goroutines().size();
+            for (int i = 0; i < n; i++) {
+                int chunk = pool.chunkOf(c.stacks().givenBuffer(c.rangeOf()[i]));
+                if (chunk >= 0) {
+                    last[chunk] = i;
+                }
+            }
+            Freeing f = new Freeing(pool, last, n);
+            f.release(0);   // the chunks no goroutine's stack is in any more
+            return f;
+        }
+
+        /** Goroutines {@code from} to the end of its block are unwound. */
+        synchronized void unwound(int from) {
+            if (pool == null) {
+                return;
+            }
+            blockDone[from / UNWIND_BLOCK] = true;
+            int before = unwoundBlocks;
+            while (unwoundBlocks < blockDone.length && blockDone[unwoundBlocks]) {
+                unwoundBlocks++;
+            }
+            if (unwoundBlocks > before) {
+                release(unwoundBlocks * UNWIND_BLOCK);
+            }
+        }
+
+        /** Frees every chunk whose goroutines all lie below {@code goroutine}. */
+        private void release(int goroutine) {
+            for (int k = 0; k < lastOfChunk.length; k++) {
+                if (!freed[k] && lastOfChunk[k] < goroutine) {
+                    freed[k] = true;
+                    pool.free(k);
+                }
+            }
         }
     }
 

@@ -203,4 +203,39 @@ class CapturedMemoryTest {
             assertArrayEquals(slice(memory, addresses[i], 64), read(c, addresses[i], 64), "range " + i + " from the copy");
         }
     }
+
+    @Test
+    void aFreedChunkOfAFreeablePoolFailsItsReadsAndNoOther() throws Exception {
+        // 3,000 ranges of 2 KB apart, as stacks' used parts lie: 6 MB in chunks that double from 64 KB.
+        int n = 3_000;
+        byte[] memory = filled(n * 4096, 9);
+        long[] addresses = new long[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            addresses[i] = BASE + (long) i * 4096 + 2048;
+            lengths[i] = 2048;
+        }
+        CopyBuffers pool = CopyBuffers.freeable();
+        CapturedMemory c = CapturedMemory.copyAsGiven(target(memory), addresses, lengths, pool);
+        assertTrue(pool.chunkCount() >= 3, pool.chunkCount() + " chunks");
+        int[] chunk = new int[n];
+        for (int i = 0; i < n; i++) {
+            chunk[i] = pool.chunkOf(c.givenBuffer(i));
+            assertTrue(chunk[i] >= 0 && (i == 0 || chunk[i] >= chunk[i - 1]), "range " + i + " in chunk " + chunk[i]);
+        }
+        assertEquals(-1, pool.chunkOf(java.nio.ByteBuffer.allocateDirect(8)), "a buffer the pool did not give");
+        pool.free(chunk[0]);
+        pool.free(chunk[0]);   // twice: nothing more
+        for (int i = 0; i < n; i++) {
+            long a = addresses[i];
+            if (chunk[i] == chunk[0]) {
+                MemoryReader.MemoryReadException e = assertThrows(MemoryReader.MemoryReadException.class, () -> c.word(a));
+                assertTrue(e.getMessage().contains("freed"), e.getMessage());
+            } else {
+                assertArrayEquals(slice(memory, a, 2048), read(c, a, 2048), "range " + i);
+            }
+        }
+        pool.freeAll();
+        assertThrows(MemoryReader.MemoryReadException.class, () -> c.word(addresses[n - 1]));
+    }
 }
