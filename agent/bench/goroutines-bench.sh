@@ -18,7 +18,9 @@
 # Prints, for each tool, the median/min/max whole-command wall time; for attachproof, the time
 # the target was stopped (stoppedMicros, from the first PTRACE_INTERRUPT to the last detach) and
 # the peak RSS of the whole command (GNU time's maximum resident set size, when /usr/bin/time is
-# installed); then the ratio of the wall medians.
+# installed); then the ratio of the wall medians. Then the same text dump through `attachproof
+# serve` (a sidecar's one long-running JVM; needs curl): its first request apart, then the median
+# of RUNS requests, and its ratio against each Delve.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-5}"
@@ -68,6 +70,24 @@ for i in $(seq 1 "$RUNS"); do
   done
 done
 
+# The same dump through a sidecar's `serve` (one JVM for every request, as a sidecar runs): the
+# first request is made on a cold JVM and reported apart; then RUNS requests, timed by curl.
+SERVE_PORT="${SERVE_PORT:-7391}"
+: > "$OUT/serve.wall"; SERVE_FIRST=""
+if command -v curl >/dev/null 2>&1; then
+  "$AP" serve --listen "127.0.0.1:$SERVE_PORT" --max-stop off --rate 100 --burst 100 2> "$OUT/serve.err" &
+  SERVE=$!
+  trap 'kill $TARGET $SERVE 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$SERVE_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  url="http://127.0.0.1:$SERVE_PORT/v1/goroutines?pid=$TARGET&format=text"
+  SERVE_FIRST=$(curl -fs -o "$OUT/serve.txt" -w '%{time_total}' "$url" | awk '{printf "%d", $1 * 1000}') || SERVE_FIRST=""
+  for _ in $(seq 1 "$RUNS"); do
+    curl -fs -o "$OUT/serve.txt" -w '%{time_total}\n' "$url" | awk '{printf "%d\n", $1 * 1000}' >> "$OUT/serve.wall" || true
+  done
+  kill "$SERVE" 2>/dev/null || true
+  wait "$SERVE" 2>/dev/null || true
+fi
+
 n=$(grep -c '^goroutine ' "$OUT/ap.txt")
 read -r apm apmin apmax < <(stats < "$OUT/ap.wall")
 read -r stm stmin stmax < <(stats < "$OUT/ap.stopped")
@@ -80,6 +100,11 @@ if [ -s "$OUT/ap.rss" ]; then
   read -r rm rmin rmax < <(stats < "$OUT/ap.rss")
   echo "attachproof goroutines: peak RSS median $((rm / 1024)) MiB (max $((rmax / 1024)))"
 fi
+if [ -s "$OUT/serve.wall" ]; then
+  read -r svm svmin svmax < <(stats < "$OUT/serve.wall")
+  echo "attachproof serve (one JVM, GET /v1/goroutines?format=text): $(grep -c '^goroutine ' "$OUT/serve.txt") goroutines;" \
+    "first request ${SERVE_FIRST} ms; then wall median ${svm} ms (min ${svmin}, max ${svmax}) over $RUNS requests"
+fi
 for d in "${!DLVS[@]}"; do
   v=$("${DLVS[$d]}" version | sed -n 's/^Version: //p')
   echo "dlv $v (${DLVS[$d]}) attach + goroutines + detach: $(cat "$OUT/dlv$d.failed") of $RUNS runs failed or hung;" \
@@ -89,6 +114,9 @@ for d in "${!DLVS[@]}"; do
     echo "dlv $v: wall median ${dm} ms (min ${dmin}, max ${dmax}); the target is stopped for all of it"
     awk -v a="$apm" -v d="$dm" -v v="$v" 'BEGIN {printf "ratio dlv %s / attachproof (wall medians): %.1f\n", v, d / a}'
     awk -v s="$stm" -v d="$dm" -v v="$v" 'BEGIN {printf "ratio dlv %s wall / attachproof stop (medians): %.0f\n", v, d * 1000 / s}'
+    if [ -s "$OUT/serve.wall" ]; then
+      awk -v a="$svm" -v d="$dm" -v v="$v" 'BEGIN {printf "ratio dlv %s / attachproof serve (wall medians, warm JVM): %.1f\n", v, d / a}'
+    fi
   fi
 done
 state=$(sed -n 's/^State:\t//p' /proc/$TARGET/status); tracer=$(sed -n 's/^TracerPid:\t//p' /proc/$TARGET/status)
