@@ -123,6 +123,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Traceback traceback(MemoryReader stacks, Pclntab tab) {
             return new Traceback(stacks, tab, bias, arch, runtime.elision());
         }
+
+        /** Where an m holds its thread's id (m.procid), -1 when the layout does not say. */
+        long procidOffset() {
+            return layout.member("runtime.m", "procid").map(StructType.Member::offset).orElse(-1L);
+        }
     }
 
     /**
@@ -389,17 +394,16 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * What is read while the target is stopped: the goroutines, their threads and registers, their
      * stacks (when not copied, only counted: {@code stackBytes}; for the second copy before the
      * stop, the bytes the stop is expected to copy). {@code rangeOf[i]} is the range
-     * of {@code stacks} holding goroutine i's stack, in the order the ranges were given (-1: none,
-     * or one kept from an earlier copy). {@code idle[i]}: goroutine i was unchanged since the
-     * earlier copy (null without one).
+     * of {@code stacks} holding goroutine i's stack, in the order the ranges were given, those
+     * kept from an earlier copy first (-1: none).
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
                             long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
-                            long stackBytes, int stacksKept, boolean[] idle, boolean[] afterStop) {
+                            long stackBytes, int stacksKept, boolean[] afterStop) {
         Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps, long[] lrs,
                  CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels, long stackBytes,
-                 int stacksKept, boolean[] idle) {
-            this(goroutines, threads, pcs, sps, lrs, stacks, rangeOf, labels, stackBytes, stacksKept, idle, null);
+                 int stacksKept) {
+            this(goroutines, threads, pcs, sps, lrs, stacks, rangeOf, labels, stackBytes, stacksKept, null);
         }
 
         /** Whether goroutine i's stack was read after the target was let go. */
@@ -436,7 +440,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             late[i] &= stacks.copiedAsGiven(c.rangeOf()[i]);   // one unreadable now as then is no later read
         }
         return new Captured(c.goroutines(), c.threads(), c.pcs(), c.sps(), c.lrs(), stacks, c.rangeOf(), c.labels(),
-                c.stackBytes(), c.stacksKept(), c.idle(), late);
+                c.stackBytes(), c.stacksKept(), late);
     }
 
     /**
@@ -541,7 +545,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         GoroutineReader.Copied gs = reader.copyAll(mem, all, gBuffers, before == null ? null : before.goroutines(),
                 union ? stands : null);
         clock.lap("goroutines");
-        long procid = bin.layout().member("runtime.m", "procid").map(StructType.Member::offset).orElse(-1L);
+        long procid = bin.procidOffset();
         int n = gs.size();
         Map<Long, Integer> threads = new HashMap<>();
         Map<Long, Map<String, String>> labels = new HashMap<>();
@@ -563,13 +567,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             if (stands[i] && !before.stacks().copiedAsGiven(before.rangeOf()[i])) {
                 stands[i] = false;   // unchanged, but its stack could not be copied then
             }
-            if (stands[i] && before.idle() != null && (i >= before.idle().length || !before.idle()[i])) {
-                // It changed between the two copies made before. Kept from the trackingSeq rule;
-                // under the waitsince rule it only costs a copy: one that ran between them had
-                // waitsince 0 in the second, so it could not stand anyway, and the others (a
-                // stack the GC moved) have their fresh copy from the second pass.
-                stands[i] = false;
-            }
+            // One that changed between the two copies made before stands as well: if it ran,
+            // its waitsince was 0 in the second, which then did not copy its stack (checked
+            // above); if only its stack moved (a GC shrank it), the second copied it afresh.
             Map<String, String> earlier = stands[i] && !before.labels().isEmpty() ? before.labels().get(gs.address(i)) : null;
             if (stands[i] && (earlier == null || !earlier.containsKey("(unreadable)"))) {
                 // The same SP, PC, LR, bounds and label set as in the earlier copy (the
@@ -646,7 +646,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             for (int i = 0; i < ranges; i++) {
                 bytes += rangeLengths[i];
             }
-            return new Captured(gs, threads, pcs, sps, lrs, null, rangeOf, labels, bytes, -1, null);
+            return new Captured(gs, threads, pcs, sps, lrs, null, rangeOf, labels, bytes, -1);
         }
         CapturedMemory stacks = CapturedMemory.copyAsGiven(mem, java.util.Arrays.copyOf(rangeStarts, ranges),
                 java.util.Arrays.copyOf(rangeLengths, ranges), buffers, deadline);
@@ -661,8 +661,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1,
-                union ? stands : null);   // unchanged since the earlier copy, and kept
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1);
     }
 
     /**
