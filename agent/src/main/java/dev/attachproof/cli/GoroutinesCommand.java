@@ -5,6 +5,7 @@ import dev.attachproof.linux.Linux;
 import dev.attachproof.report.GoroutinesFormat;
 import dev.attachproof.report.Style;
 import dev.attachproof.service.Engine;
+import dev.attachproof.service.TargetException;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 import dev.attachproof.snapshot.MaxStop;
 import picocli.CommandLine.Command;
@@ -46,7 +47,7 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids (runs as first..last), biggest first.")
     boolean group;
 
-    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary (and whether the cache of an earlier snapshot's findings served: hit, miss, off), the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output.")
+    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary (and whether the cache of an earlier snapshot's findings served: hit, miss, off), the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output (text is written while the goroutines are unwound: those two overlap).")
     boolean timing;
 
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
@@ -70,7 +71,8 @@ final class GoroutinesCommand implements Callable<Integer> {
             throw new BadInputException("--max-stop limits a stop, and --no-stop makes none: give one of them");
         }
         Targets.Target target = targetOptions.resolve(Engine.facts(), f == GoroutinesFormat.JSON);
-        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit);
+        // The text is written while the last goroutines are unwound; the other formats wait for all.
+        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit, f == GoroutinesFormat.TEXT);
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : FdOutputStream.stdout(Linux.system()), 1 << 16)) {
@@ -78,6 +80,9 @@ final class GoroutinesCommand implements Callable<Integer> {
             f.write(s, system, group, output == null && style.terminal(), target.container(), w);
         } catch (FdOutputStream.ReaderGone e) {
             return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
+        } catch (GoroutineSnapshot.UnwindFailed e) {
+            // What was written stands (the goroutines before the one that failed); then one line.
+            throw new TargetException(TargetException.Reason.UNSUITABLE, e.getMessage());
         }
         if (timing) {
             System.err.println(timingLine(s, System.nanoTime() - f0));

@@ -1,5 +1,6 @@
 package dev.attachproof.service;
 
+import dev.attachproof.cache.BinaryCache;
 import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.diagnose.ContainerProcesses;
 import dev.attachproof.diagnose.ContainerTarget;
@@ -95,6 +96,16 @@ public final class Engine {
 
     /** {@link #snapshot(int, boolean)}, the stop limited to {@code maxStop} (null: no limit). */
     public static GoroutineSnapshot snapshot(int pid, boolean noStop, java.time.Duration maxStop) {
+        return snapshot(pid, noStop, maxStop, false);
+    }
+
+    /**
+     * {@link #snapshot(int, boolean, java.time.Duration)}; when {@code progressive}, returned while
+     * its goroutines are still unwound ({@link GoroutineSnapshot#take(int, boolean, java.time.Duration,
+     * Tracer, ProcFs, Linux, BinaryCache, boolean)}): a reader of its entries may then get a
+     * {@link GoroutineSnapshot.UnwindFailed}.
+     */
+    public static GoroutineSnapshot snapshot(int pid, boolean noStop, java.time.Duration maxStop, boolean progressive) {
         ProcFs procfs = ProcFs.live();
         if (!procfs.exists(pid)) {
             throw notVisible(pid);
@@ -105,7 +116,8 @@ public final class Engine {
                     TargetState.kernelThreadRefusal(pid, procfs.comm(pid).orElse("?")));
         }
         try {
-            return GoroutineSnapshot.take(pid, noStop, maxStop, Tracer.shared(), procfs, Linux.system());
+            return GoroutineSnapshot.take(pid, noStop, maxStop, Tracer.shared(), procfs, Linux.system(),
+                    BinaryCache.fromEnvironment(System.getenv()), progressive);
         } catch (SnapshotException e) {
             // There when asked, gone (or a zombie) now: it exited during the snapshot, whichever
             // read found out first.

@@ -161,6 +161,19 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** The snapshot, its stop limited to {@code maxStop} (null: none), what the binary says kept in {@code cache}. */
     public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
                                          Linux linux, BinaryCache cache) throws SnapshotException {
+        return take(pid, noStop, maxStop, tracer, procfs, linux, cache, false);
+    }
+
+    /**
+     * {@link #take(int, boolean, Duration, Tracer, ProcFs, Linux, BinaryCache)}; when {@code
+     * progressive}, a stopped snapshot is returned as soon as the target runs again, its
+     * goroutines still being unwound: reading an entry waits for it ({@link Unwinding}), so that
+     * a writer writes the first while the last are unwound, and a failure of the unwinding is
+     * thrown to the reader ({@link UnwindFailed}); "unwind" is in {@link #phaseMicros} once
+     * every entry has been read.
+     */
+    public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
+                                         Linux linux, BinaryCache cache, boolean progressive) throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
         Binary bin = readBinary(pid, procfs, cache);
@@ -186,7 +199,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     + "have no stack (stop it for a consistent snapshot)")).toList(),
                     java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse());
         }
-        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }, maxStop));
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }, maxStop,
+                progressive));
     }
 
     /**
@@ -197,7 +211,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs, BinaryCache.off());
-        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null));
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null, false));
     }
 
     /** A stopped snapshot with what it read of the target ({@link TargetCapture}, its text not yet set). */
@@ -211,7 +225,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs, BinaryCache.fromEnvironment(System.getenv()));
         TargetCapture[] kept = new TargetCapture[1];
-        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }, null));
+        GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }, null,
+                false));
         return new Recorded(s, kept[0]);
     }
 
@@ -287,10 +302,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
     }
 
-    /** @param kept when not null, gets what the stopped read read ({@link #record}) */
+    /**
+     * @param kept        when not null, gets what the stopped read read ({@link #record})
+     * @param progressive return before the unwinding has ended ({@link Unwinding})
+     */
     private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, ProcFs procfs, Linux linux,
                                                  Map<String, Long> phases, TargetCapture[] kept, Runnable beforeStop,
-                                                 Duration maxStop) throws SnapshotException {
+                                                 Duration maxStop, boolean progressive) throws SnapshotException {
         preload();
         // A recording keeps what the stopped read reads: it copies everything while stopped.
         Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null);
@@ -354,16 +372,15 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         + "readAfterStop in JSON)", MaxStop.format(maxStop), late));
             }
         }
-        long u0 = System.nanoTime();
-        List<Entry> entries;
-        try {
-            entries = unwind(bin, captured, true, procfs, Freeing.of(captured, pre.copied()));
-        } finally {
-            if (pre.copied() != null) {
-                pre.copied().freeAll();
+        CopyBuffers copied = pre.copied();
+        Unwinding entries = unwinding(bin, captured, true, procfs, Freeing.of(captured, copied), phases, () -> {
+            if (copied != null) {
+                copied.freeAll();
             }
+        });
+        if (!progressive) {
+            entries.awaitAll();
         }
-        phases.put("unwind", (System.nanoTime() - u0) / 1000);
         notes.addAll(session.notes());
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
@@ -664,75 +681,203 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1);
     }
 
-    /**
-     * Unwinds every captured goroutine, after the target runs again, on every core when there
-     * are enough goroutines to pay for it: the threads take blocks of goroutines from one counter
-     * (the stacks of a block can cost unequally), each with readers of its own (the stacks'
-     * reader, a pclntab reader and a traceback keep caches), and put each entry at its
-     * goroutine's index, so the entries come out in allgs order. No thread waits for another
-     * but at the end: on a machine busy with other work, a thread that is not scheduled holds
-     * up no other.
-     */
+    /** Every captured goroutine unwound ({@link #unwinding}), once the unwinding has ended. */
     private static List<Entry> unwind(Binary bin, Captured c, boolean stopped, ProcFs procfs) throws SnapshotException {
-        return unwind(bin, c, stopped, procfs, Freeing.NONE);
+        return unwinding(bin, c, stopped, procfs, Freeing.NONE, new java.util.LinkedHashMap<>(), () -> { }).awaitAll();
     }
 
-    /** {@link #unwind(Binary, Captured, boolean, ProcFs)}, telling {@code freeing} of each block unwound. */
-    private static List<Entry> unwind(Binary bin, Captured c, boolean stopped, ProcFs procfs, Freeing freeing)
-            throws SnapshotException {
+    /**
+     * Starts unwinding every captured goroutine, after the target runs again, on every core when
+     * there are enough goroutines to pay for it, and returns at once: the entries, each of which
+     * waits, when read, until its block is unwound ({@link Unwinding}). The threads take blocks
+     * of goroutines from one counter (the stacks of a block can cost unequally), each with
+     * readers of its own (the stacks' reader, a pclntab reader and a traceback keep caches), and
+     * put each entry at its goroutine's index, so the entries come out in allgs order. No thread
+     * waits for another: on a machine busy with other work, a thread that is not scheduled holds
+     * up no other. Each block unwound is told to {@code freeing}; once all are, or one failed,
+     * "unwind" goes into {@code phases} and {@code finished} runs, on the thread that ended it.
+     */
+    private static Unwinding unwinding(Binary bin, Captured c, boolean stopped, ProcFs procfs, Freeing freeing,
+                                       Map<String, Long> phases, Runnable finished) throws SnapshotException {
         int n = c.goroutines().size();
         int threads = n < PARALLEL_UNWIND ? 1 : idleCores(procfs);
-        Entry[] entries = new Entry[n];
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        int shown = 0;
+        int[] live = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (!c.goroutines().dead(i)) {
+                live[shown++] = i;
+            }
+        }
+        Unwinding u = new Unwinding(n, java.util.Arrays.copyOf(live, shown), phases, finished);
+        List<Pclntab> tabs = new ArrayList<>();
         try {
-            List<java.util.concurrent.CompletableFuture<Void>> helpers = new ArrayList<>();
-            List<java.util.concurrent.CompletableFuture<Pclntab>> tabs = new ArrayList<>();
+            tabs.add(bin.tab());
             for (int t = 1; t < threads; t++) {
-                java.util.concurrent.CompletableFuture<Pclntab> tab = new java.util.concurrent.CompletableFuture<>();
-                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
-                Thread.ofPlatform().name("attachproof-unwind-" + t).start(() -> {
-                    try {
-                        // The stacks' ranges are sorted for lookup here, while this thread's
-                        // caller finds what the tables' readers share (forAnotherThread).
-                        CapturedMemory stacks = c.stacks() == null ? null : c.stacks().forAnotherThread();
-                        unwindBlocks(bin, c, stopped, bin.traceback(stacks, tab.join()), next, entries, freeing);
-                        done.complete(null);
-                    } catch (Throwable e) {
-                        done.completeExceptionally(e);
-                    }
-                });
-                helpers.add(done);
-                tabs.add(tab);
-            }
-            for (java.util.concurrent.CompletableFuture<Pclntab> tab : tabs) {
-                try {
-                    tab.complete(bin.tab().forAnotherThread());
-                } catch (ElfFormatException e) {
-                    tabs.forEach(waiting -> waiting.completeExceptionally(e));   // no helper left waiting
-                    throw e;
-                }
-            }
-            unwindBlocks(bin, c, stopped, bin.traceback(c.stacks(), bin.tab()), next, entries, freeing);
-            for (java.util.concurrent.CompletableFuture<Void> h : helpers) {
-                try {
-                    h.join();
-                } catch (java.util.concurrent.CompletionException e) {
-                    if (e.getCause() instanceof ElfFormatException ee) {
-                        throw ee;
-                    }
-                    throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                }
+                tabs.add(bin.tab().forAnotherThread());
             }
         } catch (ElfFormatException e) {
-            throw new SnapshotException("the binary's tables are damaged: " + e.getMessage());
+            SnapshotException damaged = new SnapshotException("the binary's tables are damaged: " + e.getMessage());
+            u.fail(damaged);
+            throw damaged;
         }
-        List<Entry> out = new ArrayList<>(n);
-        for (Entry e : entries) {
-            if (e != null) {
-                out.add(e);
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        for (int t = 0; t < threads; t++) {
+            Pclntab tab = tabs.get(t);
+            boolean first = t == 0;
+            // Daemons: a reader that stops reading (`| head`) leaves no thread to wait for at exit.
+            Thread.ofPlatform().daemon().name("attachproof-unwind-" + t).start(() -> {
+                try {
+                    // The others' readers of the stacks: the ranges sorted for lookup by the first to ask.
+                    CapturedMemory stacks = c.stacks() == null || first ? c.stacks() : c.stacks().forAnotherThread();
+                    Traceback tb = bin.traceback(stacks, tab);
+                    for (int from = next.getAndAdd(UNWIND_BLOCK); from < n && !u.failed(); from = next.getAndAdd(UNWIND_BLOCK)) {
+                        unwind(bin, c, stopped, tb, from, Math.min(n, from + UNWIND_BLOCK), u.slots);
+                        freeing.unwound(from);
+                        u.unwound(from);
+                    }
+                } catch (ElfFormatException e) {
+                    u.fail(new SnapshotException("the binary's tables are damaged: " + e.getMessage()));
+                } catch (Throwable e) {
+                    u.fail(e);
+                }
+            });
+        }
+        return u;
+    }
+
+    /**
+     * The entries of a snapshot as its unwinding makes them: goroutines in allgs order, the dead
+     * left out; reading one waits until its block is unwound, so that a writer can write the
+     * first goroutines while the last are unwound. A failure of the unwinding is thrown to the
+     * reader of an entry not unwound ({@link UnwindFailed}), or by {@link #awaitAll}.
+     */
+    static final class Unwinding extends java.util.AbstractList<Entry> implements java.util.RandomAccess {
+        private final Entry[] slots;
+        private final int[] shown;
+        private final boolean[] blockDone;
+        private final Map<String, Long> phases;
+        private final Runnable finished;
+        private final long started = System.nanoTime();
+        /** Every goroutine below this index is unwound: read without the lock. */
+        private volatile int doneBelow;
+        private int blocksDone;
+        private boolean ended;
+        private Throwable failure;
+
+        Unwinding(int goroutines, int[] shown, Map<String, Long> phases, Runnable finished) {
+            this.slots = new Entry[goroutines];
+            this.shown = shown;
+            this.blockDone = new boolean[(goroutines + UNWIND_BLOCK - 1) / UNWIND_BLOCK];
+            this.phases = phases;
+            this.finished = finished;
+            if (blockDone.length == 0) {
+                end();
             }
         }
-        return out;
+
+        @Override
+        public int size() {
+            return shown.length;
+        }
+
+        @Override
+        public Entry get(int k) {
+            int i = shown[k];
+            if (i >= doneBelow) {
+                await(i);
+            }
+            return slots[i];
+        }
+
+        /** Waits until every entry is unwound: they all, or the failure. */
+        List<Entry> awaitAll() throws SnapshotException {
+            synchronized (this) {
+                boolean interrupted = false;
+                while (!ended) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (failure instanceof SnapshotException se) {
+                    throw se;
+                }
+                if (failure instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (failure instanceof Error e) {
+                    throw e;
+                }
+                if (failure != null) {
+                    throw new IllegalStateException(failure);
+                }
+            }
+            return this;
+        }
+
+        private synchronized void await(int i) {
+            boolean interrupted = false;
+            while (!blockDone[i / UNWIND_BLOCK]) {
+                if (failure != null) {
+                    throw new UnwindFailed(failure);
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        synchronized boolean failed() {
+            return failure != null;
+        }
+
+        /** The block that begins at goroutine {@code from} is unwound. */
+        synchronized void unwound(int from) {
+            blockDone[from / UNWIND_BLOCK] = true;
+            if (++blocksDone == blockDone.length && !ended) {
+                end();
+            }
+            int b = doneBelow / UNWIND_BLOCK;
+            while (b < blockDone.length && blockDone[b]) {
+                b++;
+            }
+            doneBelow = Math.min(slots.length, b * UNWIND_BLOCK);
+            notifyAll();
+        }
+
+        synchronized void fail(Throwable e) {
+            if (failure == null && !ended) {
+                failure = e;
+                end();
+            }
+            notifyAll();
+        }
+
+        private void end() {
+            ended = true;
+            phases.put("unwind", (System.nanoTime() - started) / 1000);
+            finished.run();
+        }
+    }
+
+    /**
+     * Thrown to the reader of an entry of a progressive snapshot that its unwinding could not
+     * make ({@link #take(int, boolean, Duration, Tracer, ProcFs, Linux, BinaryCache, boolean)}):
+     * its message says why, its cause is the failure.
+     */
+    public static final class UnwindFailed extends RuntimeException {
+        UnwindFailed(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /** Fewer goroutines than this are unwound on one thread. */
@@ -761,17 +906,6 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** Goroutines a thread takes at a time. */
     private static final int UNWIND_BLOCK = 1_024;
-
-    /** Takes blocks of goroutines from {@code next} until none is left, and unwinds them into {@code entries}. */
-    private static void unwindBlocks(Binary bin, Captured c, boolean stopped, Traceback tb,
-                                     java.util.concurrent.atomic.AtomicInteger next, Entry[] entries, Freeing freeing)
-            throws ElfFormatException {
-        int n = entries.length;
-        for (int from = next.getAndAdd(UNWIND_BLOCK); from < n; from = next.getAndAdd(UNWIND_BLOCK)) {
-            unwind(bin, c, stopped, tb, from, Math.min(n, from + UNWIND_BLOCK), entries);
-            freeing.unwound(from);
-        }
-    }
 
     /**
      * Gives a freeable pool's chunks back as the unwinding passes them ({@link

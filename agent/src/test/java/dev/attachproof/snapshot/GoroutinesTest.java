@@ -238,6 +238,29 @@ class GoroutinesTest {
     }
 
     /**
+     * The same crowd, its text written while the goroutines are still unwound (a progressive
+     * snapshot, as the goroutines command takes for text): each entry read waits for its block,
+     * and the dump still reads as Go prints it, goroutine by goroutine, in allgs order.
+     */
+    @Test
+    void aCrowdOf20000WrittenWhileItIsUnwoundReadsAsGosOwnDump() throws Exception {
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("stacks", GoFixture.DEBIAN_GO_1_19, false), "-crowd", "20000")) {
+            settled(t.pid());
+            GoroutineSnapshot s;
+            System.setProperty(GoroutineSnapshot.UNWIND_THREADS, "3");
+            try {
+                s = GoroutineSnapshot.take(t.pid(), false, null, Tracer.shared(), ProcFs.live(), Linux.system(),
+                        dev.attachproof.cache.BinaryCache.off(), true);
+            } finally {
+                System.clearProperty(GoroutineSnapshot.UNWIND_THREADS);
+            }
+            t.assertRunningUntraced();
+            assertTrue(sameAsGosOwnDump(t, s) > 20_000);
+            assertTrue(s.phaseMicros().containsKey("unwind"), "the unwinding's time, once every entry was read");
+        }
+    }
+
+    /**
      * Has the fixture print its own dump (SIGUSR2) and compares it with snapshot {@code s}
      * ({@link GosOwnDump#assertSame}); returns how many goroutines were compared.
      */
