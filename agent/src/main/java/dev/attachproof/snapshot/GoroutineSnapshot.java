@@ -792,17 +792,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         /** Waits until every entry is unwound: they all, or the failure. */
         List<Entry> awaitAll() throws SnapshotException {
             synchronized (this) {
-                boolean interrupted = false;
-                while (!ended) {
-                    try {
-                        wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                waitFor(() -> ended);
                 if (failure instanceof SnapshotException se) {
                     throw se;
                 }
@@ -820,11 +810,16 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
 
         private synchronized void await(int i) {
+            waitFor(() -> blockDone[i / UNWIND_BLOCK] || failure != null);
+            if (!blockDone[i / UNWIND_BLOCK]) {
+                throw new UnwindFailed(failure);
+            }
+        }
+
+        /** Waits, holding the lock, until {@code done}; an interrupt meanwhile is kept for the caller. */
+        private void waitFor(java.util.function.BooleanSupplier done) {
             boolean interrupted = false;
-            while (!blockDone[i / UNWIND_BLOCK]) {
-                if (failure != null) {
-                    throw new UnwindFailed(failure);
-                }
+            while (!done.getAsBoolean()) {
                 try {
                     wait();
                 } catch (InterruptedException e) {
