@@ -78,6 +78,7 @@ final class GoroutinesCommand implements Callable<Integer> {
                 : FdOutputStream.stdout(Linux.system()), 1 << 16)) {
             // Escaped for a terminal only: to a file or a pipe the dump is Go's own bytes.
             f.write(s, system, group, output == null && style.terminal(), target.container(), w);
+            s.awaitUnwound();   // the last blocks may hold no goroutine the text shows
         } catch (FdOutputStream.ReaderGone e) {
             return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted
         } catch (GoroutineSnapshot.UnwindFailed e) {

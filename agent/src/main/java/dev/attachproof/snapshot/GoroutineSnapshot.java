@@ -86,6 +86,22 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     public record Entry(Goroutine g, boolean system, Traceback.Stack stack, Optional<Traceback.CreatedBy> createdBy,
                         Integer threadId, String startFunction, Map<String, String> labels, boolean readAfterStop) {}
 
+    /**
+     * Waits until every goroutine of a progressive snapshot is unwound (at once for any other),
+     * so that {@link #phaseMicros} holds "unwind" and is no longer written to.
+     *
+     * @throws UnwindFailed when the unwinding failed
+     */
+    public void awaitUnwound() {
+        if (goroutines instanceof Unwinding u) {
+            try {
+                u.awaitAll();
+            } catch (SnapshotException e) {
+                throw new UnwindFailed(e);
+            }
+        }
+    }
+
     /** How many goroutines' stacks were read after the target was let go ({@link Entry#readAfterStop}). */
     public long readAfterStop() {
         return goroutines.stream().filter(Entry::readAfterStop).count();
