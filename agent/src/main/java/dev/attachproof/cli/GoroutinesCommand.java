@@ -71,8 +71,10 @@ final class GoroutinesCommand implements Callable<Integer> {
             throw new BadInputException("--max-stop limits a stop, and --no-stop makes none: give one of them");
         }
         Targets.Target target = targetOptions.resolve(Engine.facts(), f == GoroutinesFormat.JSON);
-        // The text is written while the last goroutines are unwound; the other formats wait for all.
-        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit, f == GoroutinesFormat.TEXT);
+        // The text is written while the last goroutines are unwound; the other formats wait for
+        // all. What goroutines wait on is read only for the outputs that show it.
+        GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit,
+                new GoroutineSnapshot.Reading(f == GoroutinesFormat.JSON || group, f == GoroutinesFormat.TEXT));
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : FdOutputStream.stdout(Linux.system()), 1 << 16)) {

@@ -101,7 +101,9 @@ final class Endpoints {
         try (TraceAdmission.Lease lease = admission.admit(pid, true)) {
             // The snapshot detaches inside take(), in its own finally: by the time it returns or
             // throws, the target runs again, whatever happens to this request afterwards.
-            GoroutineSnapshot s = Engine.snapshot(pid, false, limit);
+            // What goroutines wait on only for the JSON, the one format here that shows it.
+            GoroutineSnapshot s = Engine.snapshot(pid, false, limit,
+                    new GoroutineSnapshot.Reading(format == GoroutinesFormat.JSON, false));
             ByteArrayOutputStream body = new ByteArrayOutputStream(1 << 16);
             format.write(s, false, false, false, target.container(), body);
             Map<String, String> headers = format == GoroutinesFormat.PPROF

@@ -96,16 +96,16 @@ public final class Engine {
 
     /** {@link #snapshot(int, boolean)}, the stop limited to {@code maxStop} (null: no limit). */
     public static GoroutineSnapshot snapshot(int pid, boolean noStop, java.time.Duration maxStop) {
-        return snapshot(pid, noStop, maxStop, false);
+        return snapshot(pid, noStop, maxStop, GoroutineSnapshot.Reading.ALL);
     }
 
     /**
-     * {@link #snapshot(int, boolean, java.time.Duration)}; when {@code progressive}, returned while
-     * its goroutines are still unwound ({@link GoroutineSnapshot#take(int, boolean, java.time.Duration,
-     * Tracer, ProcFs, Linux, BinaryCache, boolean)}): a reader of its entries may then get a
-     * {@link GoroutineSnapshot.UnwindFailed}.
+     * {@link #snapshot(int, boolean, java.time.Duration)}, reading what {@code reading} says; when
+     * progressive, returned while its goroutines are still unwound: a reader of its entries may
+     * then get a {@link GoroutineSnapshot.UnwindFailed}.
      */
-    public static GoroutineSnapshot snapshot(int pid, boolean noStop, java.time.Duration maxStop, boolean progressive) {
+    public static GoroutineSnapshot snapshot(int pid, boolean noStop, java.time.Duration maxStop,
+                                             GoroutineSnapshot.Reading reading) {
         ProcFs procfs = ProcFs.live();
         if (!procfs.exists(pid)) {
             throw notVisible(pid);
@@ -117,7 +117,7 @@ public final class Engine {
         }
         try {
             return GoroutineSnapshot.take(pid, noStop, maxStop, Tracer.shared(), procfs, Linux.system(),
-                    BinaryCache.fromEnvironment(System.getenv()), progressive);
+                    BinaryCache.fromEnvironment(System.getenv()), reading);
         } catch (SnapshotException e) {
             // There when asked, gone (or a zombie) now: it exited during the snapshot, whichever
             // read found out first.

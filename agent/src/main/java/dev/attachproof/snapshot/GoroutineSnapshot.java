@@ -177,19 +177,29 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** The snapshot, its stop limited to {@code maxStop} (null: none), what the binary says kept in {@code cache}. */
     public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
                                          Linux linux, BinaryCache cache) throws SnapshotException {
-        return take(pid, noStop, maxStop, tracer, procfs, linux, cache, false);
+        return take(pid, noStop, maxStop, tracer, procfs, linux, cache, Reading.ALL);
     }
 
     /**
-     * {@link #take(int, boolean, Duration, Tracer, ProcFs, Linux, BinaryCache)}; when {@code
-     * progressive}, a stopped snapshot is returned as soon as the target runs again, its
-     * goroutines still being unwound: reading an entry waits for it ({@link Unwinding}), so that
-     * a writer writes the first while the last are unwound, and a failure of the unwinding is
-     * thrown to the reader ({@link UnwindFailed}); "unwind" is in {@link #phaseMicros} once
-     * every entry has been read.
+     * What a snapshot reads besides the goroutines and their stacks, and how it hands them over.
+     *
+     * @param waits       what each blocked goroutine waits on (JSON's waitingOn, {@code --waits},
+     *                    {@code --group}'s shared object): read while the target is stopped, it
+     *                    lengthens the stop, so the text dump, which does not show it, leaves it out
+     * @param progressive a stopped snapshot is returned as soon as the target runs again, its
+     *                    goroutines still being unwound: reading an entry waits for it ({@link
+     *                    Unwinding}), so that a writer writes the first while the last are unwound,
+     *                    and a failure of the unwinding is thrown to the reader ({@link
+     *                    UnwindFailed}); "unwind" is in {@link #phaseMicros} after {@link #awaitUnwound}
      */
+    public record Reading(boolean waits, boolean progressive) {
+        /** Everything, unwound before the snapshot is returned: what the library and the JSON give. */
+        public static final Reading ALL = new Reading(true, false);
+    }
+
+    /** {@link #take(int, boolean, Duration, Tracer, ProcFs, Linux, BinaryCache)}, reading as {@code reading} says. */
     public static GoroutineSnapshot take(int pid, boolean noStop, Duration maxStop, Tracer tracer, ProcFs procfs,
-                                         Linux linux, BinaryCache cache, boolean progressive) throws SnapshotException {
+                                         Linux linux, BinaryCache cache, Reading reading) throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
         Binary bin = readBinary(pid, procfs, cache);
@@ -216,7 +226,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse());
         }
         return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }, maxStop,
-                progressive));
+                reading));
     }
 
     /**
@@ -227,7 +237,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs, BinaryCache.off());
-        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null, false));
+        return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null,
+                Reading.ALL));
     }
 
     /** A stopped snapshot with what it read of the target ({@link TargetCapture}, its text not yet set). */
@@ -242,7 +253,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Binary bin = readBinary(pid, procfs, BinaryCache.fromEnvironment(System.getenv()));
         TargetCapture[] kept = new TargetCapture[1];
         GoroutineSnapshot s = onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, kept, () -> { }, null,
-                false));
+                Reading.ALL));
         return new Recorded(s, kept[0]);
     }
 
@@ -319,12 +330,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     }
 
     /**
-     * @param kept        when not null, gets what the stopped read read ({@link #record})
-     * @param progressive return before the unwinding has ended ({@link Unwinding})
+     * @param kept    when not null, gets what the stopped read read ({@link #record})
+     * @param reading what to read besides the stacks, and whether to return before the unwinding has ended
      */
     private static GoroutineSnapshot takeStopped(int pid, Binary bin, Tracer tracer, ProcFs procfs, Linux linux,
                                                  Map<String, Long> phases, TargetCapture[] kept, Runnable beforeStop,
-                                                 Duration maxStop, boolean progressive) throws SnapshotException {
+                                                 Duration maxStop, Reading reading) throws SnapshotException {
         preload();
         // A recording keeps what the stopped read reads: it copies everything while stopped.
         Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null);
@@ -394,7 +405,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 copied.freeAll();
             }
         });
-        if (!progressive) {
+        if (!reading.progressive()) {
             entries.awaitAll();
         }
         notes.addAll(session.notes());

@@ -250,7 +250,7 @@ class GoroutinesTest {
             System.setProperty(GoroutineSnapshot.UNWIND_THREADS, "3");
             try {
                 s = GoroutineSnapshot.take(t.pid(), false, null, Tracer.shared(), ProcFs.live(), Linux.system(),
-                        dev.attachproof.cache.BinaryCache.off(), true);
+                        dev.attachproof.cache.BinaryCache.off(), new GoroutineSnapshot.Reading(false, true));
             } finally {
                 System.clearProperty(GoroutineSnapshot.UNWIND_THREADS);
             }
