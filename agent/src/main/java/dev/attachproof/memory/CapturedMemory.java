@@ -400,6 +400,10 @@ public final class CapturedMemory implements MemoryReader {
                     if (after != null && done == count) {
                         after.read(at, bufs[at], first, count, offset);
                         pool.release(bufs[at]);
+                    } else if (done <= 0) {
+                        // Nothing of it is in the copy (a dead target fails every batch).
+                        pool.unused(bufs[at]);
+                        bufs[at] = null;
                     }
                 };
             }
@@ -411,6 +415,7 @@ public final class CapturedMemory implements MemoryReader {
         void readAlone(MemoryReader mem, long start, int length, CopyBuffers pool) {
             ByteBuffer part = pool.take(length);
             if (mem.readMany(new long[] {start}, new int[] {length}, part) != 1) {
+                pool.unused(part);
                 return;
             }
             if (size == starts.length) {

@@ -30,17 +30,28 @@ public final class CopyBuffers {
     /** Chunks grow to this size (or one batch, if larger): a ByteBuffer holds at most 2 GB. */
     private static final int CHUNK = 32 << 20;
 
+    /** The chunks buffers are carved from (for a rolling pool: the small takes only). */
     private final List<ByteBuffer> chunks = new ArrayList<>();
     /** The chunk being carved, and how far. */
     private int current;
     private int used;
+    /** The buffer carved last, while its memory is the last carved: {@link #release} can undo it. */
+    private ByteBuffer lastCarved;
     /** Bytes taken since the last {@link #reuse}, pooled or not. */
     private long taken;
 
     /** For a rolling pool: its buffers (each of at least {@link #ROLL} bytes), those free, and whose slice each take gave. */
     private static final int ROLL = CapturedMemory.MAX_BATCH_BYTES;
     private static final int IN_USE_AT_ONCE = 3;
+    /**
+     * A rolling pool carves a take this small from its chunks, kept until {@link #reuse}, instead
+     * of handing it a whole batch buffer: a range read alone (a g whose batch could not be read
+     * whole) is a few hundred bytes, and a dying target fails every batch, then every g alone.
+     */
+    private static final int ROLL_SMALL = 64 << 10;
     private final boolean rolling;
+    /** A rolling pool's batch buffers, and those free. */
+    private final List<ByteBuffer> rolls = new ArrayList<>();
     private final List<ByteBuffer> free = new ArrayList<>();
     private final java.util.Map<ByteBuffer, ByteBuffer> given = new java.util.IdentityHashMap<>();
 
@@ -154,12 +165,25 @@ public final class CopyBuffers {
     }
 
     /**
+     * Gives back a buffer {@link #take} gave that nothing was read into, from any pool: a rolling
+     * pool hands it out again, and the last buffer carved from a chunk is carved again. A copy
+     * from a dead target fails every read, and each would otherwise keep its memory.
+     */
+    public synchronized void unused(ByteBuffer taken) {
+        release(taken);
+        if (taken == lastCarved) {
+            used -= taken.capacity();
+            lastCarved = null;
+        }
+    }
+
+    /**
      * {@code bytes} of little-endian direct memory (its position 0, its limit {@code bytes}),
      * from the pool when it has room; after {@link #reuse}, not zeroed.
      */
     public synchronized ByteBuffer take(int bytes) {
         taken += bytes;
-        if (rolling) {
+        if (rolling && bytes > ROLL_SMALL) {
             return takeRolling(bytes);
         }
         while (current < chunks.size()) {
@@ -173,7 +197,11 @@ public final class CopyBuffers {
             used = 0;
         }
         // Chunks double, from 64 KB up to CHUNK: a few small copies take little.
-        ByteBuffer c = allocate((int) Math.max(bytes, Math.min(CHUNK, Math.max(1 << 16, capacity()))));
+        long carved = 0;
+        for (ByteBuffer c : chunks) {
+            carved += c.capacity();
+        }
+        ByteBuffer c = allocate((int) Math.max(bytes, Math.min(CHUNK, Math.max(1 << 16, carved))));
         chunks.add(c);
         current = chunks.size() - 1;
         used = bytes;
@@ -182,6 +210,7 @@ public final class CopyBuffers {
 
     /** {@code b}, carved from chunk {@link #current}: remembered when the pool is freeable. */
     private ByteBuffer carved(ByteBuffer b) {
+        lastCarved = b;
         if (arenas != null) {
             chunkOfTake.put(b, current);
         }
@@ -197,7 +226,7 @@ public final class CopyBuffers {
         }
         if (base == null) {
             base = ByteBuffer.allocateDirect(Math.max(bytes, ROLL));
-            chunks.add(base);
+            rolls.add(base);
         }
         ByteBuffer b = base.slice(0, bytes).order(ByteOrder.LITTLE_ENDIAN);
         given.put(b, base);
@@ -215,6 +244,9 @@ public final class CopyBuffers {
         for (ByteBuffer c : chunks) {
             sum += c.capacity();
         }
+        for (ByteBuffer c : rolls) {
+            sum += c.capacity();
+        }
         return sum;
     }
 
@@ -229,7 +261,7 @@ public final class CopyBuffers {
             long want = Math.min((bytes + ROLL - 1) / ROLL, IN_USE_AT_ONCE);
             for (long have = free.size(); have < want; have++) {
                 ByteBuffer c = ByteBuffer.allocateDirect(ROLL);
-                chunks.add(c);
+                rolls.add(c);
                 free.add(c);
             }
             return;
@@ -248,10 +280,11 @@ public final class CopyBuffers {
      */
     public synchronized void reuse() {
         chunkOfTake.clear();
+        lastCarved = null;
         if (rolling) {
             given.clear();
             free.clear();
-            free.addAll(chunks);
+            free.addAll(rolls);
         }
         current = 0;
         used = 0;

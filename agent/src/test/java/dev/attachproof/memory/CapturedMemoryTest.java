@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The copies the snapshot makes before and during a stop, on a fake target: a copy made again
@@ -202,6 +203,56 @@ class CapturedMemoryTest {
         for (int i = 0; i < 2; i++) {
             assertArrayEquals(slice(memory, addresses[i], 64), read(c, addresses[i], 64), "range " + i + " from the copy");
         }
+    }
+
+    @Test
+    void rangesReadAloneThroughARollingPoolTakeTheirOwnSizeNotABatchBuffer() throws Exception {
+        // 20,000 g-sized ranges whose batches all fail, each range then read alone: a target that
+        // died during the copy fails them all, one whose batch read stopped short succeeds them
+        // one by one. Neither may cost a 4 MB batch buffer per range (it ran out of direct
+        // memory at 200 MB with a killed 20,000-goroutine target).
+        int n = 20_000;
+        byte[] memory = filled(n * 416 + 4096, 7);
+        long[] addresses = new long[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            addresses[i] = BASE + (long) i * 416;
+            lengths[i] = 392;
+        }
+        MemoryReader dead = new MemoryReader() {
+            @Override
+            public void read(long address, ByteBuffer dst) throws MemoryReadException {
+                throw new MemoryReadException("the process exited");
+            }
+
+            @Override
+            public int readMany(long[] as, int[] ls, ByteBuffer dst) {
+                return 0;
+            }
+        };
+        CopyBuffers pool = CopyBuffers.rolling();
+        CapturedMemory none = CapturedMemory.copy(dead, addresses, lengths, pool, (part, buffer, offset) -> fail("nothing was read"));
+        assertThrows(MemoryReader.MemoryReadException.class, () -> none.word(addresses[0]));
+        assertTrue(pool.capacity() <= 3 * (4 << 20), "a dead target's copy left a pool of " + pool.capacity() + " bytes");
+
+        MemoryReader aloneOnly = new MemoryReader() {
+            @Override
+            public void read(long address, ByteBuffer dst) throws MemoryReadException {
+                target(memory).read(address, dst);
+            }
+
+            @Override
+            public int readMany(long[] as, int[] ls, ByteBuffer dst) {
+                // A batch (merged ranges, or several) fails; one g alone is read.
+                return as.length > 1 || ls[0] > 392 ? 0 : MemoryReader.super.readMany(as, ls, dst);
+            }
+        };
+        CopyBuffers alone = CopyBuffers.rolling();
+        CapturedMemory c = CapturedMemory.copy(aloneOnly, addresses, lengths, alone, (part, buffer, offset) -> { });
+        for (int i = 0; i < n; i += 997) {
+            assertArrayEquals(slice(memory, addresses[i], 392), read(c, addresses[i], 392), "range " + i + " from the copy");
+        }
+        assertTrue(alone.capacity() <= 3 * (4 << 20) + 2L * n * 392, "ranges read alone held " + alone.capacity() + " bytes");
     }
 
     @Test
