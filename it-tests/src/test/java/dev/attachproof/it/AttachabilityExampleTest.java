@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
 
+import dev.attachproof.testcontainers.Attachability;
+import dev.attachproof.testcontainers.DoctorReport;
+import dev.attachproof.testcontainers.Security;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.testcontainers.containers.GenericContainer;
