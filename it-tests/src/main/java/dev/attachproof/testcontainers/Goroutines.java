@@ -159,7 +159,8 @@ public final class Goroutines {
     return group(shown);
   }
 
-  static List<GoroutineGroup> group(List<Goroutine> goroutines) {
+  /** Any goroutines grouped as {@link #group()} groups them (e.g. {@link #newSince}'s). */
+  public static List<GoroutineGroup> group(List<Goroutine> goroutines) {
     Map<List<Object>, List<Goroutine>> groups = new LinkedHashMap<>();
     for (Goroutine g : goroutines) {
       List<Object> key = List.of(g.state(), g.frames().stream().map(Frame::withoutArgs).toList(),
