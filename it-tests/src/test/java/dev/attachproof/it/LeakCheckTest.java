@@ -31,10 +31,9 @@ class LeakCheckTest {
   @Test
   void aLeakingServiceFailsWithTheNewGoroutinesGroupedAsTheAgentGroupsThem() {
     try (LeakyService service = new LeakyService("-leak")) {
-      service.start();
-      Goroutines before = Goroutines.of(service);
-      service.request(1, "HANDLED");
-      Goroutines after = Goroutines.of(service);
+      Snapshots s = Snapshots.aroundRequest(service, "HANDLED");
+      Goroutines before = s.before();
+      Goroutines after = s.after();
 
       // Ten workers, one result taken: nine block forever on their send.
       assertEquals(9, after.newSince(before).size(), after::toString);
@@ -84,10 +83,9 @@ class LeakCheckTest {
   @Test
   void goroutinesThatEndWithinTheGracePeriodPass() {
     try (LeakyService service = new LeakyService("-hold")) {
-      service.start();
-      Goroutines before = Goroutines.of(service);
-      service.request(1, "STARTED");
-      Goroutines after = Goroutines.of(service);
+      Snapshots s = Snapshots.aroundRequest(service, "STARTED");
+      Goroutines before = s.before();
+      Goroutines after = s.after();
       // The handler waits for a result, its ten workers for the release.
       assertEquals(11, after.newSince(before).size(), after::toString);
       AssertionError noGrace = assertThrows(AssertionError.class,
@@ -105,14 +103,23 @@ class LeakCheckTest {
   @Test
   void ignoredGoroutinesAreNotLeaks() {
     try (LeakyService service = new LeakyService("-leak")) {
-      service.start();
-      Goroutines before = Goroutines.of(service);
-      service.request(1, "HANDLED");
-      Goroutines after = Goroutines.of(service);
+      Snapshots s = Snapshots.aroundRequest(service, "HANDLED");
+      Goroutines before = s.before();
+      Goroutines after = s.after();
       after.assertNoGrowthSince(before, LeakCheck.defaults().withGrace(Duration.ZERO).ignoringAnyFunction("main.worker"));
       AssertionError other = assertThrows(AssertionError.class, () -> after.assertNoGrowthSince(before,
           LeakCheck.defaults().withGrace(Duration.ZERO).ignoringTopFunction("main.handle")));
       assertTrue(other.getMessage().startsWith("9 goroutines"), other.getMessage());
+    }
+  }
+
+  /** The service's goroutines before its first request, and once it printed {@code line} for it. */
+  private record Snapshots(Goroutines before, Goroutines after) {
+    static Snapshots aroundRequest(LeakyService service, String line) {
+      service.start();
+      Goroutines before = Goroutines.of(service);
+      service.request(1, line);
+      return new Snapshots(before, Goroutines.of(service));
     }
   }
 }
