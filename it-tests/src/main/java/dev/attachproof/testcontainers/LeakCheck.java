@@ -109,9 +109,14 @@ public final class LeakCheck {
     String where = now.source() == null ? "the process" : "the main process of " + now.source().container().getDockerImageName();
     return new AssertionError(leaked.size() + (leaked.size() == 1 ? " goroutine" : " goroutines") + " of " + where
         + " started since the snapshot before " + (leaked.size() == 1 ? "is" : "are") + " still there"
-        + (snapshots == 1 ? "" : " after " + waited.toMillis() + " ms (grace period " + grace + ", " + snapshots + " snapshots)")
+        + (snapshots == 1 ? "" : " after " + waited.toMillis() + " ms (grace period " + shown(grace) + ", " + snapshots + " snapshots)")
         + "; " + before.count() + " goroutines before, " + now.count() + " now:\n\n"
         + GoroutineGroup.text(Goroutines.group(leaked)));
+  }
+
+  /** "10 s", "2500 ms". */
+  private static String shown(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private static void pause() {

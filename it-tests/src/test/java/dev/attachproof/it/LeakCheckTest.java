@@ -47,7 +47,7 @@ class LeakCheckTest {
       assertEquals(ids, group.ids());
       assertTrue(message.startsWith("9 goroutines of the main process of " + LeakyService.IMAGE.asCanonicalNameString()
           + " started since the snapshot before are still there after "), message);
-      Matcher snapshots = Pattern.compile("grace period PT2S, (\\d+) snapshots\\)").matcher(message);
+      Matcher snapshots = Pattern.compile("grace period 2 s, (\\d+) snapshots\\)").matcher(message);
       assertTrue(snapshots.find() && Integer.parseInt(snapshots.group(1)) >= 2, message);
       // The stacks, grouped: one group, the workers parked on their send, created by the handler.
       String header = group.toString().lines().findFirst().orElseThrow() + "\n";
