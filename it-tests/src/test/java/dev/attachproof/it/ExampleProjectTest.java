@@ -73,6 +73,15 @@ class ExampleProjectTest {
         "tests, errors, skipped, failures of the example:\n" + output);
   }
 
+  @Test
+  void theReadmeShowsTheExampleAsItIs() throws IOException {
+    Path root = Images.repositoryRoot();
+    String source = Files.readString(root.resolve("it-tests/example/src/test/java/com/example/GoServiceTest.java"));
+    String body = source.substring(source.indexOf("class GoServiceTest")).strip();
+    assertTrue(Files.readString(root.resolve("README.md")).contains("```java\n" + body + "\n```\n"),
+        "README.md's \"In your tests\" differs from it-tests/example's GoServiceTest");
+  }
+
   /** Runs Maven with this JVM's JDK; fails with its output unless it exits 0, else returns it. */
   private static String mvn(Path dir, List<String> maven, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(maven);
