@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Timeout;
  * The published API is what people get: the library is installed into a private local repository
  * (under target/, never the shared ~/.m2), and it-tests/example, a Maven project of its own that
  * depends on {@code dev.attachproof:attachproof-testcontainers} by its coordinates, is built and
- * its tests run against it. Nothing is downloaded: the private repository takes what it lacks
- * from the local repository of the build that runs this test, named as a file:// mirror of every
- * remote repository (Maven 3.8 has no chained local repository). The jar installed is the one
- * maven-jar-plugin makes of this module's main classes, with this module's pom and its parent.
+ * its tests run against it. The private repository takes what it lacks from the local repository
+ * of the build that runs this test, named as a file:// remote repository ahead of Maven Central
+ * (Maven 3.8 has no chained local repository), so nothing is downloaded where that build has
+ * everything. The jar installed is the one maven-jar-plugin makes of this module's main classes,
+ * with this module's pom and its parent.
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ExampleProjectTest {
@@ -39,17 +40,27 @@ class ExampleProjectTest {
     Path settings = work.resolve("settings.xml");
     String shared = System.getProperty("attachproof.mavenRepository");
     assertTrue(shared != null && Files.isDirectory(Path.of(shared)), "attachproof.mavenRepository: " + shared);
+    // The build's local repository first, as a remote one (releases only: the SNAPSHOTs come from
+    // the private repository); Maven Central after it, for what a fresh machine's build has not
+    // fetched yet (the install plugin, which `mvn verify` never runs).
+    String local = """
+              <id>the-build-s-local-repository</id>
+              <url>%s</url>
+              <releases><enabled>true</enabled></releases>
+              <snapshots><enabled>false</enabled></snapshots>
+        """.formatted(Path.of(shared).toUri());
     Files.writeString(settings, """
         <settings>
-          <mirrors>
-            <mirror>
-              <id>the-build-s-local-repository</id>
-              <mirrorOf>*</mirrorOf>
-              <url>%s</url>
-            </mirror>
-          </mirrors>
+          <profiles>
+            <profile>
+              <id>the-build-s-local-repository-first</id>
+              <repositories><repository>%s</repository></repositories>
+              <pluginRepositories><pluginRepository>%s</pluginRepository></pluginRepositories>
+            </profile>
+          </profiles>
+          <activeProfiles><activeProfile>the-build-s-local-repository-first</activeProfile></activeProfiles>
         </settings>
-        """.formatted(Path.of(shared).toUri()));
+        """.formatted(local, local));
     List<String> maven = List.of("mvn", "-B", "-ntp", "-s", settings.toString(), "-Dmaven.repo.local=" + repository);
 
     // The parent pom, then this module's jar and pom (the library's coordinates).
