@@ -47,6 +47,11 @@ public final class AgentImage {
     return new AgentImage(LOCAL, true);
   }
 
+  /** The local build under another tag (build-images.sh's AGENT_TAG), built when it is missing. */
+  public static AgentImage builtAs(String tag) {
+    return new AgentImage(DockerImageName.parse(tag), true);
+  }
+
   /** The image named by {@value #PROPERTY} or {@value #ENVIRONMENT}, else {@link #local()}. */
   public static AgentImage configured() {
     String named = System.getProperty(PROPERTY, System.getenv(ENVIRONMENT));
@@ -87,8 +92,10 @@ public final class AgentImage {
     try {
       Path log = Files.createTempFile("attachproof-build-images", ".log");
       // The output goes to a file: under surefire a child must not write to the forked JVM's stdout.
-      Process build = new ProcessBuilder(script.toString(), "agent").redirectErrorStream(true)
-          .redirectOutput(log.toFile()).start();
+      ProcessBuilder pb = new ProcessBuilder(script.toString(), "agent").redirectErrorStream(true)
+          .redirectOutput(log.toFile());
+      pb.environment().put("AGENT_TAG", name.asCanonicalNameString());
+      Process build = pb.start();
       if (!build.waitFor(10, TimeUnit.MINUTES)) {
         build.destroyForcibly();
         throw new IllegalStateException(script + " agent took more than 10 minutes (log: " + log + ")");

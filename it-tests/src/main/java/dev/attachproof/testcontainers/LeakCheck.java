@@ -75,7 +75,8 @@ public final class LeakCheck {
 
   /**
    * Returns the snapshot in which no new goroutine remains ({@code after} itself when it has
-   * none), or fails with those of the last snapshot taken.
+   * none), or fails with those of the last snapshot taken. A snapshot that {@link Goroutines#of}
+   * did not take (one parsed from a document) cannot be taken again: it is judged as it is.
    */
   public Goroutines assertNoGrowth(Goroutines before, Goroutines after) {
     List<Goroutine> leaked = leaked(before, after);

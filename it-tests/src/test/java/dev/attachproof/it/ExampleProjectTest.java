@@ -74,8 +74,9 @@ class ExampleProjectTest {
     // The example, from clean, against them.
     Path example = root.resolve("it-tests/example");
     deleteTree(example.resolve("target"));
-    String output = mvn(work, maven, "-f", example.resolve("pom.xml").toString(),
-        "-Dattachproof.version=" + System.getProperty("attachproof.version"), "test");
+    String version = System.getProperty("attachproof.version");
+    assertTrue(version != null, "attachproof.version: the project's version (it-tests/pom.xml sets it)");
+    String output = mvn(work, maven, "-f", example.resolve("pom.xml").toString(), "-Dattachproof.version=" + version, "test");
     Path report = example.resolve("target/surefire-reports/TEST-com.example.GoServiceTest.xml");
     assertTrue(Files.isRegularFile(report), "no " + report + " after:\n" + output);
     Matcher m = SUITE.matcher(Files.readString(report));

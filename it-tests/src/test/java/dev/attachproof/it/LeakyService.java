@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -59,9 +57,10 @@ final class LeakyService extends GenericContainer<LeakyService> {
       Path go = Images.repositoryRoot().resolve("it-tests/src/test/go");
       try {
         Files.createDirectories(ctx);
-        run(go, Map.of("CGO_ENABLED", "0", "GOTOOLCHAIN", "go1.22.0"), "go", "build", "-o", ctx.resolve("leaky").toString(), "./leaky");
+        Path log = ctx.resolve("build.log");
+        run(go, log, Map.of("CGO_ENABLED", "0", "GOTOOLCHAIN", "go1.22.0"), "go", "build", "-o", ctx.resolve("leaky").toString(), "./leaky");
         Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY leaky /leaky\nENTRYPOINT [\"/leaky\"]\n");
-        run(ctx, Map.of("DOCKER_BUILDKIT", "0"), "docker", "build", "-q", "-t", IMAGE.asCanonicalNameString(), ".");
+        run(ctx, log, Map.of("DOCKER_BUILDKIT", "0"), "docker", "build", "-q", "-t", IMAGE.asCanonicalNameString(), ".");
       } catch (IOException e) {
         throw new IllegalStateException("cannot build " + IMAGE, e);
       }
@@ -70,8 +69,8 @@ final class LeakyService extends GenericContainer<LeakyService> {
     return IMAGE;
   }
 
-  private static void run(Path dir, Map<String, String> env, String... command) throws IOException {
-    Path log = dir.resolve("command.log");
+  /** Runs {@code command} in {@code dir}, its output in {@code log} (under target/, never the sources). */
+  private static void run(Path dir, Path log, Map<String, String> env, String... command) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().putAll(env);
