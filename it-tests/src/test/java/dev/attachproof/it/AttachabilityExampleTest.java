@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.TimeUnit;
 
+import dev.attachproof.testcontainers.Attachability;
+import dev.attachproof.testcontainers.DoctorReport;
+import dev.attachproof.testcontainers.Security;
+import dev.attachproof.testing.Schemas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.testcontainers.containers.GenericContainer;
@@ -31,10 +35,20 @@ class AttachabilityExampleTest {
       DoctorReport report = Attachability.assertAttachable(service, Security.DEFAULT.withCapSysPtrace());
       assertEquals("go1.22.0", report.proof().path("goVersion").asText());
 
+      Schemas.assertValid(report.json().toString());
+
       // One with Docker's defaults cannot (another uid, no CAP_SYS_PTRACE), and the assertion
-      // says why.
+      // says why: the failing check, the evidence that proves it and the remedy.
       AssertionError denied = assertThrows(AssertionError.class, () -> Attachability.assertAttachable(service));
-      assertTrue(denied.getMessage().contains("credentials.uid"), denied.getMessage());
+      DoctorReport refused = Attachability.check(service, Security.DEFAULT);
+      Schemas.assertValid(refused.json().toString());
+      assertEquals("EPERM", refused.errno(), refused::toString);
+      assertTrue(refused.checksWith("fail").contains("credentials.uid"), refused::toString);
+      var uid = refused.check("credentials.uid");
+      assertTrue(denied.getMessage().contains("\n  credentials.uid: " + uid.path("summary").asText()
+          + "\n    evidence: " + uid.path("evidence")
+          + "\n    remedy: " + uid.path("remedy").asText()), denied.getMessage());
+      assertTrue(uid.path("evidence").toString().contains("1000"), uid::toString);
     }
   }
 }

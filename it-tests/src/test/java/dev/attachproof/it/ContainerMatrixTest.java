@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import dev.attachproof.testcontainers.AgentSidecar;
+import dev.attachproof.testcontainers.DoctorReport;
+import dev.attachproof.testcontainers.Security;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
@@ -105,12 +108,12 @@ class ContainerMatrixTest {
         // A profile answering ptrace with EPERM (containers/seccomp/deny-ptrace.json): the filter
         // runs before any permission check, so even CAP_SYS_PTRACE cannot help: EPERM, seccomp.
         named("seccomp deny-ptrace.json with SYS_PTRACE, root beside root",
-            Case.of(ROOT, ROOT.withCapSysPtrace().withSeccompProfile("deny-ptrace.json"))
+            Case.of(ROOT, ROOT.withCapSysPtrace().withSeccompProfile(Images.seccompProfile("deny-ptrace.json")))
                 .denied("EPERM", "seccomp.ptrace")),
         // A profile that only answers process_vm_readv with EPERM: ptrace itself is allowed, the
         // attach works, memory is read through /proc/PID/mem; the doctor warns.
         named("seccomp deny-process-vm-readv.json with SYS_PTRACE, root beside root",
-            Case.of(ROOT, ROOT.withCapSysPtrace().withSeccompProfile("deny-process-vm-readv.json")).also(r -> {
+            Case.of(ROOT, ROOT.withCapSysPtrace().withSeccompProfile(Images.seccompProfile("deny-process-vm-readv.json"))).also(r -> {
               assertEquals("warn", r.status("seccomp.process_vm_readv"));
               assertEquals("/proc/PID/mem", r.proof().path("readMethod").asText());
             })),
@@ -200,7 +203,7 @@ class ContainerMatrixTest {
 
   private static AgentSidecar startSidecar(GoTarget target, Security sidecar) {
     target.start();
-    AgentSidecar agent = new AgentSidecar(target, sidecar);
+    AgentSidecar agent = SchemaChecked.sidecar(target, sidecar);
     agent.start();
     return agent;
   }

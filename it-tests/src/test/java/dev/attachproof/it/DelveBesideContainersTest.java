@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attachproof.testcontainers.AgentSidecar;
+import dev.attachproof.testcontainers.Security;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attachproof.testing.AgentCli;
@@ -54,7 +56,7 @@ class DelveBesideContainersTest {
   void dapFromTheSidecarAttachesAsVsCodeWould() throws Exception {
     try (GoTarget target = new GoTarget(Security.DEFAULT)) {
       target.start();
-      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(target, Security.DEFAULT)) {
         agent.withFileSystemBind(dlv.toString(), DLV_IN_SIDECAR, BindMode.READ_ONLY);
         agent.start();
         ExecResult r = agent.attachproof("dap", "1", "--dlv", DLV_IN_SIDECAR, "--json");
@@ -85,7 +87,7 @@ class DelveBesideContainersTest {
   void dapFromASidecarOfAnotherUserIsRefusedWithTheDoctorsWhy() throws Exception {
     try (GoTarget target = new GoTarget(Security.DEFAULT)) {
       target.start();
-      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT.withUser("1000"))) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(target, Security.DEFAULT.withUser("1000"))) {
         agent.withFileSystemBind(dlv.toString(), DLV_IN_SIDECAR, BindMode.READ_ONLY);
         agent.start();
         ExecResult r = agent.attachproof("dap", "1", "--dlv", DLV_IN_SIDECAR, "--json");

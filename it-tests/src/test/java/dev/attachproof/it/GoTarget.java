@@ -3,6 +3,7 @@ package dev.attachproof.it;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.attachproof.testcontainers.Security;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;

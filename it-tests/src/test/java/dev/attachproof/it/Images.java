@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.attachproof.testcontainers.AgentImage;
+import dev.attachproof.testcontainers.AgentSidecar;
 import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.utility.DockerImageName;
@@ -16,7 +18,7 @@ import org.testcontainers.utility.DockerImageName;
  * No image is ever pulled: each name is a local tag, and Testcontainers only pulls a missing one.
  */
 public final class Images {
-  public static final DockerImageName AGENT = DockerImageName.parse("attachproof/agent:local");
+  public static final DockerImageName AGENT = AgentImage.LOCAL;
   public static final DockerImageName AGENT_WITH_TARGET =
       DockerImageName.parse("attachproof/agent-with-target:local");
   public static final String GO_TARGET_REPOSITORY = "attachproof/go-target";
@@ -24,8 +26,9 @@ public final class Images {
   public static final DockerImageName GO_TARGET = goTarget("go1.22");
 
   /**
-   * On every container the tests start. Without Ryuk nothing reaps the containers of a test JVM
-   * that was killed; `docker rm -f $(docker ps -aq --filter label=dev.attachproof.it)` does.
+   * On every container the tests start (the library's sidecars carry {@link AgentSidecar#LABEL}).
+   * Without Ryuk nothing reaps the containers of a test JVM that was killed; `docker rm -f $(docker
+   * ps -aq --filter label=dev.attachproof.it) $(docker ps -aq --filter label=dev.attachproof.sidecar)` does.
    */
   public static final String LABEL = "dev.attachproof.it";
 
@@ -100,12 +103,12 @@ public final class Images {
 
   /** it-tests runs in its module directory under Maven; the repository root holds containers/. */
   static Path repositoryRoot() {
-    Path dir = Path.of("").toAbsolutePath();
-    for (Path p = dir; p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("containers/build-images.sh"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("no containers/build-images.sh above " + dir);
+    return AgentImage.checkout().orElseThrow(() -> new IllegalStateException("no attachproof checkout: no "
+        + "containers/build-images.sh above " + Path.of("").toAbsolutePath()));
+  }
+
+  /** One of containers/seccomp/*.json, by file name (e.g. "deny-ptrace.json"). */
+  static Path seccompProfile(String file) {
+    return repositoryRoot().resolve("containers/seccomp").resolve(file);
   }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import dev.attachproof.testcontainers.DoctorReport;
+import dev.attachproof.testcontainers.Security;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attachproof.testing.AgentCli;
@@ -137,7 +139,7 @@ class KubernetesClusterTest {
         "attachproof", "ps", "--json")));
     KubeCluster.Result r = cluster.kubectl("-n", ns, "exec", name(pod), "-c", "attachproof", "--",
         "attachproof", "doctor", String.valueOf(pid), "--json");
-    DoctorReport report = DoctorReport.parse(r.exit(), r.out(), r.err());
+    DoctorReport report = SchemaChecked.doctorReport(r.exit(), r.out(), r.err());
     assertEquals(verdict, report.verdict(), report::toString);
     assertEquals(verdict, report.predicted(), report::toString);
     if (failing == null) {
@@ -214,7 +216,7 @@ class KubernetesClusterTest {
   }
 
   private static void assertKubeletAttachable(KubeCluster.Result r) {
-    DoctorReport report = DoctorReport.parse(r.exit(), r.out(), r.err());
+    DoctorReport report = SchemaChecked.doctorReport(r.exit(), r.out(), r.err());
     assertEquals("attachable", report.verdict(), report::toString);
     assertTrue(report.proofOk(), report::toString);
     assertEquals(0, r.exit(), report::toString);
@@ -270,7 +272,7 @@ class KubernetesClusterTest {
       return;
     }
     assertEquals(exit, state.path("terminated").path("exitCode").asInt(), state::toString);
-    DoctorReport report = DoctorReport.parse(exit, cluster.ok("-n", ns, "logs", "app", "-c", "doctor"), "");
+    DoctorReport report = SchemaChecked.doctorReport(exit, cluster.ok("-n", ns, "logs", "app", "-c", "doctor"), "");
     assertEquals(expected, report.verdict(), report::toString);
     assertEquals(exit == 0, report.proofOk(), report::toString);
   }
@@ -335,7 +337,7 @@ class KubernetesClusterTest {
     String id = containerId(ns, "app", "app");
     KubeCluster.Result r = cluster.kubectl("-n", agentNs, "exec", daemonSetPod(agentNs), "--", "attachproof",
         "doctor", "--container", id, "--json");
-    DoctorReport report = DoctorReport.parse(r.exit(), r.out(), r.err());
+    DoctorReport report = SchemaChecked.doctorReport(r.exit(), r.out(), r.err());
     assertEquals("attachable", report.verdict(), report::toString);
     assertEquals(id.substring(id.indexOf("://") + 3), report.json().path("container").path("id").asText(), report::toString);
     assertEquals("init", report.json().path("container").path("chosen").asText(), report::toString);
@@ -357,7 +359,7 @@ class KubernetesClusterTest {
     KubeCluster.Result doctor = plugin(Map.of(), "doctor", "app", "-n", ns, "--json");
     System.out.printf("kubectl attachproof doctor: %.2f s round trip (via the DaemonSet)%n", (System.nanoTime() - t0) / 1e9);
     assertTrue(doctor.err().contains("via the DaemonSet's agent attachproof/"), doctor.err());
-    DoctorReport report = DoctorReport.parse(doctor.exit(), doctor.out(), doctor.err());
+    DoctorReport report = SchemaChecked.doctorReport(doctor.exit(), doctor.out(), doctor.err());
     assertEquals("attachable", report.verdict(), report::toString);
     assertEquals(0, doctor.exit(), report::toString);
 
@@ -381,7 +383,7 @@ class KubernetesClusterTest {
     KubeCluster.Result doctor = plugin(Map.of("ATTACHPROOF_NAMESPACE", "no-agent-here"), "doctor", "app", "-n", ns, "--json");
     System.out.printf("kubectl attachproof doctor: %.2f s round trip (via an ephemeral container)%n", (System.nanoTime() - t0) / 1e9);
     assertTrue(doctor.err().contains("via an ephemeral container"), doctor.err());
-    DoctorReport report = DoctorReport.parse(doctor.exit(), doctor.out(), doctor.err());
+    DoctorReport report = SchemaChecked.doctorReport(doctor.exit(), doctor.out(), doctor.err());
     assertEquals("attachable", report.verdict(), report::toString);
     assertEquals(0, doctor.exit(), report::toString);
   }

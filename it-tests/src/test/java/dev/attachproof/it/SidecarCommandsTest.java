@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.attachproof.testcontainers.AgentSidecar;
+import dev.attachproof.testcontainers.DoctorReport;
+import dev.attachproof.testcontainers.Security;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.attachproof.testing.Schemas;
@@ -41,7 +44,7 @@ class SidecarCommandsTest {
   void psFromTheSidecarSeesTheTarget() throws IOException {
     try (GoTarget target = new GoTarget(Security.DEFAULT)) {
       target.start();
-      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(target, Security.DEFAULT)) {
         agent.start();
         ExecResult ps = agent.attachproof("ps", "--json");
         assertEquals(0, ps.getExitCode(), ps::getStderr);
@@ -68,7 +71,7 @@ class SidecarCommandsTest {
   void theSidecarsHttpApi() throws Exception {
     try (GoTarget target = new GoTarget(Security.DEFAULT)) {
       target.start();
-      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT).serving()) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(target, Security.DEFAULT).serving()) {
         agent.start();
         assertEquals(true, JSON.readTree(get(agent, "/healthz")).path("ok").asBoolean());
         JsonNode doctor = JSON.readTree(get(agent, "/v1/doctor?pid=1"));
@@ -96,7 +99,7 @@ class SidecarCommandsTest {
       target.start();
       String id = target.getContainerId();
       long main = target.getContainerInfo().getState().getPidLong();
-      try (AgentSidecar agent = new AgentSidecar(Images.AGENT, "host", Security.DEFAULT).serving()) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(Images.AGENT, "host", Security.DEFAULT).serving()) {
         agent.start();
         ExecResult doctor = agent.attachproof("doctor", "--container", id, "--json");
         assertEquals(0, doctor.getExitCode(), doctor::getStderr);
@@ -173,7 +176,7 @@ class SidecarCommandsTest {
   void goroutineSnapshotFromTheSidecar() throws IOException {
     try (GoTarget target = new GoTarget(Security.DEFAULT)) {
       target.start();
-      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(target, Security.DEFAULT)) {
         agent.start();
         ExecResult snap = agent.attachproof("goroutines", "1", "--format", "json");
         assertEquals(0, snap.getExitCode(), snap::getStderr);
@@ -214,7 +217,7 @@ class SidecarCommandsTest {
     assertTrue(Images.goTargetTags().size() >= 3, "three toolchains at least");
     try (GoTarget target = new GoTarget(Images.goTarget(tag), Security.DEFAULT)) {
       target.start();
-      try (AgentSidecar agent = new AgentSidecar(target, Security.DEFAULT)) {
+      try (AgentSidecar agent = SchemaChecked.sidecar(target, Security.DEFAULT)) {
         agent.start();
         DoctorReport r = agent.doctor(1);
         assertEquals("attachable", r.verdict(), r::toString);
@@ -243,7 +246,7 @@ class SidecarCommandsTest {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
-      DoctorReport r = DoctorReport.parse(result);
+      DoctorReport r = SchemaChecked.doctorReport(result.getExitCode(), result.getStdout(), result.getStderr());
       assertEquals("attachable", r.verdict(), r::toString);
       assertEquals(r.verdict(), r.predicted());
       assertFalse(r.contradiction());

@@ -5,8 +5,10 @@
  * and no_new_privs. Each case asserts what the kernel answers to the proof, derived from the
  * kernel's rules, and that the doctor predicted it. Images are built without any registry by
  * {@code containers/build-images.sh}, which {@link dev.attachproof.it.Images} runs once per test
- * JVM (a few seconds when nothing changed). {@link dev.attachproof.it.Attachability} is the helper
- * a test author uses to assert that a container's main process is attachable.
+ * JVM (a few seconds when nothing changed). The sidecars and reports are the published library's
+ * ({@link dev.attachproof.testcontainers}), which these tests use as its users do; {@code
+ * AttachabilityExampleTest}, {@code LeakCheckTest} and {@code ExampleProjectTest} test the library
+ * itself, the last one as a separate Maven project that depends on the installed artifact.
  *
  * <p>And kernel tests under qemu's software emulation ({@link dev.attachproof.it.QemuVm}, a
  * machine per {@link dev.attachproof.it.GuestArch}): Debian's kernel, an initramfs whose Go init

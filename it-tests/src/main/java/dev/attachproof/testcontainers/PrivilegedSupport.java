@@ -1,4 +1,4 @@
-package dev.attachproof.it;
+package dev.attachproof.testcontainers;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +16,7 @@ import org.testcontainers.DockerClientFactory;
  * it cannot. Docker 20.10 gives a privileged container every capability the kernel knows, and
  * runc refuses to start one ("unable to apply caps: operation not permitted") when dockerd itself
  * lacks one of them in its bounding set: on our CI machine root has no CAP_SYS_RESOURCE. There the
- * tests use `--cap-add ALL --cap-drop <the missing ones> --security-opt seccomp=unconfined`: for
+ * sidecars use `--cap-add ALL --cap-drop <the missing ones> --security-opt seccomp=unconfined`: for
  * ptrace, the same as --privileged (every capability that can be had, no seccomp filter).
  */
 final class PrivilegedSupport {
@@ -25,23 +25,35 @@ final class PrivilegedSupport {
 
   private PrivilegedSupport() {}
 
-  static synchronized boolean engineStartsPrivileged() {
+  /**
+   * Tried once per JVM, with the image of the first privileged container asked for: runc applies
+   * the capabilities before it looks for the program, so an image without {@code true} still
+   * answers (its failure to find the program is not the engine's refusal).
+   */
+  static synchronized boolean engineStartsPrivileged(String image) {
     if (starts == null) {
       DockerClient docker = DockerClientFactory.lazyClient();
-      String id = docker.createContainerCmd("attachproof/base:local").withCmd("true")
+      String id = docker.createContainerCmd(image).withEntrypoint("true").withCmd(List.of())
           .withHostConfig(HostConfig.newHostConfig().withPrivileged(true).withNetworkMode("none")).exec().getId();
       try {
         docker.startContainerCmd(id).exec();
         starts = true;
       } catch (RuntimeException e) {
-        starts = false;
-        System.out.println("this Docker engine cannot start --privileged containers (" + e.getMessage().strip()
-            + "): the tests use " + EQUIVALENT + " with " + capabilitiesTheEngineLacks() + " dropped");
+        starts = !String.valueOf(e.getMessage()).contains("unable to apply caps");
+        if (!starts) {
+          System.out.println("this Docker engine cannot start --privileged containers (" + e.getMessage().strip()
+              + "): the sidecars use " + EQUIVALENT + " with " + capabilitiesTheEngineLacks() + " dropped");
+        }
       } finally {
         docker.removeContainerCmd(id).withForce(true).exec();
       }
     }
     return starts;
+  }
+
+  /** Whether an earlier try found that this engine cannot start privileged containers. */
+  static synchronized boolean privilegedKnownToFail() {
+    return starts != null && !starts;
   }
 
   /** Capabilities Docker knows that are missing from this machine's bounding set (dockerd runs here). */

@@ -1,8 +1,9 @@
-package dev.attachproof.it;
+package dev.attachproof.testcontainers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,11 +13,26 @@ import com.github.dockerjava.api.model.Capability;
 /**
  * The security settings of one container, as `docker run` options: the user (--user), added
  * CAP_SYS_PTRACE (--cap-add SYS_PTRACE), --privileged, the seccomp profile (Docker's default,
- * unconfined, or one of containers/seccomp/*.json passed by content, as the docker CLI does) and
+ * unconfined, or a profile file passed by content, as the docker CLI does) and
  * --security-opt no-new-privileges.
  */
-public record Security(String user, boolean capSysPtrace, boolean privileged, String seccomp,
+public record Security(String user, boolean capSysPtrace, boolean privileged, Seccomp seccomp,
     boolean noNewPrivileges) {
+
+  /** A seccomp profile: its name as shown, and what goes into {@code seccomp=} ("unconfined" or the JSON). */
+  public record Seccomp(String name, String profile) {
+    static final Seccomp UNCONFINED = new Seccomp("unconfined", "unconfined");
+
+    /** A profile file (JSON), read now. */
+    public static Seccomp of(Path file) {
+      try {
+        return new Seccomp(file.getFileName().toString(), Files.readString(file));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the seccomp profile " + file, e);
+      }
+    }
+  }
+
 
   /** `docker run` with no options: root, Docker's default capabilities and seccomp profile. */
   public static final Security DEFAULT = new Security(null, false, false, null, false);
@@ -24,9 +40,9 @@ public record Security(String user, boolean capSysPtrace, boolean privileged, St
   public Security withUser(String u) { return new Security(u, capSysPtrace, privileged, seccomp, noNewPrivileges); }
   public Security withCapSysPtrace() { return new Security(user, true, privileged, seccomp, noNewPrivileges); }
   public Security withPrivileged() { return new Security(user, capSysPtrace, true, seccomp, noNewPrivileges); }
-  public Security withSeccompUnconfined() { return new Security(user, capSysPtrace, privileged, "unconfined", noNewPrivileges); }
-  /** A profile from containers/seccomp, by file name (e.g. "deny-ptrace.json"). */
-  public Security withSeccompProfile(String file) { return new Security(user, capSysPtrace, privileged, file, noNewPrivileges); }
+  public Security withSeccompUnconfined() { return new Security(user, capSysPtrace, privileged, Seccomp.UNCONFINED, noNewPrivileges); }
+  /** A seccomp profile file (JSON), e.g. one of attachproof's containers/seccomp. */
+  public Security withSeccompProfile(Path file) { return new Security(user, capSysPtrace, privileged, Seccomp.of(file), noNewPrivileges); }
   public Security withNoNewPrivileges() { return new Security(user, capSysPtrace, privileged, seccomp, true); }
 
   /** Applies the settings to a container about to be created. */
@@ -39,7 +55,7 @@ public record Security(String user, boolean capSysPtrace, boolean privileged, St
       host.withCapAdd(Capability.SYS_PTRACE);
     }
     List<String> opts = new ArrayList<>();
-    if (privileged && PrivilegedSupport.engineStartsPrivileged()) {
+    if (privileged && PrivilegedSupport.engineStartsPrivileged(cmd.getImage())) {
       host.withPrivileged(true);
     } else if (privileged) {
       // What --privileged grants, less what this machine cannot give: every capability but
@@ -50,7 +66,7 @@ public record Security(String user, boolean capSysPtrace, boolean privileged, St
       opts.add("seccomp=unconfined");
     }
     if (seccomp != null) {
-      opts.add("seccomp=" + (seccomp.equals("unconfined") ? seccomp : profile(seccomp)));
+      opts.add("seccomp=" + seccomp.profile());
     }
     if (noNewPrivileges) {
       opts.add("no-new-privileges");
@@ -60,21 +76,13 @@ public record Security(String user, boolean capSysPtrace, boolean privileged, St
     }
   }
 
-  private static String profile(String file) {
-    try {
-      return Files.readString(Images.repositoryRoot().resolve("containers/seccomp").resolve(file));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   @Override
   public String toString() {
     List<String> parts = new ArrayList<>();
     if (user != null) parts.add("--user " + user);
     if (capSysPtrace) parts.add("--cap-add SYS_PTRACE");
-    if (privileged) parts.add(PrivilegedSupport.engineStartsPrivileged() ? "--privileged" : PrivilegedSupport.EQUIVALENT);
-    if (seccomp != null) parts.add("seccomp=" + seccomp);
+    if (privileged) parts.add(PrivilegedSupport.privilegedKnownToFail() ? PrivilegedSupport.EQUIVALENT : "--privileged");
+    if (seccomp != null) parts.add("seccomp=" + seccomp.name());
     if (noNewPrivileges) parts.add("no-new-privileges");
     return parts.isEmpty() ? "defaults" : String.join(" ", parts);
   }
