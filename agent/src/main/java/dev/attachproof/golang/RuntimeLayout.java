@@ -23,7 +23,12 @@ public record RuntimeLayout(String goVersion, String arch, Map<String, StructTyp
 
     /** The structs a snapshot reads, recorded for every Go version (absent ones are skipped). */
     public static final List<String> STRUCTS = List.of("runtime.g", "runtime.m", "runtime.gobuf", "runtime.stack",
-            "runtime.moduledata", "runtime._func", "runtime.pcHeader", "runtime.inlinedCall", "runtime.hmap");
+            "runtime.moduledata", "runtime._func", "runtime.pcHeader", "runtime.inlinedCall", "runtime.hmap",
+            // what a blocked goroutine waits on (WaitReader): its sudogs, the channels, the
+            // semaphore table's roots, sync.Cond's list, and the sync values a semaphore lives in
+            "runtime.sudog", "runtime.hchan", "runtime.waitq", "runtime.semaRoot", "runtime.notifyList",
+            "sync.Mutex", "internal/sync.Mutex", "sync.RWMutex", "sync.WaitGroup", "sync.Cond",
+            "runtime._type", "internal/abi.Type");
 
     /** A constant's name and the string the runtime prints for its value. */
     public record Named(String constant, String text) {}
