@@ -165,7 +165,12 @@ public final class WaitReader {
             int kept = 0;
             for (int k = 0; k < live; k++) {
                 int r = copy.find(next[k], sudogSize);
-                if (r < 0 || !seen.computeIfAbsent(owner[k], x -> new HashSet<>()).add(next[k])) {
+                Set<Long> mine = seen.get(owner[k]);   // no lambdas here: a bootstrap inside the stop costs milliseconds
+                if (mine == null) {
+                    mine = new HashSet<>();
+                    seen.put(owner[k], mine);
+                }
+                if (r < 0 || !mine.add(next[k])) {
                     continue;   // unreadable, or a sudog seen before: the chain ends
                 }
                 ByteBuffer b = copy.rangeBuffer(r);
@@ -193,7 +198,11 @@ public final class WaitReader {
         // A select's cases: receive or send says the queue its sudog is in.
         Map<Long, Map<Long, String>> queues = new HashMap<>();
         for (long[] sc : selectCases) {
-            Map<Long, String> q = queues.computeIfAbsent(sc[2], c -> queueMembers(mem, c));
+            Map<Long, String> q = queues.get(sc[2]);
+            if (q == null) {
+                q = queueMembers(mem, sc[2]);
+                queues.put(sc[2], q);
+            }
             out.addChan(sc[0], new Waits.ChanWait(sc[2], q.get(sc[1]), true));
         }
         long[] chans = out.chanAddresses();
@@ -214,9 +223,10 @@ public final class WaitReader {
     private Map<Long, String> queueMembers(MemoryReader mem, long c) {
         Map<Long, String> out = new HashMap<>();
         ByteBuffer b = ByteBuffer.allocate(Math.max(sudogSize, 8)).order(ByteOrder.LITTLE_ENDIAN);
-        for (String op : List.of("receive", "send")) {
+        for (int q = 0; q < 2; q++) {
+            String op = q == 0 ? "receive" : "send";
             try {
-                long s = mem.word(c + (op.equals("receive") ? hRecvqFirst : hSendqFirst));
+                long s = mem.word(c + (q == 0 ? hRecvqFirst : hSendqFirst));
                 for (int k = 0; s != 0 && k < MAX_QUEUE_WALK && !out.containsKey(s); k++) {
                     out.put(s, op);
                     mem.read(s, b.clear().limit(sudogSize));

@@ -30,12 +30,24 @@ public final class Waits {
     private final List<String> notes = new ArrayList<>();
 
     void addChan(long g, ChanWait w) {
-        chanWaits.computeIfAbsent(g, x -> new ArrayList<>()).add(w);
-        chans.putIfAbsent(w.hchan(), null);
+        List<ChanWait> mine = chanWaits.get(g);   // no lambda: this runs while the target is stopped
+        if (mine == null) {
+            mine = new ArrayList<>(1);
+            chanWaits.put(g, mine);
+        }
+        mine.add(w);
+        if (!chans.containsKey(w.hchan())) {
+            chans.put(w.hchan(), null);
+        }
     }
 
     long[] chanAddresses() {
-        return chans.keySet().stream().mapToLong(Long::longValue).toArray();
+        long[] out = new long[chans.size()];
+        int i = 0;
+        for (Long c : chans.keySet()) {
+            out[i++] = c;
+        }
+        return out;
     }
 
     void putChan(Chan c) {
