@@ -6,13 +6,14 @@
 // sync.WaitGroup, and two on one sync.Cond. Each goroutine parks in a function of its own
 // (main.waitXxx), so a test knows what it waits on from its frames.
 //
-// For each object it prints "OBJECT <kind> <address> <function> <goroutines> [op elemType len cap]"
-// and, once every goroutine is parked (it reads its own runtime.Stack until each one under its
-// main.waitXxx is parked: neither running nor runnable, no sleeping), "READY pid=… go=… goroutines=…". It exits
-// when stdin closes.
+// Once every goroutine is parked (it reads its own runtime.Stack until each one under its
+// main.waitXxx is parked: neither running nor runnable; no sleeping) it prints "READY pid=…
+// go=… goroutines=…", having written to the file -objects names, for each object, a line "OBJECT
+// <kind> <address> <function> <goroutines> [op elemType len cap]". It exits when stdin closes.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +69,7 @@ func waitCond() {
 	condMu.Unlock()
 }
 
-// parked waits until n goroutines stand parked (runtime.gopark) under function fn.
+// parked waits until n goroutines under function fn stand parked: neither running nor runnable.
 func parked(fn string, n int) {
 	buf := make([]byte, 1<<20)
 	for {
@@ -95,6 +96,8 @@ func start(fn string, n int, f func()) {
 }
 
 func main() {
+	objects := flag.String("objects", "objects.txt", "where to write the objects' addresses")
+	flag.Parse()
 	selB <- 0 // full: the select's send case blocks
 	mu.Lock()
 	rw.RLock() // held: the first writer waits for it to leave
@@ -109,15 +112,19 @@ func main() {
 	start("waitGroup", 2, waitGroup)
 	start("waitCond", 2, waitCond)
 
-	fmt.Printf("OBJECT chan %p waitChan 3 receive int 0 0\n", ch)
-	fmt.Printf("OBJECT chan %p waitSelect 2 receive string 0 0\n", selA)
-	fmt.Printf("OBJECT chan %p waitSelect 2 send int64 1 1\n", selB)
-	fmt.Printf("OBJECT sync.Mutex %p waitMutex 3\n", &mu)
-	fmt.Printf("OBJECT sync.RWMutex %p waitWriterSem 1\n", &rw)
-	fmt.Printf("OBJECT sync.RWMutex %p waitReaderSem 2\n", &rw)
-	fmt.Printf("OBJECT sync.RWMutex %p waitRWMutexW 1\n", &rw)
-	fmt.Printf("OBJECT sync.WaitGroup %p waitGroup 2\n", &wg)
-	fmt.Printf("OBJECT sync.Cond %p waitCond 2\n", cond)
+	var out strings.Builder
+	fmt.Fprintf(&out, "OBJECT chan %p waitChan 3 receive int 0 0\n", ch)
+	fmt.Fprintf(&out, "OBJECT chan %p waitSelect 2 receive string 0 0\n", selA)
+	fmt.Fprintf(&out, "OBJECT chan %p waitSelect 2 send int64 1 1\n", selB)
+	fmt.Fprintf(&out, "OBJECT sync.Mutex %p waitMutex 3\n", &mu)
+	fmt.Fprintf(&out, "OBJECT sync.RWMutex %p waitWriterSem 1\n", &rw)
+	fmt.Fprintf(&out, "OBJECT sync.RWMutex %p waitReaderSem 2\n", &rw)
+	fmt.Fprintf(&out, "OBJECT sync.RWMutex %p waitRWMutexW 1\n", &rw)
+	fmt.Fprintf(&out, "OBJECT sync.WaitGroup %p waitGroup 2\n", &wg)
+	fmt.Fprintf(&out, "OBJECT sync.Cond %p waitCond 2\n", cond)
+	if err := os.WriteFile(*objects, []byte(out.String()), 0o644); err != nil {
+		panic(err)
+	}
 	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
 	os.Stdout.Sync()
 	io.Copy(io.Discard, os.Stdin)

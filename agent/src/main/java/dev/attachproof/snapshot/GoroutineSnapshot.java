@@ -17,6 +17,7 @@ import dev.attachproof.golang.Labels;
 import dev.attachproof.golang.LoadBias;
 import dev.attachproof.golang.RuntimeLayout;
 import dev.attachproof.golang.RuntimeLayouts;
+import dev.attachproof.golang.SemTable;
 import dev.attachproof.golang.Traceback;
 import dev.attachproof.golang.WaitObjects;
 import dev.attachproof.golang.WaitReader;
@@ -1190,16 +1191,17 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         String binaryGodebug = info.settings().get("DefaultGODEBUG");
         boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
         int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
-        // What goroutines wait on: runtime.semtable's run-time address and size from the symbols
-        // (absent from a stripped binary: then semaphores are not read), and where the type data
-        // starts, to name channels' element types: runtime.types, or, stripped, the start of
-        // .rodata, where Go's linker puts it (cmd/link, data.go: the type symbols lead rodata).
-        Map<String, ElfFile.Symbol> syms = elf.symbols(List.of("runtime.semtable", "runtime.types"));
-        ElfFile.Symbol semtable = syms.get("runtime.semtable");
-        long types = syms.containsKey("runtime.types") ? syms.get("runtime.types").value()
+        // What goroutines wait on: runtime.semtable (its symbol, or, stripped, the code that
+        // reaches it) and its size (the layout's), and where the type data starts, to name
+        // channels' element types: runtime.types, or, stripped, the start of .rodata, where Go's
+        // linker puts the type symbols first (cmd/link/internal/ld/data.go, dodata).
+        java.util.OptionalLong semtable = SemTable.locate(elf, runtime.pclntab());
+        StructType semTable = layout.structs().get(RuntimeLayout.SEM_TABLE);
+        ElfFile.Symbol typesSymbol = elf.symbols(List.of("runtime.types")).get("runtime.types");
+        long types = typesSymbol != null ? typesSymbol.value()
                 : elf.section(".rodata").map(ElfFile.Section::address).orElse(0L);
-        WaitReader waitReader = WaitReader.of(layout, semtable == null ? 0 : semtable.value() + bias,
-                semtable == null ? 0 : semtable.size()).orElse(null);
+        WaitReader waitReader = WaitReader.of(layout, semtable.isPresent() ? semtable.getAsLong() + bias : 0,
+                semtable.isPresent() && semTable != null ? semTable.size() : 0).orElse(null);
         return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
                 environGodebug, new ProfileFacts(mappings, depth), found.use(), waitReader,
                 new WaitObjects(layout, elf, bias, types));
