@@ -86,7 +86,9 @@ public final class GoroutinesJson {
                 b.append(": ");
                 Json.string(b, l.getValue());
             }
-            b.append("}, \"frames\": [");
+            b.append("}, \"waitingOn\": ");   // added to v1
+            WaitingOnJson.append(b, s.waiting().of(e));
+            b.append(", \"frames\": [");
             List<Traceback.Frame> fs = e.stack().frames();
             for (int i = 0; i < fs.size(); i++) {
                 if (i > 0) {
