@@ -334,6 +334,7 @@ public final class WaitReader {
                 sudogNext.put(sudog[j], nextOf.get(gs.address(waiters[j])));
             }
         }
+        NotifyLists walked = new NotifyLists(mem, sudogNext);
         int[] nextWord = new int[waiters.length];
         long[] lists = search(mem, waiters.length, notifyListSize, COND_CANDIDATES, COND_ROUNDS, j -> {
             if (sudog[j] == 0) {
@@ -342,7 +343,7 @@ public final class WaitReader {
             // c escapes (Wait passes &c.notify to the runtime): never in the stack; it may be a variable
             long c = nextPointer(gs, waiters[j], stacks, rangeOf[waiters[j]], nextWord, j, COND_WORDS, sudog[j], true);
             return c == 0 ? 0 : c + condNotify;
-        }, (j, b, at) -> listHolds(mem, b.getLong(at + (int) nHead), b.getLong(at + (int) nTail), sudog[j], sudogNext));
+        }, (j, b, at) -> walked.holds(b.getLong(at + (int) nHead), b.getLong(at + (int) nTail), sudog[j]));
         for (int j = 0; j < waiters.length; j++) {
             if (lists[j] != 0) {
                 out.putCond(gs.address(waiters[j]), lists[j] - condNotify);
@@ -350,38 +351,64 @@ public final class WaitReader {
         }
     }
 
-    /** Whether the notifyList with {@code head} and {@code tail} holds sudog {@code s}. */
-    private boolean listHolds(MemoryReader mem, long head, long tail, long s, LongMap<Long> nextOf) {
-        if (head == 0 || tail == 0) {
-            return false;
+    /**
+     * The notifyLists walked by one {@link #readConds}: each list's members by its head, walked
+     * once whole (so that N waiters on one Cond cost N steps, not N squared), all walks together
+     * at most {@value #MAX_SEMA_SUDOGS} steps; past that only a list's head and tail are looked at.
+     */
+    private final class NotifyLists {
+        private final MemoryReader mem;
+        private final LongMap<Long> nextOf;
+        private final LongMap<LongMap<Boolean>> members = new LongMap<>();
+        private int steps;
+        private ByteBuffer b;
+
+        NotifyLists(MemoryReader mem, LongMap<Long> nextOf) {
+            this.mem = mem;
+            this.nextOf = nextOf;
         }
-        if (tail == s || head == s) {
-            return true;
-        }
-        ByteBuffer b = null;
-        LongMap<Boolean> seen = new LongMap<>();
-        long at = head;
-        for (int k = 0; at != 0 && k < MAX_QUEUE_WALK && !seen.containsKey(at); k++) {
-            if (at == s) {
+
+        /** Whether the notifyList with {@code head} and {@code tail} holds sudog {@code s}. */
+        boolean holds(long head, long tail, long s) {
+            if (head == 0 || tail == 0) {
+                return false;
+            }
+            if (tail == s || head == s) {
                 return true;
             }
-            seen.put(at, Boolean.TRUE);
-            Long next = nextOf.get(at);
-            if (next == null) {
-                if (b == null) {
-                    b = ByteBuffer.allocate(sudogSize).order(ByteOrder.LITTLE_ENDIAN);
-                }
-                try {
-                    mem.read(at, b.clear());
-                } catch (MemoryReader.MemoryReadException e) {
-                    return false;
-                }
-                next = sNext.read(b, 0);
-                nextOf.put(at, next);
+            LongMap<Boolean> in = members.get(head);
+            if (in == null) {
+                in = walk(head, tail);
+                members.put(head, in);
             }
-            at = at == tail ? 0 : next;
+            return in.containsKey(s);
         }
-        return false;
+
+        /** The sudogs from {@code head} through sudog.next to {@code tail}: cycle-safe, ends where one is unreadable. */
+        private LongMap<Boolean> walk(long head, long tail) {
+            LongMap<Boolean> in = new LongMap<>();
+            long at = head;
+            for (int k = 0; at != 0 && k < MAX_QUEUE_WALK && steps < MAX_SEMA_SUDOGS && !in.containsKey(at); k++, steps++) {
+                in.put(at, Boolean.TRUE);
+                if (at == tail) {
+                    break;
+                }
+                Long next = nextOf.get(at);
+                if (next == null) {   // not a waiter's own sudog read already
+                    if (b == null) {
+                        b = ByteBuffer.allocate(sudogSize).order(ByteOrder.LITTLE_ENDIAN);
+                    }
+                    try {
+                        mem.read(at, b.clear());
+                    } catch (MemoryReader.MemoryReadException e) {
+                        break;
+                    }
+                    next = sNext.read(b, 0);
+                }
+                at = next;
+            }
+            return in;
+        }
     }
 
     /**
