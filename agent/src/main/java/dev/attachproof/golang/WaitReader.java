@@ -228,6 +228,17 @@ public final class WaitReader {
     private interface Match {
         boolean test(int j, ByteBuffer b, int at);
     }
+    /**
+     * The sudogs of the goroutines parked in semacquire1, from their own stacks: semacquire1
+     * keeps its sudog {@code s} live across the park (it releases it after), so a register
+     * argument's spill or a local holds it in the copied frames (Go's ABI saves no register
+     * across a call). The words near the SP that could be a heap pointer (not in the
+     * goroutine's own stack, not in the executable's image) are read as sudogs
+     * ({@link #sudogsInStacks}); a sudog is kept only when it names this goroutine
+     * ({@code sudog.g}) and a semaphore ({@code elem}), with no channel: the runtime's own
+     * record says it is this goroutine's wait. A stale sudog (released: elem is cleared; reused:
+     * another g's) fails that. Returns how many semaphore waiters no sudog was found for.
+     */
     private int fromStacks(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf, Waits out) {
         int[] waiters = waitersFor(gs, semaReasons, rangeOf);
         long[] found = sudogsInStacks(mem, gs, stacks, rangeOf, waiters, (j, b, at) -> {
@@ -352,14 +363,17 @@ public final class WaitReader {
     }
 
     /**
-     * The notifyLists walked by one {@link #readConds}: each list's members by its head, walked
-     * once whole (so that N waiters on one Cond cost N steps, not N squared), all walks together
+     * The notifyLists walked by one {@link #readConds}: each list's members by its head and tail,
+     * walked once whole (so that N waiters on one Cond cost N steps, not N squared), all walks together
      * at most {@value #MAX_SEMA_SUDOGS} steps; past that only a list's head and tail are looked at.
      */
     private final class NotifyLists {
         private final MemoryReader mem;
         private final LongMap<Long> nextOf;
-        private final LongMap<LongMap<Boolean>> members = new LongMap<>();
+        /** A list walked: its tail, and its sudogs. */
+        private record Walked(long tail, LongMap<Boolean> sudogs) {}
+
+        private final LongMap<Walked> members = new LongMap<>();
         private int steps;
         private ByteBuffer b;
 
@@ -376,12 +390,12 @@ public final class WaitReader {
             if (tail == s || head == s) {
                 return true;
             }
-            LongMap<Boolean> in = members.get(head);
-            if (in == null) {
-                in = walk(head, tail);
-                members.put(head, in);
+            Walked w = members.get(head);
+            if (w == null || w.tail() != tail) {   // a word that only looks like this list's ends elsewhere
+                w = new Walked(tail, walk(head, tail));
+                members.put(head, w);
             }
-            return in.containsKey(s);
+            return w.sudogs().containsKey(s);
         }
 
         /** The sudogs from {@code head} through sudog.next to {@code tail}: cycle-safe, ends where one is unreadable. */
