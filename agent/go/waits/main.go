@@ -3,8 +3,10 @@
 // two goroutines in one select (receive from one channel, send to another whose buffer is full),
 // three lockers of one held sync.Mutex, four on one sync.RWMutex (a writer waiting for a reader
 // to leave, two readers behind that writer, a second writer behind the first), two waiters on one
-// sync.WaitGroup, and two on one sync.Cond. Each goroutine parks in a function of its own
-// (main.waitXxx), so a test knows what it waits on from its frames.
+// sync.WaitGroup, three on one sync.Cond made by sync.NewCond (the middle one neither head nor
+// tail of the Cond's list) and one on a sync.Cond that is a package variable (in the executable's
+// data, not the heap). Each goroutine parks in a function of its own (main.waitXxx), so a test
+// knows what it waits on from its frames.
 //
 // Once every goroutine is parked (it reads its own runtime.Stack until each one under its
 // main.waitXxx is parked: neither running nor runnable; no sleeping) it prints "READY pid=…
@@ -30,7 +32,9 @@ var (
 	rw       sync.RWMutex
 	wg       sync.WaitGroup
 	condMu   sync.Mutex
-	cond     = sync.NewCond(&condMu)
+	cond     *sync.Cond // made by main: on the heap (a package-level initializer may be allocated statically)
+	varMu    sync.Mutex
+	condVar  = sync.Cond{L: &varMu} // a Cond that is a variable of the executable, not on the heap
 	released bool
 )
 
@@ -69,6 +73,15 @@ func waitCond() {
 	condMu.Unlock()
 }
 
+//go:noinline
+func waitCondVar() {
+	varMu.Lock()
+	for !released {
+		condVar.Wait()
+	}
+	varMu.Unlock()
+}
+
 // parked waits until n goroutines under function fn stand parked: neither running nor runnable.
 func parked(fn string, n int) {
 	buf := make([]byte, 1<<20)
@@ -98,6 +111,7 @@ func start(fn string, n int, f func()) {
 func main() {
 	objects := flag.String("objects", "objects.txt", "where to write the objects' addresses")
 	flag.Parse()
+	cond = sync.NewCond(&condMu)
 	selB <- 0 // full: the select's send case blocks
 	mu.Lock()
 	rw.RLock() // held: the first writer waits for it to leave
@@ -110,7 +124,8 @@ func main() {
 	start("waitReaderSem", 2, waitReaderSem)
 	start("waitRWMutexW", 1, waitRWMutexW)
 	start("waitGroup", 2, waitGroup)
-	start("waitCond", 2, waitCond)
+	start("waitCond", 3, waitCond)
+	start("waitCondVar", 1, waitCondVar)
 
 	var out strings.Builder
 	fmt.Fprintf(&out, "OBJECT chan %p waitChan 3 receive int 0 0\n", ch)
@@ -121,7 +136,8 @@ func main() {
 	fmt.Fprintf(&out, "OBJECT sync.RWMutex %p waitReaderSem 2\n", &rw)
 	fmt.Fprintf(&out, "OBJECT sync.RWMutex %p waitRWMutexW 1\n", &rw)
 	fmt.Fprintf(&out, "OBJECT sync.WaitGroup %p waitGroup 2\n", &wg)
-	fmt.Fprintf(&out, "OBJECT sync.Cond %p waitCond 2\n", cond)
+	fmt.Fprintf(&out, "OBJECT sync.Cond %p waitCond 3\n", cond)
+	fmt.Fprintf(&out, "OBJECT sync.Cond %p waitCondVar 1\n", &condVar)
 	if err := os.WriteFile(*objects, []byte(out.String()), 0o644); err != nil {
 		panic(err)
 	}

@@ -43,7 +43,7 @@ public record RuntimeLayout(String goVersion, String arch, Map<String, StructTyp
      * lacks one takes the table's, and that is no disagreement.
      */
     public static final java.util.Set<String> USED_BY_PROGRAM = java.util.Set.of("sync.Mutex", "internal/sync.Mutex",
-            "sync.RWMutex", "sync.WaitGroup", "sync.Cond", SEM_TABLE);
+            "sync.RWMutex", "sync.WaitGroup", "sync.Cond", "runtime.notifyList", SEM_TABLE);
 
     /** A constant's name and the string the runtime prints for its value. */
     public record Named(String constant, String text) {}

@@ -72,6 +72,10 @@ public final class WaitObjects {
             }
             return out;
         }
+        long cond = waits.cond(g.address());
+        if (cond != 0) {
+            return List.of(WaitingOn.sync("sync.Cond", cond));   // found as the Cond itself: nothing to decode
+        }
         long sema = waits.semaphore(g.address());
         return sema == 0 ? null : List.of(syncValue(sema, frames));
     }

@@ -31,6 +31,9 @@ import java.util.Set;
  *     address, the waiters on one address chained by {@code waitlink} (runtime/sema.go,
  *     semaRoot.queue). The table is read in one read, the treaps a level per round, at most
  *     {@value #MAX_SEMA_ROUNDS} rounds.</li>
+ * <li>a goroutine parked in sync.(*Cond).Wait holds its sudog in its stack too, and the Cond's
+ *     address: a word of the copied frames is the Cond whose notifyList chains that sudog
+ *     ({@link #readConds}).</li>
  * </ul>
  * Every walk is bounded by a count and remembers what it visited, so that memory changing under a
  * read (or a cycle) ends it, never loops. What kind of sync value a semaphore belongs to is decided
@@ -69,12 +72,22 @@ public final class WaitReader {
     private CopyBuffers pool = CopyBuffers.freeable();
     /** The wait reasons of a goroutine parked in semacquire1 (runtime/sema.go): those sync's waiters park with. */
     private final Set<Integer> semaReasons;
+    /** The wait reason of a goroutine parked in notifyListWait (runtime/sema.go): sync.Cond's waiters. */
+    private final Set<Integer> condReasons;
+    /** sync.Cond's notify field, and runtime.notifyList's head and tail; -1 when the layout lacks them (Cond is not read). */
+    private final long condNotify, nHead, nTail;
+    private final int notifyListSize;
     /** The executable's mapped range at run time: a word in it is code or a variable, never a sudog. */
     private final long imageLo, imageHi;
     /** Words of a semaphore waiter's stack looked at, from its SP: semacquire1's frame lies within them. */
     static final int STACK_WORDS = 64;
     /** Rounds of {@link #fromStacks}: each reads every unexplained waiter's next candidate word. */
     static final int STACK_ROUNDS = 16;
+    /** Words of a Cond waiter's stack looked at for its Cond, from its SP: sync.(*Cond).Wait's frame lies within them. */
+    static final int COND_WORDS = 128;
+    /** Candidate words of each Cond waiter read in one batch, and the rounds of them. */
+    static final int COND_CANDIDATES = 8;
+    static final int COND_ROUNDS = COND_WORDS / COND_CANDIDATES;
 
     /** A pointer field: where it is, and whether it is a maybeTraceablePtr (two words, the second the address). */
     private record Ptr(long offset, boolean twoWords) {
@@ -111,6 +124,15 @@ public final class WaitReader {
         sendReasons = reasons(layout, "waitReasonChanSend", "waitReasonSynctestChanSend");
         semaReasons = reasons(layout, "waitReasonSemacquire", "waitReasonSyncMutexLock", "waitReasonSyncRWMutexRLock",
                 "waitReasonSyncRWMutexLock", "waitReasonSyncWaitGroupWait", "waitReasonSynctestWaitGroupWait");
+        condReasons = reasons(layout, "waitReasonSyncCondWait");
+        long notify = layout.offset("sync.Cond", "notify").orElse(-1);
+        long head = layout.offset("runtime.notifyList", "head").orElse(-1);
+        long tail = layout.offset("runtime.notifyList", "tail").orElse(-1);
+        boolean cond = notify >= 0 && head >= 0 && tail >= 0;
+        condNotify = cond ? notify : -1;
+        nHead = cond ? head : -1;
+        nTail = cond ? tail : -1;
+        notifyListSize = cond ? (int) layout.structs().get("runtime.notifyList").size() : 0;
     }
 
     /**
@@ -176,47 +198,101 @@ public final class WaitReader {
         if (semtable != 0 && unexplained != 0) {
             readSemaphores(mem, out, deadline);
         }
+        if (stacks != null && condNotify >= 0) {
+            readConds(mem, gs, stacks, rangeOf, out);
+        }
         return out;
     }
 
-    /**
-     * The sudogs of the goroutines parked in semacquire1, from their own stacks: semacquire1
-     * keeps its sudog {@code s} live across the park (it releases it after), so a register
-     * argument's spill or a local holds it in the copied frames (Go's ABI saves no register
-     * across a call). The words near the SP that could be a heap pointer (not in the
-     * goroutine's own stack, not in the executable's image) are read as sudogs, a round per
-     * word from the SP up, each round one batch of every waiter not yet explained (the frames
-     * below semacquire1 are the same for every waiter, so the first rounds explain nearly all);
-     * a sudog is kept only when it names this goroutine ({@code sudog.g}) and a semaphore
-     * ({@code elem}), with no channel: the runtime's own record says it is this goroutine's
-     * wait. A stale sudog (released: elem is cleared; reused: another g's) fails that. Returns
-     * how many semaphore waiters no sudog was found for.
-     */
-    private int fromStacks(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf, Waits out) {
-        int n = gs.size();
+    /** The goroutines parked for one of {@code reasons} whose stack was copied, by index. */
+    private static int[] waitersFor(GoroutineReader.Copied gs, Set<Integer> reasons, int[] rangeOf) {
         int[] waiters = new int[16];
         int count = 0;
-        for (int i = 0; i < n; i++) {
-            if (gs.baseStatus(i) == Goroutine.G_WAITING && semaReasons.contains(gs.waitReasonValue(i)) && rangeOf[i] >= 0) {
+        for (int i = 0; i < gs.size(); i++) {
+            if (gs.baseStatus(i) == Goroutine.G_WAITING && reasons.contains(gs.waitReasonValue(i)) && rangeOf[i] >= 0) {
                 if (count == waiters.length) {
                     waiters = java.util.Arrays.copyOf(waiters, count * 2);
                 }
                 waiters[count++] = i;
             }
         }
-        int[] nextWord = new int[count];   // per waiter, the next word of its stack to look at
-        long[] candidates = new long[count];
-        int[] owner = new int[count];
+        return java.util.Arrays.copyOf(waiters, count);
+    }
+
+    /** The next candidate address of waiter j (an index into the waiters), 0 when it has no more. */
+    private interface Candidates {
+        long next(int j);
+    }
+
+    /** Whether the bytes read at {@code at} of {@code b} are what waiter j's search looks for. */
+    private interface Match {
+        boolean test(int j, ByteBuffer b, int at);
+    }
+    /**
+     * The sudogs of the goroutines parked in semacquire1, from their own stacks: semacquire1
+     * keeps its sudog {@code s} live across the park (it releases it after), so a register
+     * argument's spill or a local holds it in the copied frames (Go's ABI saves no register
+     * across a call). The words near the SP that could be a heap pointer (not in the
+     * goroutine's own stack, not in the executable's image) are read as sudogs
+     * ({@link #sudogsInStacks}); a sudog is kept only when it names this goroutine
+     * ({@code sudog.g}) and a semaphore ({@code elem}), with no channel: the runtime's own
+     * record says it is this goroutine's wait. A stale sudog (released: elem is cleared; reused:
+     * another g's) fails that. Returns how many semaphore waiters no sudog was found for.
+     */
+    private int fromStacks(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf, Waits out) {
+        int[] waiters = waitersFor(gs, semaReasons, rangeOf);
+        long[] found = sudogsInStacks(mem, gs, stacks, rangeOf, waiters, (j, b, at) -> {
+            long g = gs.address(waiters[j]);
+            long elem = sElem.read(b, at);
+            if (sG.read(b, at) == g && elem != 0 && sC.read(b, at) == 0) {
+                out.putSemaphore(g, elem);
+                return true;
+            }
+            return false;
+        });
+        int left = 0;
+        for (long s : found) {
+            left += s == 0 ? 1 : 0;
+        }
+        return left;
+    }
+
+    /**
+     * For each goroutine of {@code waiters}, the first word of its copied stack (from the SP,
+     * within {@link #STACK_WORDS}) that could be a heap pointer and reads as a sudog {@code match}
+     * keeps; 0 where none. A round per word, each one batch of every waiter not yet explained
+     * (the frames below the park are the same for every waiter, so the first rounds explain nearly all).
+     */
+    private long[] sudogsInStacks(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf,
+                                  int[] waiters, Match match) {
+        int[] nextWord = new int[waiters.length];   // per waiter, the next word of its stack to look at
+        return search(mem, waiters.length, sudogSize, 1, STACK_ROUNDS, j -> {
+            int i = waiters[j];
+            return nextPointer(gs, i, stacks.givenWord(rangeOf[i], 0).isPresent() ? stacks : null, rangeOf[i], nextWord, j,
+                    STACK_WORDS, 0, false);
+        }, match);
+    }
+
+    /**
+     * Rounds of reads, each one batch of {@code perRound} candidates of every one of {@code count}
+     * searches not yet answered, {@code length} bytes each; a search ends at the first candidate
+     * {@code match} keeps (its address is the answer; 0 where none is kept), or when its
+     * candidates end.
+     */
+    private long[] search(MemoryReader mem, int count, int length, int perRound, int rounds, Candidates candidatesOf, Match match) {
+        long[] found = new long[count];
+        boolean[] done = new boolean[count];
+        long[] candidates = new long[count * perRound];
+        int[] owner = new int[candidates.length];
         int left = count;
-        for (int round = 0; round < STACK_ROUNDS && left > 0; round++) {
+        for (int round = 0; round < rounds && left > 0; round++) {
             int m = 0;
             for (int j = 0; j < count; j++) {
-                int i = waiters[j];
-                if (i < 0) {
-                    continue;   // explained
-                }
-                long w = nextCandidate(gs, i, stacks.givenWord(rangeOf[i], 0).isPresent() ? stacks : null, rangeOf[i], nextWord, j);
-                if (w != 0) {
+                for (int c = 0; c < perRound && !done[j]; c++) {
+                    long w = candidatesOf.next(j);
+                    if (w == 0) {
+                        break;
+                    }
                     candidates[m] = w;
                     owner[m++] = j;
                 }
@@ -224,47 +300,156 @@ public final class WaitReader {
             if (m == 0) {
                 break;
             }
-            CapturedMemory copy = batch(mem, java.util.Arrays.copyOf(candidates, m), sudogSize);
+            CapturedMemory copy = batch(mem, java.util.Arrays.copyOf(candidates, m), length);
             for (int k = 0; k < m; k++) {
                 int j = owner[k];
-                int i = waiters[j];
-                int r = copy.find(candidates[k], sudogSize);
-                if (r < 0) {
-                    continue;
-                }
-                ByteBuffer b = copy.rangeBuffer(r);
-                int at = copy.rangeOffset(r, candidates[k]);
-                long elem = sElem.read(b, at);
-                if (sG.read(b, at) == gs.address(i) && elem != 0 && sC.read(b, at) == 0) {
-                    out.putSemaphore(gs.address(i), elem);
-                    waiters[j] = -1;
+                int r = copy.find(candidates[k], length);
+                if (!done[j] && r >= 0 && match.test(j, copy.rangeBuffer(r), copy.rangeOffset(r, candidates[k]))) {
+                    found[j] = candidates[k];
+                    done[j] = true;
                     left--;
                 }
             }
         }
-        return left;
+        return found;
     }
 
     /**
-     * The next word of goroutine i's copied stack, from word {@code nextWord[j]} on, that could
-     * be a heap pointer; 0 when its first {@link #STACK_WORDS} words hold no more.
+     * The sync.Cond each goroutine parked in notifyListWait waits on. Its sudog {@code s} is in
+     * its own stack (notifyListWait keeps it live across the park: releaseSudog after), found as
+     * a semaphore waiter's is, kept when it names this goroutine and no channel. sync.(*Cond).Wait
+     * keeps {@code c} live across its call of runtime_notifyListWait(&c.notify, t) (c.L.Lock()
+     * after, sync/cond.go), so a word of the copied frames is c: a candidate is read as the
+     * runtime.notifyList at c + offsetof(Cond.notify), and it is the Cond when that list's head
+     * or tail, or its chain from head through sudog.next, is {@code s} (runtime/sema.go:
+     * notifyListWait appends s at l.tail, notifyListNotify* unlink from head). The chain is
+     * followed through the waiters' own sudogs, read already, and read from the target only past
+     * them; bounded and cycle-safe. A candidate whose list does not hold s is some other word.
      */
-    private long nextCandidate(GoroutineReader.Copied gs, int i, CapturedMemory stacks, int range, int[] nextWord, int j) {
+    private void readConds(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf, Waits out) {
+        int[] waiters = waitersFor(gs, condReasons, rangeOf);
+        if (waiters.length == 0) {
+            return;
+        }
+        LongMap<Long> nextOf = new LongMap<>();   // each waiter's sudog → its next in its list
+        long[] sudog = sudogsInStacks(mem, gs, stacks, rangeOf, waiters, (j, b, at) -> {
+            if (sG.read(b, at) == gs.address(waiters[j]) && sC.read(b, at) == 0) {
+                nextOf.put(gs.address(waiters[j]), sNext.read(b, at));   // by g until the sudog's address is known
+                return true;
+            }
+            return false;
+        });
+        LongMap<Long> sudogNext = new LongMap<>();
+        for (int j = 0; j < waiters.length; j++) {
+            if (sudog[j] != 0) {
+                sudogNext.put(sudog[j], nextOf.get(gs.address(waiters[j])));
+            }
+        }
+        NotifyLists walked = new NotifyLists(mem, sudogNext);
+        int[] nextWord = new int[waiters.length];
+        long[] lists = search(mem, waiters.length, notifyListSize, COND_CANDIDATES, COND_ROUNDS, j -> {
+            if (sudog[j] == 0) {
+                return 0;
+            }
+            // c escapes (Wait passes &c.notify to the runtime): never in the stack; it may be a variable
+            long c = nextPointer(gs, waiters[j], stacks, rangeOf[waiters[j]], nextWord, j, COND_WORDS, sudog[j], true);
+            return c == 0 ? 0 : c + condNotify;
+        }, (j, b, at) -> walked.holds(b.getLong(at + (int) nHead), b.getLong(at + (int) nTail), sudog[j]));
+        for (int j = 0; j < waiters.length; j++) {
+            if (lists[j] != 0) {
+                out.putCond(gs.address(waiters[j]), lists[j] - condNotify);
+            }
+        }
+    }
+
+    /**
+     * The notifyLists walked by one {@link #readConds}: each list's members by its head and tail,
+     * walked once whole (so that N waiters on one Cond cost N steps, not N squared), all walks together
+     * at most {@value #MAX_SEMA_SUDOGS} steps; past that only a list's head and tail are looked at.
+     */
+    private final class NotifyLists {
+        private final MemoryReader mem;
+        private final LongMap<Long> nextOf;
+        /** A list walked: its tail, and its sudogs. */
+        private record Walked(long tail, LongMap<Boolean> sudogs) {}
+
+        private final LongMap<Walked> members = new LongMap<>();
+        private int steps;
+        private ByteBuffer b;
+
+        NotifyLists(MemoryReader mem, LongMap<Long> nextOf) {
+            this.mem = mem;
+            this.nextOf = nextOf;
+        }
+
+        /** Whether the notifyList with {@code head} and {@code tail} holds sudog {@code s}. */
+        boolean holds(long head, long tail, long s) {
+            if (head == 0 || tail == 0) {
+                return false;
+            }
+            if (tail == s || head == s) {
+                return true;
+            }
+            Walked w = members.get(head);
+            if (w == null || w.tail() != tail) {   // a word that only looks like this list's ends elsewhere
+                w = new Walked(tail, walk(head, tail));
+                members.put(head, w);
+            }
+            return w.sudogs().containsKey(s);
+        }
+
+        /** The sudogs from {@code head} through sudog.next to {@code tail}: cycle-safe, ends where one is unreadable. */
+        private LongMap<Boolean> walk(long head, long tail) {
+            LongMap<Boolean> in = new LongMap<>();
+            long at = head;
+            for (int k = 0; at != 0 && k < MAX_QUEUE_WALK && steps < MAX_SEMA_SUDOGS && !in.containsKey(at); k++, steps++) {
+                in.put(at, Boolean.TRUE);
+                if (at == tail) {
+                    break;
+                }
+                Long next = nextOf.get(at);
+                if (next == null) {   // not a waiter's own sudog read already
+                    if (b == null) {
+                        b = ByteBuffer.allocate(sudogSize).order(ByteOrder.LITTLE_ENDIAN);
+                    }
+                    try {
+                        mem.read(at, b.clear());
+                    } catch (MemoryReader.MemoryReadException e) {
+                        break;
+                    }
+                    next = sNext.read(b, 0);
+                }
+                at = next;
+            }
+            return in;
+        }
+    }
+
+    /**
+     * The next word of goroutine i's copied stack, from word {@code nextWord[j]} on, within its
+     * first {@code words}, that could point to a runtime or sync value: 8-aligned, above the
+     * zero page, not into the goroutine's own stack, not its g nor {@code not}; into the
+     * executable's image only when {@code image} (a sudog never is; a sync.Cond may be a
+     * variable). 0 when there is no more.
+     */
+    private long nextPointer(GoroutineReader.Copied gs, int i, CapturedMemory stacks, int range, int[] nextWord, int j,
+                             int words, long not, boolean image) {
         if (stacks == null) {
             return 0;
         }
         long lo = gs.stackLo(i);
         long hi = gs.stackHi(i);
         long g = gs.address(i);
-        while (nextWord[j] < STACK_WORDS) {
+        while (nextWord[j] < words) {
             java.util.OptionalLong word = stacks.givenWord(range, nextWord[j]++);
             if (word.isEmpty()) {
-                nextWord[j] = STACK_WORDS;
+                nextWord[j] = words;
                 return 0;
             }
             long w = word.getAsLong();
-            if (w != 0 && w != g && (w & 7) == 0 && Long.compareUnsigned(w, 0x10000) >= 0
-                    && Long.compareUnsigned(w - lo, hi - lo) >= 0 && Long.compareUnsigned(w - imageLo, imageHi - imageLo) >= 0) {
+            if (w != 0 && w != g && w != not && (w & 7) == 0 && Long.compareUnsigned(w, 0x10000) >= 0
+                    && Long.compareUnsigned(w - lo, hi - lo) >= 0
+                    && (image || Long.compareUnsigned(w - imageLo, imageHi - imageLo) >= 0)) {
                 return w;
             }
         }

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * What {@link WaitReader} read while the target was stopped, not yet decoded: each goroutine's
- * channel cases and semaphore, by the address of its g, and each channel's state.
+ * channel cases, semaphore or sync.Cond, by the address of its g, and each channel's state.
  */
 public final class Waits {
     /** No goroutine read as waiting on anything (a snapshot that did not read waits). */
@@ -27,6 +27,7 @@ public final class Waits {
     private final Map<Long, List<ChanWait>> chanWaits = new HashMap<>();
     private final Map<Long, Chan> chans = new LinkedHashMap<>();
     private final Map<Long, Long> semaphores = new HashMap<>();
+    private final Map<Long, Long> conds = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
 
     void addChan(long g, ChanWait w) {
@@ -58,6 +59,10 @@ public final class Waits {
         semaphores.put(g, address);
     }
 
+    void putCond(long g, long address) {
+        conds.put(g, address);
+    }
+
     void note(String s) {
         notes.add(s);
     }
@@ -75,6 +80,11 @@ public final class Waits {
     /** The semaphore address goroutine {@code g} is queued on in runtime.semtable, 0 for none. */
     public long semaphore(long g) {
         return semaphores.getOrDefault(g, 0L);
+    }
+
+    /** The address of the sync.Cond goroutine {@code g} waits on (its notifyList holds g's sudog), 0 for none. */
+    public long cond(long g) {
+        return conds.getOrDefault(g, 0L);
     }
 
     /** What could not be read, for the snapshot's notes. */

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Which sync value a semaphore belongs to, from the waiter's frames (as Go's traceback names
@@ -72,6 +74,33 @@ class WaitObjectsTest {
                 frames("sync.runtime_Semacquire", "sync.(*WaitGroup).Wait")));
         assertEquals(WaitingOn.sync("sync.WaitGroup", VALUE), objects(26).syncValue(VALUE + offset(26, "sync.WaitGroup", "sema"),
                 frames("sync.runtime_Semacquire", "sync.(*WaitGroup).Wait")));
+    }
+
+    @Test
+    void aCondWaiterNamesTheCondItsNotifyListHolds() {
+        // what WaitReader found while stopped is the Cond itself: no frame or field turns it into another address
+        Goroutine g = new Goroutine(0xc000007a00L, 7, Goroutine.G_WAITING, "waiting", "sync.Cond.Wait", 0,
+                0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        List<Traceback.Frame> f = new ArrayList<>();
+        for (String fn : List.of("runtime.gopark", "runtime.goparkunlock", "sync.runtime_notifyListWait", "sync.(*Cond).Wait",
+                "main.worker")) {
+            f.add(frame(fn));
+        }
+        Waits w = new Waits();
+        assertNull(objects(26).of(g, f, w), "a Cond waiter whose Cond was not found names nothing");
+        w.putCond(g.address(), VALUE);
+        assertEquals(List.of(WaitingOn.sync("sync.Cond", VALUE)), objects(26).of(g, f, w));
+        assertEquals(List.of(WaitingOn.sync("sync.Cond", VALUE)), objects(19).of(g, f, w));
+        // the reader finds it at c + offsetof(Cond.notify) and names c: that offset, and the list's head and tail, are in every table
+        assertEquals(LayoutGenerator.TOOLCHAINS.size() * LayoutGenerator.ARCHES.size(), LayoutTable.index().size(),
+                LayoutTable.index().toString());
+        for (String t : LayoutTable.index()) {
+            String[] p = t.substring(2).split("[.-]");
+            RuntimeLayout l = LayoutTable.lookup(Integer.parseInt(p[0]), Integer.parseInt(p[1]), p[2]).orElseThrow();
+            assertTrue(l.offset("sync.Cond", "notify").isPresent(), t);
+            assertTrue(l.offset("runtime.notifyList", "head").isPresent(), t);
+            assertTrue(l.offset("runtime.notifyList", "tail").isPresent(), t);
+        }
     }
 
     @Test
