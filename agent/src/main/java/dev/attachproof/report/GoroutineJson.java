@@ -1,19 +1,23 @@
 package dev.attachproof.report;
 
-import java.util.Map;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+
 import java.util.List;
+import java.util.Map;
 
 /**
  * One goroutine of the goroutines document ({@link GoroutinesDocument}), its fields in the
  * document's order. {@code startFunction}, {@code lockedToThread}, {@code readAfterStop},
- * {@code framesElided} and {@code stackNote} were added to v1.
+ * {@code framesElided} and {@code stackNote} were added to v1. A frame's record is one object for
+ * every stack it is in ({@link GoroutinesJson}), written once ({@link WrittenOnceSerializer}).
  *
  * @param waitReason null for none
  * @param threadId   the thread running it or blocked in its syscall, null when none is
  * @param createdBy  null for a goroutine no go statement created (goroutine 1, the runtime's own)
  */
 record GoroutineJson(long id, String status, String waitReason, long waitMinutes, boolean system, String startFunction,
-                     Integer threadId, boolean lockedToThread, boolean readAfterStop, Map<String, String> labels, List<Frame> frames,
+                     Integer threadId, boolean lockedToThread, boolean readAfterStop, Map<String, String> labels,
+                     @JsonSerialize(contentUsing = WrittenOnceSerializer.class) List<Frame> frames,
                      int framesElided, String stackNote, CreatedBy createdBy) {
 
     /**

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * {@code goroutines --format json}: the {@link GoroutinesDocument}, streamed: each goroutine's
  * record is made when Jackson reaches it and dropped once written, one goroutine per line.
  * Frames repeat across goroutines (a snapshot shares one record per distinct frame), so each
- * frame's record is made once.
+ * frame's record is made once, and its text written once ({@link WrittenOnceSerializer}).
  */
 public final class GoroutinesJson {
     /** The document's root is level 1, the goroutines array 2: each goroutine is on a line of its own. */
@@ -44,11 +44,15 @@ public final class GoroutinesJson {
                 s.goVersion(), s.arch(), s.stopped(), s.stoppedMicros() < 0 ? null : s.stoppedMicros(),
                 s.layoutSource().startsWith("table") ? "table" : s.layoutSource(), s.layoutSource(), s.listMethod(),
                 List.copyOf(s.notes()), new TreeMap<>(s.phaseMicros()), s.stopPhaseMicros(), s.stacksKept() < 0 ? null : s.stacksKept(),
-                s.maxStopMicros() < 0 ? null : s.maxStopMicros(), s.readAfterStop(), s.binaryCache(), new Goroutines(s));
-        JsonDocuments.write(d, GOROUTINE_LEVEL, out);
+                s.maxStopMicros() < 0 ? null : s.maxStopMicros(), s.readAfterStop(), s.binaryCache(), records(s));
+        JsonDocuments.write(d, GOROUTINE_LEVEL, Map.of(WrittenOnceSerializer.TEXTS, new IdentityHashMap<>()), out);
     }
 
-    /** The snapshot's entries as records, each made when asked for. */
+    /** The snapshot's goroutines as records, each made when asked for. */
+    static List<GoroutineJson> records(GoroutineSnapshot s) {
+        return new Goroutines(s);
+    }
+
     private static final class Goroutines extends AbstractList<GoroutineJson> implements RandomAccess {
         private final GoroutineSnapshot snapshot;
         private final Map<Traceback.Frame, GoroutineJson.Frame> frames = new IdentityHashMap<>();

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Map;
 
 /**
  * Writes the documents of docs/contract.md from their records with Jackson: the records' component
@@ -38,16 +39,26 @@ public final class JsonDocuments {
 
     /** {@code document} on one line: for an answer that must stay on one (the sidecar's errors). */
     public static String line(Object document) {
-        return write(ONE_LINE, document);
+        return text(document) + "\n";
     }
 
     /**
      * {@code document} to {@code out} as Jackson walks it (a list in it is written an element at
-     * a time, never held as text), its containers from level {@code compactFrom} on each on one line.
+     * a time, never held as text), its containers from level {@code compactFrom} on each on one
+     * line; {@code attributes} are its serializers' ({@link WrittenOnceSerializer#TEXTS}).
      */
-    public static void write(Object document, int compactFrom, OutputStream out) throws IOException {
-        MAPPER.writer(new DocumentPrinter(compactFrom)).writeValue(out, document);
+    static void write(Object document, int compactFrom, Map<?, ?> attributes, OutputStream out) throws IOException {
+        MAPPER.writer(new DocumentPrinter(compactFrom)).withAttributes(attributes).writeValue(out, document);
         out.write('\n');
+    }
+
+    /** {@code value} on one line, without the newline: a part of a document. */
+    static String text(Object value) {
+        try {
+            return ONE_LINE.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
     }
 
     private static String write(ObjectWriter writer, Object document) {

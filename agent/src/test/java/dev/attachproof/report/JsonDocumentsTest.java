@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * Every JSON document the tool prints, written from known inputs and compared byte for byte with
  * the committed goldens (agent/src/test/resources/dev/attachproof/report/documents): field order,
@@ -136,6 +138,19 @@ class JsonDocumentsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         GoroutinesJson.write(snapshot(goroutineEntries()), CONTAINER, out);
         check("goroutines-container.json", out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Each goroutine's line, written by GoroutineLineSerializer, is what Jackson's bean serializer writes of its record. */
+    @Test
+    void goroutineLinesAreTheRecords() {
+        GoroutineSnapshot s = snapshot(goroutineEntries());
+        List<String> lines = GoroutinesJson.write(s).lines().filter(l -> l.startsWith("    {")).toList();
+        List<GoroutineJson> records = GoroutinesJson.records(s);
+        assertEquals(records.size(), lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            assertEquals(JsonDocuments.text(records.get(i)), line.endsWith(",") ? line.substring(0, line.length() - 1) : line);
+        }
     }
 
     @Test
