@@ -45,28 +45,15 @@ final class GoroutineLineSerializer extends StdSerializer<GoroutineJson> {
     @Override
     public void serialize(GoroutineJson r, JsonGenerator g, SerializerProvider provider) throws IOException {
         g.writeStartObject();
-        g.writeFieldName(ID);
-        g.writeNumber(r.id());
-        g.writeFieldName(STATUS);
-        g.writeString(r.status());
-        g.writeFieldName(WAIT_REASON);
-        g.writeString(r.waitReason());
-        g.writeFieldName(WAIT_MINUTES);
-        g.writeNumber(r.waitMinutes());
-        g.writeFieldName(SYSTEM);
-        g.writeBoolean(r.system());
-        g.writeFieldName(START_FUNCTION);
-        g.writeString(r.startFunction());
-        g.writeFieldName(THREAD_ID);
-        if (r.threadId() == null) {
-            g.writeNull();
-        } else {
-            g.writeNumber(r.threadId());
-        }
-        g.writeFieldName(LOCKED_TO_THREAD);
-        g.writeBoolean(r.lockedToThread());
-        g.writeFieldName(READ_AFTER_STOP);
-        g.writeBoolean(r.readAfterStop());
+        number(g, ID, r.id());
+        string(g, STATUS, r.status());
+        string(g, WAIT_REASON, r.waitReason());
+        number(g, WAIT_MINUTES, r.waitMinutes());
+        bool(g, SYSTEM, r.system());
+        string(g, START_FUNCTION, r.startFunction());
+        nullable(g, THREAD_ID, r.threadId());
+        bool(g, LOCKED_TO_THREAD, r.lockedToThread());
+        bool(g, READ_AFTER_STOP, r.readAfterStop());
         g.writeFieldName(LABELS);
         g.writeStartObject();
         for (Map.Entry<String, String> l : r.labels().entrySet()) {
@@ -80,30 +67,47 @@ final class GoroutineLineSerializer extends StdSerializer<GoroutineJson> {
             frames.serialize(f, g, provider);
         }
         g.writeEndArray();
-        g.writeFieldName(FRAMES_ELIDED);
-        g.writeNumber(r.framesElided());
-        g.writeFieldName(STACK_NOTE);
-        g.writeString(r.stackNote());
+        number(g, FRAMES_ELIDED, r.framesElided());
+        string(g, STACK_NOTE, r.stackNote());
         g.writeFieldName(CREATED_BY);
         GoroutineJson.CreatedBy c = r.createdBy();
         if (c == null) {
             g.writeNull();
         } else {
             g.writeStartObject();
-            g.writeFieldName(FUNCTION);
-            g.writeString(c.function());
-            g.writeFieldName(FILE);
-            g.writeString(c.file());
-            g.writeFieldName(LINE);
-            g.writeNumber(c.line());
-            g.writeFieldName(GOROUTINE_ID);
-            if (c.goroutineId() == null) {
-                g.writeNull();
-            } else {
-                g.writeNumber(c.goroutineId());
-            }
+            string(g, FUNCTION, c.function());
+            string(g, FILE, c.file());
+            number(g, LINE, c.line());
+            nullable(g, GOROUTINE_ID, c.goroutineId());
             g.writeEndObject();
         }
         g.writeEndObject();
+    }
+
+    /** {@code "name": value}; null as null. */
+    private static void string(JsonGenerator g, SerializableString name, String value) throws IOException {
+        g.writeFieldName(name);
+        g.writeString(value);
+    }
+
+    /** {@code "name": value}, unboxed: a goroutine's numbers cost no allocation. */
+    private static void number(JsonGenerator g, SerializableString name, long value) throws IOException {
+        g.writeFieldName(name);
+        g.writeNumber(value);
+    }
+
+    /** {@code "name": value}, a whole number; null as null. */
+    private static void nullable(JsonGenerator g, SerializableString name, Number value) throws IOException {
+        if (value == null) {
+            g.writeFieldName(name);
+            g.writeNull();
+        } else {
+            number(g, name, value.longValue());
+        }
+    }
+
+    private static void bool(JsonGenerator g, SerializableString name, boolean value) throws IOException {
+        g.writeFieldName(name);
+        g.writeBoolean(value);
     }
 }
