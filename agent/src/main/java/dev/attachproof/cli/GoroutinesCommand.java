@@ -47,6 +47,9 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--group", description = "Text: goroutines with the same state and stack as one entry, with a count and their ids (runs as first..last), biggest first.")
     boolean group;
 
+    @Option(names = "--waits", description = "Instead of the dump: the objects goroutines are blocked on (channels with their element type, buffer and state; sync.Mutex, RWMutex, WaitGroup; semaphores), each with how many goroutines wait on it and their ids, biggest first; then \"all goroutines are asleep\" when the runtime's deadlock verdict holds.")
+    boolean waits;
+
     @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary (and whether the cache of an earlier snapshot's findings served: hit, miss, off), the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output (text is written while the goroutines are unwound: those two overlap).")
     boolean timing;
 
@@ -70,16 +73,23 @@ final class GoroutinesCommand implements Callable<Integer> {
         if (limit != null && noStop) {
             throw new BadInputException("--max-stop limits a stop, and --no-stop makes none: give one of them");
         }
+        if (waits && (f != GoroutinesFormat.TEXT || group)) {
+            throw new BadInputException("--waits is a text view of its own: JSON has waitingOn per goroutine, and --group names a group's shared object");
+        }
         Targets.Target target = targetOptions.resolve(Engine.facts(), f == GoroutinesFormat.JSON);
         // The text is written while the last goroutines are unwound; the other formats wait for
         // all. What goroutines wait on is read only for the outputs that show it.
         GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit,
-                new GoroutineSnapshot.Reading(f == GoroutinesFormat.JSON || group, f == GoroutinesFormat.TEXT));
+                new GoroutineSnapshot.Reading(f == GoroutinesFormat.JSON || group || waits, f == GoroutinesFormat.TEXT));
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : FdOutputStream.stdout(Linux.system()), 1 << 16)) {
             // Escaped for a terminal only: to a file or a pipe the dump is Go's own bytes.
-            f.write(s, system, group, output == null && style.terminal(), target.container(), w);
+            if (waits) {
+                dev.attachproof.report.GoroutinesWaits.write(s, output == null && style.terminal(), w);
+            } else {
+                f.write(s, system, group, output == null && style.terminal(), target.container(), w);
+            }
             s.awaitUnwound();   // the last blocks may hold no goroutine the text shows
         } catch (FdOutputStream.ReaderGone e) {
             return ExitCodes.ATTACHABLE;   // `| head`: the reader has what it wanted

@@ -25,6 +25,31 @@ public final class DataReferences {
     /** One reference: where the instruction is, what it does with the target. */
     public record Ref(long pc, Use use, long target) {}
 
+    /**
+     * The references in the machine code of function {@code name}, found through pclntab (which
+     * stripping keeps); empty when the function or its code is not there.
+     */
+    static java.util.Optional<List<Ref>> inFunction(dev.attachproof.elf.ElfFile elf, dev.attachproof.pclntab.Pclntab tab,
+                                                    String name) throws dev.attachproof.elf.ElfFormatException {
+        java.util.OptionalInt fn = tab.function(name);
+        if (fn.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        long entry = tab.entry(fn.getAsInt());
+        long end = tab.entry(fn.getAsInt() + 1);
+        if (end <= entry || end - entry > 1 << 16) {
+            return java.util.Optional.empty();
+        }
+        java.util.Optional<ByteBuffer> code = elf.readVirtual(entry, (int) (end - entry));
+        if (code.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(switch (Arch.of(elf.arch())) {
+            case Arch.Choice.Supported s -> s.arch().dataReferences(code.get(), entry);
+            case Arch.Choice.Unsupported u -> List.<Ref>of();
+        });
+    }
+
     /** The references in amd64 code starting at virtual address {@code base} ({@link Arch#dataReferences}). */
     static List<Ref> amd64(ByteBuffer code, long base) {
         List<Ref> out = new ArrayList<>();

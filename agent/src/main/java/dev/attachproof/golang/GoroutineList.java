@@ -6,13 +6,11 @@ import dev.attachproof.elf.ElfFile;
 import dev.attachproof.elf.ElfFormatException;
 import dev.attachproof.pclntab.Pclntab;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -56,25 +54,12 @@ public record GoroutineList(long allgs, long allglen, String method) {
 
     /** The method for stripped binaries, on its own (tests hold it against the symbols). */
     public static Optional<GoroutineList> fromCode(ElfFile elf, Pclntab tab) throws ElfFormatException {
-        OptionalInt fn = tab.function("runtime.allgadd");
-        if (fn.isEmpty()) {
-            return Optional.empty();
-        }
-        long entry = tab.entry(fn.getAsInt());
-        long end = tab.entry(fn.getAsInt() + 1);
-        if (end <= entry || end - entry > 1 << 16) {
-            return Optional.empty();
-        }
-        Optional<ByteBuffer> code = elf.readVirtual(entry, (int) (end - entry));
-        if (code.isEmpty()) {
+        Optional<List<DataReferences.Ref>> refs = DataReferences.inFunction(elf, tab, "runtime.allgadd");
+        if (refs.isEmpty()) {
             return Optional.empty();
         }
         Map<Long, List<DataReferences.Use>> uses = new HashMap<>();
-        List<DataReferences.Ref> refs = switch (Arch.of(elf.arch())) {
-            case Arch.Choice.Supported s -> s.arch().dataReferences(code.get(), entry);
-            case Arch.Choice.Unsupported u -> List.of();
-        };
-        for (DataReferences.Ref r : refs) {
+        for (DataReferences.Ref r : refs.get()) {
             if (inVariables(elf, r.target())) {
                 uses.computeIfAbsent(r.target(), k -> new ArrayList<>()).add(r.use());
             }
@@ -100,7 +85,7 @@ public record GoroutineList(long allgs, long allglen, String method) {
      * .bss, .noptrbss); without section headers, in a writable segment. (A PIE's writable
      * segment also holds .data.rel.ro, with type descriptors the code takes the address of.)
      */
-    private static boolean inVariables(ElfFile elf, long addr) {
+    static boolean inVariables(ElfFile elf, long addr) {
         List<ElfFile.Section> vars = elf.sections().stream()
                 .filter(s -> VARIABLE_SECTIONS.contains(s.name())).toList();
         if (!vars.isEmpty()) {

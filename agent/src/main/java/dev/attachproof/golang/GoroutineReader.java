@@ -25,7 +25,7 @@ public final class GoroutineReader {
     private final RuntimeLayout layout;
     private final StructType g;
     private final Field goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m,
-            schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels, trackingSeq;
+            schedPc, schedSp, schedLr, syscallPc, syscallSp, stackLo, stackHi, labels, trackingSeq, waitingSudog;
     /**
      * The fields a copy keeps of each g, in this order, one row of longs per g ({@link Copied}):
      * what {@link Copied#decode} and the accessors read, and what {@link Copied#unchanged}
@@ -34,7 +34,7 @@ public final class GoroutineReader {
     private final Field[] row;
     private static final int GOID = 0, STATUS = 1, WAITREASON = 2, WAITSINCE = 3, GOPC = 4, STARTPC = 5, PARENT = 6,
             LOCKEDM = 7, M = 8, SCHED_PC = 9, SCHED_SP = 10, SCHED_LR = 11, SYSCALL_PC = 12, SYSCALL_SP = 13,
-            STACK_LO = 14, STACK_HI = 15, LABELS = 16, TRACKING_SEQ = 17, ROW = 18;
+            STACK_LO = 14, STACK_HI = 15, LABELS = 16, TRACKING_SEQ = 17, WAITING = 18, ROW = 19;
     /**
      * What tells whether a goroutine may have run between two copies of its g ({@link
      * Copied#unchanged}), as indexes into {@link #row}: waitsince, trackingSeq, status, id, the
@@ -75,8 +75,10 @@ public final class GoroutineReader {
         stackHi = sub("runtime.stack", "hi", stackOff);
         labels = optionalField("runtime.g", "labels", 0);
         trackingSeq = optionalField("runtime.g", "trackingSeq", 0);
+        // g.waiting: the sudogs of the channel operation or select the goroutine is parked in (WaitReader)
+        waitingSudog = optionalField("runtime.g", "waiting", 0);
         row = new Field[] {goid, status, waitreason, waitsince, gopc, startpc, parentGoid, lockedm, m, schedPc, schedSp,
-                schedLr, syscallPc, syscallSp, stackLo, stackHi, labels, trackingSeq};
+                schedLr, syscallPc, syscallSp, stackLo, stackHi, labels, trackingSeq, waitingSudog};
         state = stateFields();
         statuses = statusWords(layout);
         waiting = statuses(layout, "_Gwaiting", "_Gleaked");
@@ -488,6 +490,16 @@ public final class GoroutineReader {
 
         public long stackHi(int i) {
             return read(i, STACK_HI);
+        }
+
+        /** Goroutine i's g.waiting: its first sudog of a channel operation or select, 0 for none. */
+        public long waiting(int i) {
+            return read(i, WAITING);
+        }
+
+        /** Goroutine i's raw wait reason value (g.waitreason), whatever its status. */
+        public int waitReasonValue(int i) {
+            return (int) read(i, WAITREASON);
         }
 
         /** Where goroutine i's pprof labels are, 0 for none. */

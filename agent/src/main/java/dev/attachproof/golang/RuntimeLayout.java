@@ -23,7 +23,27 @@ public record RuntimeLayout(String goVersion, String arch, Map<String, StructTyp
 
     /** The structs a snapshot reads, recorded for every Go version (absent ones are skipped). */
     public static final List<String> STRUCTS = List.of("runtime.g", "runtime.m", "runtime.gobuf", "runtime.stack",
-            "runtime.moduledata", "runtime._func", "runtime.pcHeader", "runtime.inlinedCall", "runtime.hmap");
+            "runtime.moduledata", "runtime._func", "runtime.pcHeader", "runtime.inlinedCall", "runtime.hmap",
+            // what a blocked goroutine waits on (WaitReader): its sudogs, the channels, the
+            // semaphore table's roots, sync.Cond's list, and the sync values a semaphore lives in
+            "runtime.sudog", "runtime.hchan", "runtime.waitq", "runtime.semaRoot", "runtime.notifyList",
+            "sync.Mutex", "internal/sync.Mutex", "sync.RWMutex", "sync.WaitGroup", "sync.Cond",
+            "runtime._type", "internal/abi.Type", "runtime.semTable");
+
+    /**
+     * Not a struct: runtime.semtable's size in bytes, a {@code [251]struct{root semaRoot; pad
+     * [cpu.CacheLinePadSize - unsafe.Sizeof(semaRoot{})]byte}} (runtime/sema.go), taken from the
+     * symbol's size in the binary the table is made from: a stripped binary has neither, and
+     * the pad changes across releases on arm64.
+     */
+    public static final String SEM_TABLE = STRUCTS.getLast();
+
+    /**
+     * The structs a binary's DWARF has only when its program uses them: a binary whose DWARF
+     * lacks one takes the table's, and that is no disagreement.
+     */
+    public static final java.util.Set<String> USED_BY_PROGRAM = java.util.Set.of("sync.Mutex", "internal/sync.Mutex",
+            "sync.RWMutex", "sync.WaitGroup", "sync.Cond", SEM_TABLE);
 
     /** A constant's name and the string the runtime prints for its value. */
     public record Named(String constant, String text) {}

@@ -57,7 +57,7 @@ public final class RuntimeLayouts {
         if (fromDwarf.isPresent()) {
             RuntimeLayout d = fromDwarf.get();
             if (table.isPresent()) {
-                d = withTableWords(d, table.get());
+                d = withTableStructs(withTableWords(d, table.get()), table.get());
             }
             List<String> diff = table.map(t -> compare(fromDwarf.get(), t, tableName)).orElse(List.of());
             return new Resolution(Optional.of(d), "dwarf", diff, "");
@@ -68,6 +68,17 @@ public final class RuntimeLayouts {
         return new Resolution(Optional.empty(), "none", List.of(),
                 "the binary has no DWARF and the layout table has no Go " + major + "." + minor + " on " + elf.arch()
                         + " (it has " + String.join(", ", LayoutTable.index()) + ")");
+    }
+
+    /** {@code d} with the table's structs that a program has in its DWARF only when it uses them ({@link RuntimeLayout#USED_BY_PROGRAM}). */
+    private static RuntimeLayout withTableStructs(RuntimeLayout d, RuntimeLayout table) {
+        Map<String, StructType> structs = new java.util.LinkedHashMap<>(d.structs());
+        for (String name : RuntimeLayout.USED_BY_PROGRAM) {
+            if (!structs.containsKey(name) && table.structs().containsKey(name)) {
+                structs.put(name, table.structs().get(name));
+            }
+        }
+        return new RuntimeLayout(d.goVersion(), d.arch(), structs, d.gStatus(), d.waitReasons());
     }
 
     /** How a table entry is named as a layout's source: "table go1.22-amd64". */
@@ -105,6 +116,10 @@ public final class RuntimeLayouts {
             if (r.structs().containsKey(s)) {
                 structs.put(s, r.structs().get(s));
             }
+        }
+        ElfFile.Symbol semtable = elf.symbols(List.of("runtime.semtable")).get("runtime.semtable");
+        if (semtable != null && semtable.size() > 0) {
+            structs.put(RuntimeLayout.SEM_TABLE, new StructType(RuntimeLayout.SEM_TABLE, semtable.size(), List.of()));
         }
         return Optional.of(new RuntimeLayout(version, elf.arch(), structs, status, reasons));
     }
@@ -175,6 +190,9 @@ public final class RuntimeLayouts {
         List<String> out = new ArrayList<>();
         for (StructType t : table.structs().values()) {
             StructType d = dwarf.structs().get(t.name());
+            if (d == null && RuntimeLayout.USED_BY_PROGRAM.contains(t.name())) {
+                continue;   // the program does not use it: its DWARF has no such type, and the table serves
+            }
             if (d == null) {
                 out.add(t.name() + ": in the " + tableName + ", not in the binary's DWARF");
                 continue;

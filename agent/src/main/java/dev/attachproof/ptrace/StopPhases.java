@@ -17,7 +17,7 @@ import java.util.Map;
 public final class StopPhases {
     /** The phases of a goroutine snapshot's stop, in the order they happen. */
     public static final List<String> SNAPSHOT = List.of("interrupt", "wait", "goroutines", "labels", "registers",
-            "stacks", "detach");
+            "stacks", "waits", "detach");
 
     private final Map<String, Long> nanos = new LinkedHashMap<>();
     private final long start;

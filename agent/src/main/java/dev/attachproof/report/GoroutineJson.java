@@ -8,16 +8,17 @@ import java.util.Map;
 /**
  * One goroutine of the goroutines document ({@link GoroutinesDocument}), its fields in the
  * document's order. {@code startFunction}, {@code lockedToThread}, {@code readAfterStop},
- * {@code framesElided} and {@code stackNote} were added to v1. A frame's record is one object for
+ * {@code framesElided}, {@code stackNote} and {@code waitingOn} were added to v1. A frame's record is one object for
  * every stack it is in ({@link GoroutinesJson}), written once ({@link WrittenOnceSerializer}).
  *
  * @param waitReason null for none
  * @param threadId   the thread running it or blocked in its syscall, null when none is
+ * @param waitingOn  the objects it is blocked on ({@link WaitingOnJson}), null for none (or when not read)
  * @param createdBy  null for a goroutine no go statement created (goroutine 1, the runtime's own)
  */
 record GoroutineJson(long id, String status, String waitReason, long waitMinutes, boolean system, String startFunction,
                      Integer threadId, boolean lockedToThread, boolean readAfterStop, Map<String, String> labels,
-                     @JsonSerialize(contentUsing = WrittenOnceSerializer.class) List<Frame> frames,
+                     List<WaitingOnJson> waitingOn, @JsonSerialize(contentUsing = WrittenOnceSerializer.class) List<Frame> frames,
                      int framesElided, String stackNote, CreatedBy createdBy) {
 
     /**

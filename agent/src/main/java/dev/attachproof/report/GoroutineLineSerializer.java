@@ -27,6 +27,7 @@ final class GoroutineLineSerializer extends StdSerializer<GoroutineJson> {
     private static final SerializableString LOCKED_TO_THREAD = new SerializedString("lockedToThread");
     private static final SerializableString READ_AFTER_STOP = new SerializedString("readAfterStop");
     private static final SerializableString LABELS = new SerializedString("labels");
+    private static final SerializableString WAITING_ON = new SerializedString("waitingOn");
     private static final SerializableString FRAMES = new SerializedString("frames");
     private static final SerializableString FRAMES_ELIDED = new SerializedString("framesElided");
     private static final SerializableString STACK_NOTE = new SerializedString("stackNote");
@@ -61,6 +62,8 @@ final class GoroutineLineSerializer extends StdSerializer<GoroutineJson> {
             g.writeString(l.getValue());
         }
         g.writeEndObject();
+        g.writeFieldName(WAITING_ON);
+        provider.defaultSerializeValue(r.waitingOn(), g);   // null mostly; records by Jackson when there are any
         g.writeFieldName(FRAMES);
         g.writeStartArray();
         for (GoroutineJson.Frame f : r.frames()) {

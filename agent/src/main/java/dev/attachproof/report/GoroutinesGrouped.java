@@ -1,6 +1,7 @@
 package dev.attachproof.report;
 
 import dev.attachproof.golang.Traceback;
+import dev.attachproof.golang.WaitingOn;
 import dev.attachproof.snapshot.GoroutineSnapshot;
 
 import java.io.IOException;
@@ -22,6 +23,9 @@ import java.util.Map;
  * created by main.main
  *     /src/main.go:43 +0x18f
  * </pre>
+ * When every member of a group waits on the same object (the snapshot read what goroutines wait
+ * on), a line after the header names it: {@code waiting on chan 0xc000080120 (chan int,
+ * unbuffered, open) receive}.
  * The frames are as in the text format; goroutines whose stacks differ only in argument words
  * are one group (as Go's goroutine profile groups them), and a frame whose words differ among
  * its members prints "(...)". "created by" names the site, not the parent. The ids
@@ -37,7 +41,29 @@ public final class GoroutinesGrouped {
 
     /** A group: the key (status words and the frames, identity of the shared records) and its members' ids. */
     private record Group(String status, List<Traceback.Frame> frames, Traceback.CreatedBy createdBy, List<Long> ids,
-                         boolean[] wordsDiffer) {}
+                         boolean[] wordsDiffer, SharedWait shared) {}
+
+    /**
+     * What every member of a group waits on, when it is the same for all: the first member's
+     * objects, dropped as soon as one member waits on others (or on none).
+     */
+    private static final class SharedWait {
+        private List<WaitingOn> objects;
+        private boolean first = true;
+
+        void add(List<WaitingOn> on) {
+            if (first) {
+                objects = on;
+                first = false;
+            } else if (objects != null && (on == null || !keys(on).equals(keys(objects)))) {
+                objects = null;
+            }
+        }
+
+        private static List<String> keys(List<WaitingOn> on) {
+            return on.stream().map(w -> w.key() + " " + w.op()).toList();
+        }
+    }
 
     /** {@code terminal}: the target's names escaped, as in {@link GoroutinesText}. */
     public static void write(GoroutineSnapshot s, boolean all, boolean terminal, OutputStream out) throws IOException {
@@ -50,8 +76,10 @@ public final class GoroutinesGrouped {
             Traceback.CreatedBy by = e.createdBy().orElse(null);
             List<Traceback.Frame> frames = e.stack().frames();
             List<Object> key = List.of(status, frames.stream().map(f -> f.withoutArgs()).toList(), by == null ? "" : by);
-            Group g = groups.computeIfAbsent(key, k -> new Group(status, frames, by, new ArrayList<>(), new boolean[frames.size()]));
+            Group g = groups.computeIfAbsent(key, k -> new Group(status, frames, by, new ArrayList<>(), new boolean[frames.size()],
+                    new SharedWait()));
             g.ids().add(e.g().id());
+            g.shared().add(s.waiting().of(e));
             for (int i = 0; i < frames.size(); i++) {
                 g.wordsDiffer()[i] |= !java.util.Objects.equals(frames.get(i).args(), g.frames().get(i).args());
             }
@@ -71,6 +99,17 @@ public final class GoroutinesGrouped {
                     .append(n == 1 ? "id " : "ids ");
             ids(b, g.ids());
             b.append(":\n");
+            List<WaitingOn> on = g.shared().objects;
+            if (on != null) {
+                b.append("waiting on ");
+                for (int i = 0; i < on.size(); i++) {
+                    b.append(i == 0 ? "" : ", ").append(GoroutinesWaits.describe(on.get(i), terminal));
+                    if (on.get(i).op() != null) {
+                        b.append(' ').append(on.get(i).op());
+                    }
+                }
+                b.append('\n');
+            }
             for (int i = 0; i < g.frames().size(); i++) {
                 Traceback.Frame f = g.frames().get(i);
                 b.append(GoroutinesText.frame(g.wordsDiffer()[i] ? f.withoutArgs() : f, terminal));

@@ -73,7 +73,8 @@ public final class GoroutinesJson {
             long parent = e.g().parentId();
             return new GoroutineJson(e.g().id(), e.g().statusText(), e.g().waitReason().isEmpty() ? null : e.g().waitReason(),
                     GoroutinesText.waitMinutes(e.g(), snapshot.takenNanos()), e.system(), e.startFunction(), e.threadId(),
-                    e.g().lockedM() != 0, e.readAfterStop(), e.labels(), new Frames(e.stack().frames(), frames),
+                    e.g().lockedM() != 0, e.readAfterStop(), e.labels(), WaitingOnJson.of(snapshot.waiting().of(e)),
+                    new Frames(e.stack().frames(), frames),
                     e.stack().elided(), e.stack().stopped(),
                     site == null ? null : new GoroutineJson.CreatedBy(site.function(), site.file(), site.line(), parent == 0 ? null : parent));
         }

@@ -17,7 +17,11 @@ import dev.attachproof.golang.Labels;
 import dev.attachproof.golang.LoadBias;
 import dev.attachproof.golang.RuntimeLayout;
 import dev.attachproof.golang.RuntimeLayouts;
+import dev.attachproof.golang.SemTable;
 import dev.attachproof.golang.Traceback;
+import dev.attachproof.golang.WaitObjects;
+import dev.attachproof.golang.WaitReader;
+import dev.attachproof.golang.Waits;
 import dev.attachproof.linux.CallResult;
 import dev.attachproof.linux.Linux;
 import dev.attachproof.memory.CapturedMemory;
@@ -69,11 +73,13 @@ import java.util.Optional;
  *                      entries {@link Entry#readAfterStop})
  * @param binaryCache   whether what the binary says came from the cache of an earlier snapshot's
  *                      findings ({@link CachedFindings})
+ * @param waiting       what each blocked goroutine waits on, when the snapshot read it ({@link Reading#waits})
  */
 public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean stopped, long stoppedMicros,
                                 String layoutSource, String listMethod, long takenNanos, List<Entry> goroutines,
                                 List<String> notes, Map<String, Long> phaseMicros, boolean labelsShown,
-                                ProfileFacts profile, int stacksKept, long maxStopMicros, CacheUse binaryCache) {
+                                ProfileFacts profile, int stacksKept, long maxStopMicros, CacheUse binaryCache,
+                                Waiting waiting) {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
 
     /**
@@ -131,7 +137,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /** What the binary says, read before the target is touched. */
     private record Binary(ElfFile elf, GoBuildInfo info, Arch arch, GoRuntime runtime, RuntimeLayout layout,
                           String layoutSource, List<String> layoutNotes, GoroutineList list, long bias, GoroutineReader reader,
-                          boolean labelsShown, String environGodebug, ProfileFacts profile, CacheUse cacheUse) {
+                          boolean labelsShown, String environGodebug, ProfileFacts profile, CacheUse cacheUse,
+                          WaitReader waitReader, WaitObjects waitObjects) {
         Pclntab tab() {
             return runtime.pclntab();
         }
@@ -208,10 +215,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             MemoryReader mem = new VmMemory(linux, pid);
             long t = System.nanoTime();
             List<Entry> entries;
+            Waits waits;
             try {
                 StopPhases clock = new StopPhases();
                 CopyBuffers pool = new CopyBuffers();
                 Captured c = capture(bin, mem, null, pool, pool, true, clock, null, CapturedMemory.NO_DEADLINE);
+                waits = readWaits(bin, reading, mem, c, clock, CapturedMemory.NO_DEADLINE);
                 phases.putAll(clock.micros());
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false, procfs);
@@ -219,11 +228,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             } catch (MemoryReader.MemoryReadException e) {
                 throw new SnapshotException("reading the goroutines failed: " + e.getMessage());
             }
+            Waiting waiting = Waiting.of(reading.waits(), waits, bin.waitObjects());
             return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), false, -1, bin.layoutSource(),
                     bin.list().method(), t, entries, java.util.stream.Stream.concat(bin.layoutNotes().stream(), java.util.stream.Stream.of(
                     "read without stopping the target: goroutines may have moved while they were read, and running ones "
                     + "have no stack (stop it for a consistent snapshot)")).toList(),
-                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse());
+                    java.util.Collections.unmodifiableMap(phases), bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse(),
+                    waiting);
         }
         return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, () -> { }, maxStop,
                 reading));
@@ -282,7 +293,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                     CapturedMemory.NO_DEADLINE);
             return new GoroutineSnapshot(capture.pid(), bin.info().goVersion(), bin.elf().arch(), true, 0, bin.layoutSource(),
                     bin.list().method(), capture.takenNanos(), unwind(bin, c, true, ProcFs.live()), bin.layoutNotes(), Map.of(),
-                    bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse());
+                    bin.labelsShown(), bin.profile(), -1, -1, bin.cacheUse(), Waiting.NOT_READ);
         } catch (MemoryReader.MemoryReadException e) {
             throw new SnapshotException("the capture lacks memory the reader needs: " + e.getMessage());
         } catch (IOException e) {
@@ -357,14 +368,17 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         PtraceSession session = ((AttachResult.Attached) r).session();
         Captured captured;
+        Waits waits = Waits.NONE;
         long t;
         List<String> notes = new ArrayList<>(bin.layoutNotes());
         try {
             t = System.nanoTime();
             ThreadRegisters registers = new SessionRegisters(session);
             if (kept == null) {
-                captured = capture(bin, new SessionMemory(session), registers, pre.goroutines(), pre.stacks(), true,
+                SessionMemory stoppedMemory = new SessionMemory(session);
+                captured = capture(bin, stoppedMemory, registers, pre.goroutines(), pre.stacks(), true,
                         session.phases(), before, deadline);
+                waits = readWaits(bin, reading, stoppedMemory, captured, session.phases(), deadline);
             } else {
                 TargetCapture.Recorder recorder = new TargetCapture.Recorder(new SessionMemory(session));
                 Map<Integer, long[]> read = new HashMap<>();
@@ -399,6 +413,8 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         + "readAfterStop in JSON)", MaxStop.format(maxStop), late));
             }
         }
+        Waiting waiting = Waiting.of(reading.waits() && kept == null, waits, bin.waitObjects());
+        notes.addAll(waits.notes());
         CopyBuffers copied = pre.copied();
         Unwinding entries = unwinding(bin, captured, true, procfs, Freeing.of(captured, copied), phases, () -> {
             if (copied != null) {
@@ -412,7 +428,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         return new GoroutineSnapshot(pid, bin.info().goVersion(), bin.elf().arch(), true, session.stoppedMicros(),
                 bin.layoutSource(), bin.list().method(), t, entries, notes, java.util.Collections.unmodifiableMap(phases),
                 bin.labelsShown(), bin.profile(), captured.stacksKept(), maxStop == null ? -1 : maxStop.toNanos() / 1000,
-                bin.cacheUse());
+                bin.cacheUse(), waiting);
     }
 
     /**
@@ -706,6 +722,19 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         }
         clock.lap("stacks");
         return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1);
+    }
+
+    /**
+     * What the captured goroutines wait on, read from {@code mem} when {@code reading} asks for it
+     * and the layout allows ({@link WaitReader}); the time goes to {@code clock}'s "waits".
+     */
+    private static Waits readWaits(Binary bin, Reading reading, MemoryReader mem, Captured c, StopPhases clock, long deadline) {
+        if (!reading.waits() || bin.waitReader() == null) {
+            return Waits.NONE;
+        }
+        Waits w = bin.waitReader().read(mem, c.goroutines(), deadline);
+        clock.lap("waits");
+        return w;
     }
 
     /** Every captured goroutine unwound ({@link #unwinding}), once the unwinding has ended. */
@@ -1034,7 +1063,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     private static void preload() {
         for (Class<?> c : List.of(CapturedMemory.class, GoroutineReader.class, GoroutineReader.Copied.class,
                 GoroutineReader.AllGs.class, SessionMemory.class, SessionRegisters.class, Captured.class, Precopy.class, CallResult.Ok.class, CallResult.Failed.class,
-                MemoryReader.MemoryReadException.class)) {
+                MemoryReader.MemoryReadException.class, WaitReader.class, Waits.class, Waits.ChanWait.class, Waits.Chan.class)) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {
@@ -1162,7 +1191,19 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         String binaryGodebug = info.settings().get("DefaultGODEBUG");
         boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
         int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
+        // What goroutines wait on: runtime.semtable (its symbol, or, stripped, the code that
+        // reaches it) and its size (the layout's), and where the type data starts, to name
+        // channels' element types: runtime.types, or, stripped, the start of .rodata, where Go's
+        // linker puts the type symbols first (cmd/link/internal/ld/data.go, dodata).
+        java.util.OptionalLong semtable = SemTable.locate(elf, runtime.pclntab());
+        StructType semTable = layout.structs().get(RuntimeLayout.SEM_TABLE);
+        ElfFile.Symbol typesSymbol = elf.symbols(List.of("runtime.types")).get("runtime.types");
+        long types = typesSymbol != null ? typesSymbol.value()
+                : elf.section(".rodata").map(ElfFile.Section::address).orElse(0L);
+        WaitReader waitReader = WaitReader.of(layout, semtable.isPresent() ? semtable.getAsLong() + bias : 0,
+                semtable.isPresent() && semTable != null ? semTable.size() : 0).orElse(null);
         return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
-                environGodebug, new ProfileFacts(mappings, depth), found.use());
+                environGodebug, new ProfileFacts(mappings, depth), found.use(), waitReader,
+                new WaitObjects(layout, elf, bias, types));
     }
 }

@@ -17,11 +17,13 @@ import dev.attachproof.diagnose.Verdict;
 import dev.attachproof.golang.Goroutine;
 import dev.attachproof.golang.GoroutineCensus;
 import dev.attachproof.golang.Traceback;
+import dev.attachproof.golang.WaitingOn;
 import dev.attachproof.linux.Errno;
 import dev.attachproof.matrix.ProbeReport;
 import dev.attachproof.ptrace.AttachMethod;
 import dev.attachproof.snapshot.CacheUse;
 import dev.attachproof.snapshot.GoroutineSnapshot;
+import dev.attachproof.snapshot.Waiting;
 import dev.attachproof.testing.Goldens;
 import dev.attachproof.testing.Schemas;
 import dev.attachproof.vscode.LaunchAdvice;
@@ -40,6 +42,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every JSON document the tool prints, written from known inputs and compared byte for byte with
@@ -140,17 +143,46 @@ class JsonDocumentsTest {
         check("goroutines-container.json", out.toString(StandardCharsets.UTF_8));
     }
 
-    /** Each goroutine's line, written by GoroutineLineSerializer, is what Jackson's bean serializer writes of its record. */
+    /**
+     * Each goroutine's line, written by GoroutineLineSerializer, is what Jackson's bean serializer
+     * writes of its record; with waitingOn too (the records of the snapshot's goroutines, the
+     * first two given objects to wait on).
+     */
     @Test
-    void goroutineLinesAreTheRecords() {
+    void goroutineLinesAreTheRecords() throws Exception {
         GoroutineSnapshot s = snapshot(goroutineEntries());
-        List<String> lines = GoroutinesJson.write(s).lines().filter(l -> l.startsWith("    {")).toList();
-        List<GoroutineJson> records = GoroutinesJson.records(s);
+        List<GoroutineJson> records = new ArrayList<>(GoroutinesJson.records(s));
+        records.set(0, waitingOn(records.get(0), WaitingOnJson.of(List.of(WaitingOn.sync("sync.WaitGroup", 0xc0000a0010L)))));
+        records.set(1, waitingOn(records.get(1), WaitingOnJson.of(List.of(new WaitingOn("chan", 0xc000080120L, "send", STRANGE, 1, 4, false)))));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        JsonDocuments.write(new GoroutinesDocument(GoroutinesDocument.SCHEMA, 42, null, "go1.22.5", "amd64", false, null, "dwarf", "dwarf",
+                "symbols", List.of(), Map.of(), Map.of(), null, null, 0, CacheUse.OFF, records), 3,
+                Map.of(WrittenOnceSerializer.TEXTS, new java.util.IdentityHashMap<>()), out);
+        String document = out.toString(StandardCharsets.UTF_8);
+        Schemas.assertValid(document);
+        List<String> lines = document.lines().filter(l -> l.startsWith("    {")).toList();
         assertEquals(records.size(), lines.size());
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             assertEquals(JsonDocuments.text(records.get(i)), line.endsWith(",") ? line.substring(0, line.length() - 1) : line);
         }
+        assertTrue(lines.get(1).contains("\"waitingOn\": [{\"kind\": \"chan\", \"address\": \"0xc000080120\", \"op\": \"send\""), lines.get(1));
+    }
+
+    private static GoroutineJson waitingOn(GoroutineJson r, List<WaitingOnJson> on) {
+        return new GoroutineJson(r.id(), r.status(), r.waitReason(), r.waitMinutes(), r.system(), r.startFunction(), r.threadId(),
+                r.lockedToThread(), r.readAfterStop(), r.labels(), on, r.frames(), r.framesElided(), r.stackNote(), r.createdBy());
+    }
+
+    /** waitingOn as the goroutines document first wrote it by hand: a channel with all its fields, the others with kind and address only. */
+    @Test
+    void waitingOn() {
+        List<WaitingOnJson> on = WaitingOnJson.of(List.of(new WaitingOn("chan", 0xc000080120L, "receive", "int", 1, 4, false),
+                new WaitingOn("chan", 0xc000090000L, null, null, 0, 0, true), WaitingOn.sync("sync.Mutex", 0xc0000a0010L)));
+        assertEquals("[{\"kind\": \"chan\", \"address\": \"0xc000080120\", \"op\": \"receive\", \"elemType\": \"int\", \"len\": 1, "
+                + "\"cap\": 4, \"closed\": false}, {\"kind\": \"chan\", \"address\": \"0xc000090000\", \"op\": null, \"elemType\": null, "
+                + "\"len\": 0, \"cap\": 0, \"closed\": true}, {\"kind\": \"sync.Mutex\", \"address\": \"0xc0000a0010\"}]", JsonDocuments.text(on));
+        assertEquals("null", JsonDocuments.text(WaitingOnJson.of(null)));
     }
 
     @Test
@@ -226,6 +258,6 @@ class JsonDocumentsTest {
         phases.put("goroutines", 300L);
         phases.put("detach", 62L);
         return new GoroutineSnapshot(42, "go1.22.5", "amd64", true, 662, "table go1.22-amd64", "symbols", TAKEN, entries,
-                List.of("a note", STRANGE), phases, false, null, 5, 50_000, CacheUse.HIT);
+                List.of("a note", STRANGE), phases, false, null, 5, 50_000, CacheUse.HIT, Waiting.NOT_READ);
     }
 }

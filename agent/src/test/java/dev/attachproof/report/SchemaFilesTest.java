@@ -280,6 +280,8 @@ class SchemaFilesTest {
                       {"id": 18, "status": "waiting", "waitReason": "chan receive", "waitMinutes": 0, "system": false,
                        "startFunction": "main.worker", "threadId": null, "lockedToThread": false, "readAfterStop": false,
                        "labels": {"job": "a"},
+                       "waitingOn": [{"kind": "chan", "address": "0xc000080120", "op": "receive", "elemType": "int",
+                                      "len": 0, "cap": 0, "closed": false}],
                        "frames": [{"function": "main.worker", "file": "/src/main.go", "line": 20, "pc": "0x4a1b2c", "inlined": false, "args": "0xc000012345, 0x0?"}],
                        "framesElided": 0, "stackNote": null,
                        "createdBy": {"function": "main.main", "file": "/src/main.go", "line": 64, "goroutineId": 1}}]}

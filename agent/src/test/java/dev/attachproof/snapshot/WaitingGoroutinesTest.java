@@ -119,8 +119,11 @@ class WaitingGoroutinesTest {
                 - receivers.stream().mapToLong(Long::longValue).min().getAsLong() == 2, "the fixture's ids are not a run");
         List<String> lines = grouped.stdout().lines().toList();
         int at = lines.indexOf("main.receive()");
-        assertTrue(at > 0, grouped.stdout());
-        String header = lines.get(at - 1);
+        assertTrue(at > 1, grouped.stdout());
+        // Every member waits on the fixture's one channel: the group names it, between the header and the frames.
+        assertTrue(lines.get(at - 1).matches("waiting on chan 0x[0-9a-f]+ \\(chan struct \\{\\}, unbuffered, open\\) receive"),
+                lines.get(at - 1));
+        String header = lines.get(at - 2);
         Matcher m = Pattern.compile("^3 goroutines \\[chan receive(, \\d+ minutes)?\\], ids (.*):$").matcher(header);
         assertTrue(m.matches(), header);
         assertEquals(receivers, expand(m.group(2)), header);
@@ -216,8 +219,8 @@ class WaitingGoroutinesTest {
             names.add(e.getKey());
             sum += e.getValue().asLong();
         }
-        // No labels in this fixture: the labels phase never starts.
-        assertEquals(List.of("interrupt", "wait", "goroutines", "registers", "stacks", "detach"), names);
+        // No labels in this fixture: the labels phase never starts. JSON shows what goroutines wait on: read while stopped.
+        assertEquals(List.of("interrupt", "wait", "goroutines", "registers", "stacks", "waits", "detach"), names);
         assertTrue(StopPhases.SNAPSHOT.containsAll(names));
         assertEquals(root.get("stoppedMicros").asLong(), sum, phases.toString());
 

@@ -1,0 +1,127 @@
+package dev.attachproof.snapshot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.attachproof.golang.LayoutGenerator;
+import dev.attachproof.testing.AgentCli;
+import dev.attachproof.testing.FixtureProcess;
+import dev.attachproof.testing.GoFixture;
+import dev.attachproof.testing.Schemas;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What each blocked goroutine waits on, against the truth the waits fixture prints: the address
+ * of every channel, mutex, RWMutex, WaitGroup and Cond it parks goroutines on, and how many. For
+ * every release the layout table is made from, stripped and not: each goroutine's waitingOn
+ * (JSON, valid against the schema) names its object, and --waits counts each object's goroutines.
+ */
+class WaitsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Stream<Arguments> everyRelease() {
+        return LayoutGenerator.TOOLCHAINS.stream().flatMap(t -> Stream.of(Arguments.of(t, false), Arguments.of(t, true)));
+    }
+
+    /** One line of the fixture's truth: "OBJECT kind address function goroutines [op elemType len cap]". */
+    record Truth(String kind, String address, String function, int goroutines, String op, String elemType, long len, long cap) {
+        static Truth parse(String line) {
+            String[] f = line.split(" ");
+            boolean chan = f[1].equals("chan");
+            return new Truth(f[1], f[2], "main." + f[3], Integer.parseInt(f[4]), chan ? f[5] : null, chan ? f[6] : null,
+                    chan ? Long.parseLong(f[7]) : 0, chan ? Long.parseLong(f[8]) : 0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} stripped={1}")
+    @MethodSource("everyRelease")
+    void everyBlockedGoroutineNamesItsObject(String toolchain, boolean stripped) throws Exception {
+        Path objects = Files.createTempFile("waits-objects", ".txt");
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("waits", toolchain, stripped), "-objects", objects.toString())) {
+            List<Truth> truth = Files.readAllLines(objects).stream().map(Truth::parse).toList();
+            assertEquals(9, truth.size(), "the fixture's objects");
+            AgentCli.Result r = AgentCli.run("goroutines", Integer.toString(t.pid()), "--format", "json");
+            assertEquals(0, r.exit(), r.stderr());
+            Schemas.assertValid(r.stdout());
+            JsonNode doc = JSON.readTree(r.stdout());
+            for (Truth o : truth) {
+                List<JsonNode> waiting = new ArrayList<>();
+                for (JsonNode g : doc.get("goroutines")) {
+                    for (JsonNode f : g.get("frames")) {
+                        if (f.get("function").asText().equals(o.function())) {
+                            waiting.add(g);
+                            break;
+                        }
+                    }
+                }
+                assertEquals(o.goroutines(), waiting.size(), o + ": goroutines under " + o.function());
+                for (JsonNode g : waiting) {
+                    JsonNode on = g.get("waitingOn");
+                    if (o.kind().equals("sync.Cond")) {
+                        // not read yet: sync.Cond's waiters are in its notifyList, which nothing outside the Cond names
+                        assertTrue(on.isNull(), o + ": " + g);
+                        continue;
+                    }
+                    assertTrue(on.isArray(), o + ": goroutine " + g.get("id") + " names no object");
+                    JsonNode match = null;
+                    for (JsonNode w : on) {
+                        if (w.get("address").asText().equals(o.address())) {
+                            match = w;
+                        }
+                    }
+                    assertNotNull(match, o + ": goroutine " + g.get("id") + " waits on " + on);
+                    assertEquals(o.kind(), match.get("kind").asText(), o + ": " + on);
+                    if (o.kind().equals("chan")) {
+                        assertEquals(o.op(), match.get("op").asText(), o + ": " + on);
+                        assertEquals(o.elemType(), match.get("elemType").asText(), o + ": " + on);
+                        assertEquals(o.len(), match.get("len").asLong(), o + ": " + on);
+                        assertEquals(o.cap(), match.get("cap").asLong(), o + ": " + on);
+                        assertEquals(false, match.get("closed").asBoolean(), o + ": " + on);
+                        assertEquals(o.function().equals("main.waitSelect") ? 2 : 1, on.size(), o + ": " + on);
+                    } else {
+                        assertEquals(1, on.size(), o + ": " + on);
+                    }
+                }
+            }
+
+            // --waits: each object once, with its goroutines counted (the RWMutex's three kinds of waiters together)
+            AgentCli.Result w = AgentCli.run("goroutines", Integer.toString(t.pid()), "--waits");
+            assertEquals(0, w.exit(), w.stderr());
+            Map<String, Integer> expected = new LinkedHashMap<>();
+            Map<String, int[]> ops = new LinkedHashMap<>();
+            for (Truth o : truth) {
+                if (!o.kind().equals("sync.Cond")) {
+                    expected.merge(o.kind() + " " + o.address(), o.goroutines(), Integer::sum);
+                    ops.put(o.kind() + " " + o.address(), o.op() == null ? null
+                            : o.op().equals("receive") ? new int[] {o.goroutines(), 0} : new int[] {0, o.goroutines()});
+                }
+            }
+            List<String> lines = w.stdout().lines().toList();
+            assertEquals(expected.size(), lines.size(), w.stdout());
+            for (Map.Entry<String, Integer> e : expected.entrySet()) {
+                String line = lines.stream().filter(l -> l.startsWith(e.getKey() + ":") || l.startsWith(e.getKey() + " ("))
+                        .findFirst().orElseThrow(() -> new AssertionError(e.getKey() + " missing from --waits:\n" + w.stdout()));
+                int[] op = ops.get(e.getKey());
+                String count = op == null ? ": " + e.getValue() + " goroutine"
+                        : ": " + op[0] + " goroutine" + (op[0] == 1 ? "" : "s") + " receive, " + op[1] + " send";
+                assertTrue(line.contains(count), line + " should say " + count);
+            }
+            t.assertRunningUntraced();
+        } finally {
+            Files.deleteIfExists(objects);
+        }
+    }
+}
