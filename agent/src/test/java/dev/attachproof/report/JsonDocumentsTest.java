@@ -141,6 +141,9 @@ class JsonDocumentsTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         GoroutinesJson.write(snapshot(goroutineEntries()), CONTAINER, out);
         check("goroutines-container.json", out.toString(StandardCharsets.UTF_8));
+        // The one change from the hand-made writer: no goroutines is "goroutines": [] as every other
+        // empty list, where it printed "[", an empty line and "  ]".
+        check("goroutines-none.json", GoroutinesJson.write(snapshot(List.of())));
     }
 
     /**
