@@ -56,6 +56,14 @@ public final class WaitReader {
     private final long treap;
     private final Set<Integer> receiveReasons;
     private final Set<Integer> sendReasons;
+    /** The wait reasons of a goroutine parked in semacquire1 (runtime/sema.go): those sync's waiters park with. */
+    private final Set<Integer> semaReasons;
+    /** The executable's mapped range at run time: a word in it is code or a variable, never a sudog. */
+    private final long imageLo, imageHi;
+    /** Words of a semaphore waiter's stack looked at, from its SP: semacquire1's frame lies within them. */
+    static final int STACK_WORDS = 64;
+    /** Rounds of {@link #fromStacks}: each reads every unexplained waiter's next candidate word. */
+    static final int STACK_ROUNDS = 16;
 
     /** A pointer field: where it is, and whether it is a maybeTraceablePtr (two words, the second the address). */
     private record Ptr(long offset, boolean twoWords) {
@@ -66,7 +74,9 @@ public final class WaitReader {
         }
     }
 
-    private WaitReader(RuntimeLayout layout, long semtable, int semEntry) {
+    private WaitReader(RuntimeLayout layout, long semtable, int semEntry, long imageLo, long imageHi) {
+        this.imageLo = imageLo;
+        this.imageHi = imageHi;
         sG = ptr(layout, "runtime.sudog", "g");
         sNext = ptr(layout, "runtime.sudog", "next");
         sPrev = ptr(layout, "runtime.sudog", "prev");
@@ -88,6 +98,8 @@ public final class WaitReader {
         this.treap = semtable == 0 ? 0 : offset(layout, "runtime.semaRoot", "treap");
         receiveReasons = reasons(layout, "waitReasonChanReceive", "waitReasonSynctestChanReceive");
         sendReasons = reasons(layout, "waitReasonChanSend", "waitReasonSynctestChanSend");
+        semaReasons = reasons(layout, "waitReasonSemacquire", "waitReasonSyncMutexLock", "waitReasonSyncRWMutexRLock",
+                "waitReasonSyncRWMutexLock", "waitReasonSyncWaitGroupWait", "waitReasonSynctestWaitGroupWait");
     }
 
     /**
@@ -95,11 +107,12 @@ public final class WaitReader {
      * run-time address of runtime.semtable and {@code semtableBytes} its size (0 when unknown:
      * then semaphores are not read).
      */
-    public static Optional<WaitReader> of(RuntimeLayout layout, long semtable, long semtableBytes) {
+    public static Optional<WaitReader> of(RuntimeLayout layout, long semtable, long semtableBytes, long imageLo, long imageHi) {
         try {
             boolean table = semtable != 0 && semtableBytes > 0 && semtableBytes % SEM_TAB_SIZE == 0
                     && layout.structs().containsKey("runtime.semaRoot");
-            return Optional.of(new WaitReader(layout, table ? semtable : 0, table ? (int) (semtableBytes / SEM_TAB_SIZE) : 0));
+            return Optional.of(new WaitReader(layout, table ? semtable : 0, table ? (int) (semtableBytes / SEM_TAB_SIZE) : 0,
+                    imageLo, imageHi));
         } catch (IllegalArgumentException | NullPointerException e) {
             return Optional.empty();   // a release whose table lacks these structs
         }
@@ -132,15 +145,112 @@ public final class WaitReader {
 
     /**
      * Reads what the goroutines of {@code gs} wait on; stops reading semaphores past {@code
-     * deadline} (a {@link System#nanoTime()}, or {@link CapturedMemory#NO_DEADLINE}).
+     * deadline} (a {@link System#nanoTime()}, or {@link CapturedMemory#NO_DEADLINE}). {@code
+     * stacks} (null when none) holds the goroutines' stacks as copied, goroutine i's in range
+     * {@code rangeOf[i]} as given (-1: none), from its SP: a semaphore waiter's sudog is found
+     * there first ({@link #fromStacks}); the semaphore table is walked only for the waiters it
+     * does not explain.
      */
-    public Waits read(MemoryReader mem, GoroutineReader.Copied gs, long deadline) {
+    public Waits read(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf, long deadline) {
         Waits out = new Waits();
         readChannels(mem, gs, out);
-        if (semtable != 0) {
+        int unexplained = stacks == null ? -1 : fromStacks(mem, gs, stacks, rangeOf, out);
+        if (semtable != 0 && unexplained != 0) {
             readSemaphores(mem, out, deadline);
         }
         return out;
+    }
+
+    /**
+     * The sudogs of the goroutines parked in semacquire1, from their own stacks: semacquire1
+     * keeps its sudog {@code s} live across the park (it releases it after), so a register
+     * argument's spill or a local holds it in the copied frames (Go's ABI saves no register
+     * across a call). The words near the SP that could be a heap pointer (not in the
+     * goroutine's own stack, not in the executable's image) are read as sudogs, a round per
+     * word from the SP up, each round one batch of every waiter not yet explained (the frames
+     * below semacquire1 are the same for every waiter, so the first rounds explain nearly all);
+     * a sudog is kept only when it names this goroutine ({@code sudog.g}) and a semaphore
+     * ({@code elem}), with no channel: the runtime's own record says it is this goroutine's
+     * wait. A stale sudog (released: elem is cleared; reused: another g's) fails that. Returns
+     * how many semaphore waiters no sudog was found for.
+     */
+    private int fromStacks(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf, Waits out) {
+        int n = gs.size();
+        int[] waiters = new int[16];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (gs.baseStatus(i) == Goroutine.G_WAITING && semaReasons.contains(gs.waitReasonValue(i)) && rangeOf[i] >= 0) {
+                if (count == waiters.length) {
+                    waiters = java.util.Arrays.copyOf(waiters, count * 2);
+                }
+                waiters[count++] = i;
+            }
+        }
+        int[] nextWord = new int[count];   // per waiter, the next word of its stack to look at
+        long[] candidates = new long[count];
+        int[] owner = new int[count];
+        int left = count;
+        for (int round = 0; round < STACK_ROUNDS && left > 0; round++) {
+            int m = 0;
+            for (int j = 0; j < count; j++) {
+                int i = waiters[j];
+                if (i < 0) {
+                    continue;   // explained
+                }
+                long w = nextCandidate(gs, i, stacks.givenWord(rangeOf[i], 0).isPresent() ? stacks : null, rangeOf[i], nextWord, j);
+                if (w != 0) {
+                    candidates[m] = w;
+                    owner[m++] = j;
+                }
+            }
+            if (m == 0) {
+                break;
+            }
+            CapturedMemory copy = batch(mem, java.util.Arrays.copyOf(candidates, m), sudogSize);
+            for (int k = 0; k < m; k++) {
+                int j = owner[k];
+                int i = waiters[j];
+                int r = copy.find(candidates[k], sudogSize);
+                if (r < 0) {
+                    continue;
+                }
+                ByteBuffer b = copy.rangeBuffer(r);
+                int at = copy.rangeOffset(r, candidates[k]);
+                long elem = sElem.read(b, at);
+                if (sG.read(b, at) == gs.address(i) && elem != 0 && sC.read(b, at) == 0) {
+                    out.putSemaphore(gs.address(i), elem);
+                    waiters[j] = -1;
+                    left--;
+                }
+            }
+        }
+        return left;
+    }
+
+    /**
+     * The next word of goroutine i's copied stack, from word {@code nextWord[j]} on, that could
+     * be a heap pointer; 0 when its first {@link #STACK_WORDS} words hold no more.
+     */
+    private long nextCandidate(GoroutineReader.Copied gs, int i, CapturedMemory stacks, int range, int[] nextWord, int j) {
+        if (stacks == null) {
+            return 0;
+        }
+        long lo = gs.stackLo(i);
+        long hi = gs.stackHi(i);
+        long g = gs.address(i);
+        while (nextWord[j] < STACK_WORDS) {
+            java.util.OptionalLong word = stacks.givenWord(range, nextWord[j]++);
+            if (word.isEmpty()) {
+                nextWord[j] = STACK_WORDS;
+                return 0;
+            }
+            long w = word.getAsLong();
+            if (w != 0 && w != g && (w & 7) == 0 && Long.compareUnsigned(w, 0x10000) >= 0
+                    && Long.compareUnsigned(w - lo, hi - lo) >= 0 && Long.compareUnsigned(w - imageLo, imageHi - imageLo) >= 0) {
+                return w;
+            }
+        }
+        return 0;
     }
 
     private void readChannels(MemoryReader mem, GoroutineReader.Copied gs, Waits out) {
@@ -158,21 +268,20 @@ public final class WaitReader {
                 live++;
             }
         }
-        Map<Long, Set<Long>> seen = new HashMap<>();
+        LongMap<Boolean> seen = new LongMap<>();   // every sudog read: a chain that comes back to one ends
         List<long[]> selectCases = new ArrayList<>();   // {g, sudog, hchan}
+        // Each channel sudog's next in its channel's queue, as read: a queue is then walked in
+        // this map, and read from the target only where it holds a sudog not read here.
+        LongMap<Long> nextInQueue = new LongMap<>();
         for (int round = 0; live > 0 && round < MAX_SELECT_CASES; round++) {
             CapturedMemory copy = batch(mem, java.util.Arrays.copyOf(next, live), sudogSize);
             int kept = 0;
             for (int k = 0; k < live; k++) {
                 int r = copy.find(next[k], sudogSize);
-                Set<Long> mine = seen.get(owner[k]);   // no lambdas here: a bootstrap inside the stop costs milliseconds
-                if (mine == null) {
-                    mine = new HashSet<>();
-                    seen.put(owner[k], mine);
-                }
-                if (r < 0 || !mine.add(next[k])) {
+                if (r < 0 || seen.containsKey(next[k])) {
                     continue;   // unreadable, or a sudog seen before: the chain ends
                 }
+                seen.put(next[k], Boolean.TRUE);
                 ByteBuffer b = copy.rangeBuffer(r);
                 int at = copy.rangeOffset(r, next[k]);
                 long c = sC.read(b, at);
@@ -180,6 +289,7 @@ public final class WaitReader {
                     continue;   // not this goroutine's: the list changed, or it is not a channel's
                 }
                 boolean select = b.get(at + (int) sIsSelect) != 0;
+                nextInQueue.put(next[k], sNext.read(b, at));
                 if (select) {
                     selectCases.add(new long[] {owner[k], next[k], c});
                 } else {
@@ -200,7 +310,7 @@ public final class WaitReader {
         for (long[] sc : selectCases) {
             Map<Long, String> q = queues.get(sc[2]);
             if (q == null) {
-                q = queueMembers(mem, sc[2]);
+                q = queueMembers(mem, sc[2], nextInQueue);
                 queues.put(sc[2], q);
             }
             out.addChan(sc[0], new Waits.ChanWait(sc[2], q.get(sc[1]), true));
@@ -219,8 +329,11 @@ public final class WaitReader {
         }
     }
 
-    /** The sudogs in channel {@code c}'s receive and send queues, walked from their first (bounded, cycle-safe). */
-    private Map<Long, String> queueMembers(MemoryReader mem, long c) {
+    /**
+     * The sudogs in channel {@code c}'s receive and send queues, walked from their first (bounded,
+     * cycle-safe), through {@code known} where it has the sudog's next.
+     */
+    private Map<Long, String> queueMembers(MemoryReader mem, long c, LongMap<Long> known) {
         Map<Long, String> out = new HashMap<>();
         ByteBuffer b = ByteBuffer.allocate(Math.max(sudogSize, 8)).order(ByteOrder.LITTLE_ENDIAN);
         for (int q = 0; q < 2; q++) {
@@ -229,8 +342,12 @@ public final class WaitReader {
                 long s = mem.word(c + (q == 0 ? hRecvqFirst : hSendqFirst));
                 for (int k = 0; s != 0 && k < MAX_QUEUE_WALK && !out.containsKey(s); k++) {
                     out.put(s, op);
-                    mem.read(s, b.clear().limit(sudogSize));
-                    s = sNext.read(b, 0);
+                    Long next = known.get(s);
+                    if (next == null) {
+                        mem.read(s, b.clear().limit(sudogSize));
+                        next = sNext.read(b, 0);
+                    }
+                    s = next;
                 }
             } catch (MemoryReader.MemoryReadException e) {
                 // the queue ends where it cannot be read

@@ -115,6 +115,17 @@ public final class CapturedMemory implements MemoryReader {
         return copiedAsGiven(r) ? buffers[buffer[r]] : null;
     }
 
+    /**
+     * Word {@code k} of range {@code r} as given, read without indexing the copy (which would
+     * renumber its ranges); empty when the range was not copied or is shorter.
+     */
+    public java.util.OptionalLong givenWord(int r, int k) {
+        if (!copiedAsGiven(r) || 8L * (k + 1) > lengths[r]) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(buffers[buffer[r]].getLong(offset[r] + 8 * k));
+    }
+
     /** Bytes of target memory the ranges hold. */
     public long bytes() {
         long sum = 0;

@@ -349,7 +349,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                                                  Duration maxStop, Reading reading) throws SnapshotException {
         preload();
         // A recording keeps what the stopped read reads: it copies everything while stopped.
-        Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null);
+        Precopy pre = precopy(bin, new VmMemory(linux, pid), phases, kept == null, reading.waits());
         Captured before = pre.captured();
         beforeStop.run();
         long stopBegins = System.nanoTime();
@@ -526,11 +526,17 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * everything and allocates as it goes. With {@code keep} false the stacks are only counted,
      * for a stopped read that copies them all (one pool, sized for all of it).
      */
-    private static Precopy precopy(Binary bin, MemoryReader mem, Map<String, Long> phases, boolean keep) {
+    private static Precopy precopy(Binary bin, MemoryReader mem, Map<String, Long> phases, boolean keep, boolean waits) {
         long t0 = System.nanoTime();
         Precopy out;
         try {
             out = keep ? copyTwice(bin, mem) : countOnce(bin, mem);
+            if (waits && out.captured() != null && bin.waitReader() != null) {
+                // What goroutines wait on, read once now and dropped: the stopped read then runs
+                // compiled code (interpreted, it took 40 ms of a 20,000-goroutine stop).
+                Captured c = out.captured();
+                bin.waitReader().read(mem, c.goroutines(), c.stacks(), c.rangeOf(), CapturedMemory.NO_DEADLINE);
+            }
             // A collection now, not one inside the stopped window: with the copies on the heap a
             // young collection took 20 to 40 ms, and the stopped read allocates (the pointer array).
             System.gc();
@@ -732,7 +738,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         if (!reading.waits() || bin.waitReader() == null) {
             return Waits.NONE;
         }
-        Waits w = bin.waitReader().read(mem, c.goroutines(), deadline);
+        Waits w = bin.waitReader().read(mem, c.goroutines(), c.stacks(), c.rangeOf(), deadline);
         clock.lap("waits");
         return w;
     }
@@ -1200,8 +1206,11 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         ElfFile.Symbol typesSymbol = elf.symbols(List.of("runtime.types")).get("runtime.types");
         long types = typesSymbol != null ? typesSymbol.value()
                 : elf.section(".rodata").map(ElfFile.Section::address).orElse(0L);
+        long imageHi = elf.segments().stream().filter(x -> x.type() == ElfFile.PT_LOAD)
+                .mapToLong(x -> x.vaddr() + x.memSize()).max().orElse(0);
         WaitReader waitReader = WaitReader.of(layout, semtable.isPresent() ? semtable.getAsLong() + bias : 0,
-                semtable.isPresent() && semTable != null ? semTable.size() : 0).orElse(null);
+                semtable.isPresent() && semTable != null ? semTable.size() : 0, elf.firstLoadAddress() + bias,
+                imageHi + bias).orElse(null);
         return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
                 environGodebug, new ProfileFacts(mappings, depth), found.use(), waitReader,
                 new WaitObjects(layout, elf, bias, types));
