@@ -422,6 +422,9 @@ public final class CapturedMemory implements MemoryReader {
         void readAlone(MemoryReader mem, long start, int length, CopyBuffers pool) {
             ByteBuffer part = pool.take(length);
             if (mem.readMany(new long[] {start}, new int[] {length}, part) != 1) {
+                // Given back: a rolling pool hands each take a buffer of its own (4 MB), so a
+                // target that died mid-copy, whose every part fails, would otherwise take one per g.
+                pool.release(part);
                 return;
             }
             if (size == starts.length) {

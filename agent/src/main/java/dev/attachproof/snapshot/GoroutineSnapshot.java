@@ -221,6 +221,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 CopyBuffers pool = new CopyBuffers();
                 Captured c = capture(bin, mem, null, pool, pool, true, clock, null, CapturedMemory.NO_DEADLINE);
                 waits = readWaits(bin, reading, mem, c, clock, CapturedMemory.NO_DEADLINE);
+                if (bin.waitReader() != null) {
+                    bin.waitReader().release();
+                }
                 phases.putAll(clock.micros());
                 long u0 = System.nanoTime();
                 entries = unwind(bin, c, false, procfs);
@@ -412,6 +415,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                         + "and %d goroutines' stacks were read while it ran (they may not match their state at the stop; "
                         + "readAfterStop in JSON)", MaxStop.format(maxStop), late));
             }
+        }
+        if (bin.waitReader() != null) {
+            bin.waitReader().release();   // its memory, read into before and during the stop
         }
         Waiting waiting = Waiting.of(reading.waits() && kept == null, waits, bin.waitObjects());
         notes.addAll(waits.notes());
