@@ -13,8 +13,8 @@ import java.util.Set;
  * Where {@code runtime.semtable} is (link-time address): from the symbol table, else, in a
  * stripped binary, from the code of the two functions that reach it: runtime.semacquire1 and
  * runtime.semrelease1 take its address (semtable.rootFor, inlined: LEAQ runtime.semtable(SB) on
- * amd64, ADRP+ADD on arm64) and no other variable's, in Go 1.19 to 1.26. The one variable both
- * take the address of is it; any other answer is none.
+ * amd64, ADRP+ADD on arm64) and no other pointerful variable's, in Go 1.19 to 1.26. The one
+ * variable in .bss both take the address of is it; any other answer is none.
  */
 public final class SemTable {
     private SemTable() {}
@@ -35,10 +35,20 @@ public final class SemTable {
         return acquire.size() == 1 ? OptionalLong.of(acquire.iterator().next()) : OptionalLong.empty();
     }
 
+    /**
+     * The variables {@code function} takes the address of. semtable holds pointers (the treaps'
+     * *sudog), so the linker puts it in .bss (cmd/link: pointerful zeroed data), never in
+     * .noptrbss, where the flags arm64 code also reaches through ADRP+ADD live
+     * (runtime.arm64HasATOMICS, Go 1.19): with section headers, only .bss counts.
+     */
     private static Set<Long> addressed(ElfFile elf, Pclntab tab, String function) throws ElfFormatException {
+        java.util.Optional<ElfFile.Section> bss = elf.section(".bss");
         Set<Long> out = new HashSet<>();
         for (DataReferences.Ref r : DataReferences.inFunction(elf, tab, function).orElse(List.of())) {
-            if (r.use() == DataReferences.Use.ADDRESS && GoroutineList.inVariables(elf, r.target())) {
+            boolean variable = bss.isPresent()
+                    ? Long.compareUnsigned(r.target() - bss.get().address(), bss.get().size()) < 0
+                    : GoroutineList.inVariables(elf, r.target());
+            if (r.use() == DataReferences.Use.ADDRESS && variable) {
                 out.add(r.target());
             }
         }

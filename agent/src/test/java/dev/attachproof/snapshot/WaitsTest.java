@@ -7,6 +7,7 @@ import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
 import dev.attachproof.testing.Schemas;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -122,6 +123,18 @@ class WaitsTest {
             t.assertRunningUntraced();
         } finally {
             Files.deleteIfExists(objects);
+        }
+    }
+
+    @Test
+    void waitsWithJsonOrGroupIsBadInput() {
+        for (List<String> extra : List.of(List.of("--format", "json"), List.of("--group"))) {
+            List<String> args = new ArrayList<>(List.of("goroutines", "1", "--waits"));
+            args.addAll(extra);
+            AgentCli.Result r = AgentCli.run(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertTrue(r.stderr().contains("--waits"), r.stderr());
         }
     }
 }
