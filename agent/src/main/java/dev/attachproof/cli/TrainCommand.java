@@ -1,5 +1,9 @@
 package dev.attachproof.cli;
 
+import dev.attachproof.diagnose.FactsReader;
+import dev.attachproof.ptrace.StopMode;
+import dev.attachproof.report.DoctorJson;
+import dev.attachproof.service.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -9,9 +13,11 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code __train PID} (hidden): what the launcher runs once, with Java 25's AOT cache recording,
- * after each build: {@code doctor PID --json} on a throwaway non-Go process, then {@code demo}
- * (the doctor and a goroutine snapshot of the bundled Go program, built with the go on PATH), so
- * that the classes and method handles of both commands start from the cache. Against a cache
+ * after each build: {@code doctor PID --json} on a throwaway non-Go process (the command refuses
+ * it, exit 2, once its checks and proof have run), its doctor document written all the same (the
+ * Jackson classes and serializers of the JSON every --json and the sidecar print), then {@code
+ * demo} (the doctor and a goroutine snapshot of the bundled Go program, built with the go on
+ * PATH), so that the classes and method handles of these commands start from the cache. Against a cache
  * trained on the doctor alone (10 pairs, load 0.8): a snapshot of a 1,000-goroutine target, 276
  * ms median against 312; the doctor's --json on it, 265 against 281 (a cache trained on the demo
  * alone had made the doctor slower). Prints nothing; exits 0.
@@ -30,6 +36,12 @@ final class TrainCommand implements Callable<Integer> {
         System.setErr(nowhere);
         try {
             Main.commandLine().execute("doctor", Integer.toString(trainee), "--json");
+            try {
+                FactsReader facts = Engine.facts();
+                nowhere.print(DoctorJson.write(Engine.diagnose(Engine.doctor(facts, null, StopMode.LEADER), trainee, true)));
+            } catch (RuntimeException e) {
+                // The trainee gone: a cache without this part, as the launcher makes one without the demo's when there is no go.
+            }
             Main.commandLine().execute("demo");
         } finally {
             System.setOut(out);

@@ -1,5 +1,7 @@
 package dev.attachproof.diagnose;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * The process chosen for a container named by its id ({@link ContainerProcesses#choose}), and
  * what the choice was made among: what the command line says on standard error and the doctor
@@ -17,16 +19,18 @@ public record ContainerTarget(String id, int pid, String exe, Chosen chosen, int
         INIT("init", "its init process"),
         OLDEST_GO("oldest Go process", "its oldest Go process (its init process is not Go)");
 
-        private final String json;
+        private final String word;
         private final String words;
 
-        Chosen(String json, String words) {
-            this.json = json;
+        Chosen(String word, String words) {
+            this.word = word;
             this.words = words;
         }
 
-        public String json() {
-            return json;
+        /** As the doctor and goroutines documents' {@code container.chosen} spells it. */
+        @JsonValue
+        public String word() {
+            return word;
         }
 
         public String words() {

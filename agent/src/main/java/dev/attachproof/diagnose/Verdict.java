@@ -1,16 +1,20 @@
 package dev.attachproof.diagnose;
 
-/** Can a debugger attach from here? As the JSON contract spells it. */
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Can a debugger attach from here? */
 public enum Verdict {
     ATTACHABLE("attachable"), NOT_ATTACHABLE("not-attachable"), UNKNOWN("unknown");
 
-    private final String json;
+    private final String word;
 
-    Verdict(String json) {
-        this.json = json;
+    Verdict(String word) {
+        this.word = word;
     }
 
-    public String json() {
-        return json;
+    /** As the contract (docs/contract.md) and the text outputs spell it: "attachable", "not-attachable", "unknown". */
+    @JsonValue
+    public String word() {
+        return word;
     }
 }

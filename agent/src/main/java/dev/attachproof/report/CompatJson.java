@@ -3,9 +3,7 @@ package dev.attachproof.report;
 import dev.attachproof.delve.Compat;
 import dev.attachproof.delve.DelveLocator;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** {@code compat --json}: schema attachproof.compat/v1. */
 public final class CompatJson {
@@ -18,37 +16,23 @@ public final class CompatJson {
      */
     public record Target(String path, String mainModule, String arch, boolean debugInfo, int dwarfVersion, String layout, List<String> layoutNotes) {}
 
+    /** The document, written by {@link JsonDocuments} (the order of its components is the document's). */
+    record Document(String schema, String goVersion, String path, String mainModule, String arch, int dwarfVersion, boolean debugInfo,
+                    String layout, List<String> layoutNotes, String delveVersion, String dlv, String foundIn, List<String> lookedIn,
+                    String goExtension, Boolean supported, Range delveRange, String delveError, String goToolchain, String remedy,
+                    List<String> notes) {}
+
+    /** The Go releases the named Delve supports. */
+    record Range(String min, String max) {}
+
     /** {@code delve}: the Delve named or found (its path and where: {@code dlv}, {@code foundIn}), and the Go extension's version. */
     public static String write(Compat c, Target t, DelveLocator.Search delve) {
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("schema", "attachproof.compat/v1");
-        root.put("goVersion", c.goVersion());
-        root.put("path", t.path());
-        root.put("mainModule", t.mainModule());
-        root.put("arch", t.arch());
-        root.put("dwarfVersion", t.dwarfVersion());
-        root.put("debugInfo", t.debugInfo());
-        root.put("layout", t.layout());
-        root.put("layoutNotes", List.copyOf(t.layoutNotes()));
-        root.put("delveVersion", c.delveVersion());
-        root.put("dlv", delve.found() == null ? null : delve.found().path().toString());
-        root.put("foundIn", delve.found() == null ? null : delve.found().foundIn());
-        root.put("lookedIn", List.copyOf(delve.looked()));
-        root.put("goExtension", delve.goExtension());
-        root.put("supported", c.supported());
-        if (c.delveRange() == null) {
-            root.put("delveRange", null);
-        } else {
-            Map<String, Object> range = new LinkedHashMap<>();
-            range.put("min", c.delveRange()[0]);
-            range.put("max", c.delveRange()[1]);
-            root.put("delveRange", range);
-        }
-        root.put("delveError", c.delveError());
-        root.put("goToolchain", c.goToolchain());
-        root.put("remedy", c.remedy());
-        root.put("notes", List.copyOf(c.notes()));
-        return Json.write(root);
+        DelveLocator.Found found = delve.found();
+        return JsonDocuments.write(new Document("attachproof.compat/v1", c.goVersion(), t.path(), t.mainModule(), t.arch(),
+                t.dwarfVersion(), t.debugInfo(), t.layout(), List.copyOf(t.layoutNotes()), c.delveVersion(),
+                found == null ? null : found.path().toString(), found == null ? null : found.foundIn(), List.copyOf(delve.looked()),
+                delve.goExtension(), c.supported(), c.delveRange() == null ? null : new Range(c.delveRange()[0], c.delveRange()[1]),
+                c.delveError(), c.goToolchain(), c.remedy(), List.copyOf(c.notes())));
     }
 
     public static String text(Compat c, Target t, DelveLocator.Search delve, Style style) {

@@ -2,34 +2,25 @@ package dev.attachproof.report;
 
 import dev.attachproof.matrix.ProbeReport;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-/** {@code matrix --json}: schema attachproof.matrix/v1, one row per setting. */
+/** {@code matrix --json}: schema attachproof.matrix/v1, one row per setting, written by {@link JsonDocuments} from the records below. */
 public final class MatrixJson {
     private MatrixJson() {}
 
-    public static String write(int pid, List<ProbeReport> rows) {
-        List<Object> out = new ArrayList<>();
-        for (ProbeReport r : rows) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("setting", r.setting());
-            row.put("predicted", r.predicted());
-            row.put("observed", r.applied() ? r.observed() : "skipped");
-            row.put("errno", r.errno());
-            row.put("agree", r.agree());
-            row.put("skipped", r.skipped());
-            row.put("failingChecks", r.failing().isEmpty() ? List.of() : Arrays.asList(r.failing().split(",")));
-            row.put("evidence", r.evidence().isEmpty() ? null : r.evidence());
-            out.add(row);
+    record Document(String schema, int pid, List<Row> rows) {}
+
+    /** One setting: what the doctor predicted under it and what the attach did ("skipped" when it could not be applied). */
+    record Row(String setting, String predicted, String observed, String errno, boolean agree, String skipped,
+               List<String> failingChecks, String evidence) {
+        static Row of(ProbeReport r) {
+            return new Row(r.setting(), r.predicted(), r.applied() ? r.observed() : "skipped", r.errno(), r.agree(), r.skipped(),
+                    r.failing().isEmpty() ? List.of() : Arrays.asList(r.failing().split(",")), r.evidence().isEmpty() ? null : r.evidence());
         }
-        Map<String, Object> head = new LinkedHashMap<>();
-        head.put("schema", "attachproof.matrix/v1");
-        head.put("pid", pid);
-        head.put("rows", out);
-        return Json.write(head);
+    }
+
+    public static String write(int pid, List<ProbeReport> rows) {
+        return JsonDocuments.write(new Document("attachproof.matrix/v1", pid, rows.stream().map(Row::of).toList()));
     }
 }

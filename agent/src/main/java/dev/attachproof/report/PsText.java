@@ -31,7 +31,7 @@ public final class PsText {
         for (GoProcess p : processes) {
             String why = p.causes().isEmpty() ? p.path() : String.join(", ", p.causes());
             sb.append(String.format("  %7d  %-16s %6d  %-10s %-14s  %s%n", p.pid(), Style.escape(p.name()), p.uid(), Style.escape(p.goVersion()),
-                    p.predicted().json(), Style.escape(why)));
+                    p.predicted().word(), Style.escape(why)));
         }
         return sb.toString();
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.attachproof.delve.DelveBinary;
 import dev.attachproof.delve.DelveLocator;
+import dev.attachproof.diagnose.Status;
 import dev.attachproof.vscode.LaunchAdvice;
 import dev.attachproof.vscode.SourceMap;
 import dev.attachproof.vscode.TargetPlace;
@@ -33,7 +34,7 @@ public final class VscodeJson {
     record Dlv(String path, String version, String foundIn) {}
 
     /** A doctor finding that bears on the attach: failing (local), or a debug session's warning. */
-    record Check(String id, String status, String summary, String remedy) {}
+    record Check(String id, Status status, String summary, String remedy) {}
 
     public static String write(LaunchAdvice a, DelveBinary dlv, DelveLocator.Search search) {
         TargetPlace p = a.place();
@@ -43,7 +44,7 @@ public final class VscodeJson {
                 a.start() == null ? null : new Start(a.start().commands(), a.start().notes()), a.sources().rules(), a.sources().notes(),
                 container, search.found() == null ? null : new Dlv(search.found().path().toString(),
                         dlv == null ? null : dlv.version(), search.found().foundIn()),
-                a.checks().stream().map(f -> new Check(f.id(), f.status().json(), f.summary(), f.remedy())).toList());
+                a.checks().stream().map(f -> new Check(f.id(), f.status(), f.summary(), f.remedy())).toList());
         try {
             return JSON.writeValueAsString(d) + "\n";
         } catch (JsonProcessingException e) {

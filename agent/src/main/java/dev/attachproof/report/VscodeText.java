@@ -37,7 +37,7 @@ public final class VscodeText {
             comment(sb, "Delve: none found where VS Code's Go extension looks (" + String.join("; ", search.looked()) + ")");
         }
         for (Finding f : a.checks()) {
-            comment(sb, f.status().json() + " " + f.id() + ": " + f.summary());
+            comment(sb, f.status().word() + " " + f.id() + ": " + f.summary());
             if (f.remedy() != null) {
                 comment(sb, "  remedy: " + f.remedy());
             }

@@ -6,7 +6,7 @@ import dev.attachproof.diagnose.FactsReader;
 import dev.attachproof.ptrace.StopMode;
 import dev.attachproof.report.DoctorJson;
 import dev.attachproof.report.GoroutinesFormat;
-import dev.attachproof.report.Json;
+import dev.attachproof.report.JsonDocuments;
 import dev.attachproof.report.PsJson;
 import dev.attachproof.delve.DelveLocator;
 import dev.attachproof.service.Engine;
@@ -182,8 +182,13 @@ final class Endpoints {
         return b.toString();
     }
 
+    /** {@code /healthz}'s answer: {@code {"ok": true}}. */
+    record Health(boolean ok) {}
+
+    private static final String HEALTHY = JsonDocuments.write(new Health(true));
+
     /** {@code GET /healthz}: the server answers. Cheap, no token, no rate limit: for liveness probes. */
     Reply health(Query q) {
-        return Reply.json(Json.write(Map.of("ok", true)));
+        return Reply.json(HEALTHY);
     }
 }

@@ -1,6 +1,6 @@
 package dev.attachproof.serve;
 
-import dev.attachproof.report.Json;
+import dev.attachproof.report.JsonDocuments;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -17,9 +17,12 @@ record Reply(int status, String mediaType, byte[] body, Map<String, String> head
         return new Reply(200, JSON, document.getBytes(StandardCharsets.UTF_8), Map.of());
     }
 
-    /** {@code {"error": "...", "status": N}} on one line: the problem and the remedy, as the README promises. */
+    /** The error answer (docs/schemas/error.v1.schema.json): the problem and the remedy, as the README promises. */
+    record ErrorDocument(String error, int status) {}
+
+    /** {@code {"error": "...", "status": N}} on one line. */
     static Reply error(int status, String message, Map<String, String> headers) {
-        String doc = "{\"error\": " + Json.quote(message) + ", \"status\": " + status + "}\n";
+        String doc = JsonDocuments.line(new ErrorDocument(message, status));
         return new Reply(status, JSON, doc.getBytes(StandardCharsets.UTF_8), headers);
     }
 

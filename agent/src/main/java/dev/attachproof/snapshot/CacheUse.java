@@ -1,5 +1,7 @@
 package dev.attachproof.snapshot;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /** Whether what a snapshot needed of its binary came from the cache of binary findings. */
 public enum CacheUse {
     /** Taken from the cache: the binary's DWARF and tables were not scanned again. */
@@ -13,6 +15,7 @@ public enum CacheUse {
     OFF;
 
     /** As the JSON and --timing say it: "hit", "miss", "off". */
+    @JsonValue
     public String word() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
