@@ -508,18 +508,33 @@ public final class WaitReader {
             }
             live = kept;
         }
+        // Every channel's hchan, one batch: its state, and the first sudog of each queue.
+        long[] known = out.chanAddresses();
+        long[] chans = java.util.Arrays.copyOf(known, known.length + selectCases.size());
+        int count = known.length;
+        LongMap<Boolean> listed = new LongMap<>();
+        for (long c : known) {
+            listed.put(c, Boolean.TRUE);
+        }
+        for (long[] sc : selectCases) {
+            if (!listed.containsKey(sc[2])) {
+                listed.put(sc[2], Boolean.TRUE);
+                chans[count++] = sc[2];
+            }
+        }
+        chans = java.util.Arrays.copyOf(chans, count);
+        CapturedMemory copy = batch(mem, chans, hchanSize);
         // A select's cases: receive or send says the queue its sudog is in.
         Map<Long, Map<Long, String>> queues = new HashMap<>();
         for (long[] sc : selectCases) {
             Map<Long, String> q = queues.get(sc[2]);
             if (q == null) {
-                q = queueMembers(mem, sc[2], nextInQueue);
+                int r = copy.find(sc[2], hchanSize);
+                q = r < 0 ? Map.of() : queueMembers(mem, copy.rangeBuffer(r), copy.rangeOffset(r, sc[2]), nextInQueue);
                 queues.put(sc[2], q);
             }
             out.addChan(sc[0], new Waits.ChanWait(sc[2], q.get(sc[1]), true));
         }
-        long[] chans = out.chanAddresses();
-        CapturedMemory copy = batch(mem, chans, hchanSize);
         for (long c : chans) {
             int r = copy.find(c, hchanSize);
             if (r < 0) {
@@ -533,20 +548,24 @@ public final class WaitReader {
     }
 
     /**
-     * The sudogs in channel {@code c}'s receive and send queues, walked from their first (bounded,
-     * cycle-safe), through {@code known} where it has the sudog's next.
+     * The sudogs in the receive and send queues of the channel whose hchan is at {@code at} of
+     * {@code hchan}, walked from their first (bounded, cycle-safe), through {@code known} where
+     * it has the sudog's next: a select's own channel (a time.After's, say) is then read no more.
      */
-    private Map<Long, String> queueMembers(MemoryReader mem, long c, LongMap<Long> known) {
+    private Map<Long, String> queueMembers(MemoryReader mem, ByteBuffer hchan, int at, LongMap<Long> known) {
         Map<Long, String> out = new HashMap<>();
-        ByteBuffer b = ByteBuffer.allocate(Math.max(sudogSize, 8)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = null;
         for (int q = 0; q < 2; q++) {
             String op = q == 0 ? "receive" : "send";
+            long s = hchan.getLong(at + (int) (q == 0 ? hRecvqFirst : hSendqFirst));
             try {
-                long s = mem.word(c + (q == 0 ? hRecvqFirst : hSendqFirst));
                 for (int k = 0; s != 0 && k < MAX_QUEUE_WALK && !out.containsKey(s); k++) {
                     out.put(s, op);
                     Long next = known.get(s);
                     if (next == null) {
+                        if (b == null) {
+                            b = ByteBuffer.allocate(Math.max(sudogSize, 8)).order(ByteOrder.LITTLE_ENDIAN);
+                        }
                         mem.read(s, b.clear().limit(sudogSize));
                         next = sNext.read(b, 0);
                     }
@@ -626,6 +645,6 @@ public final class WaitReader {
         }
         int[] lengths = new int[addresses.length];
         java.util.Arrays.fill(lengths, length);
-        return CapturedMemory.copy(mem, addresses, lengths, new CopyBuffers());
+        return CapturedMemory.copy(mem, addresses, lengths, pool);
     }
 }
