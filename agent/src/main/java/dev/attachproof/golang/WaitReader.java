@@ -70,6 +70,8 @@ public final class WaitReader {
      * before it ran.
      */
     private CopyBuffers pool = CopyBuffers.freeable();
+    /** The stop's limit while {@link #read} runs ({@link CapturedMemory#NO_DEADLINE}: none): {@link #batch} honours it. */
+    private long deadline = CapturedMemory.NO_DEADLINE;
     /** The wait reasons of a goroutine parked in semacquire1 (runtime/sema.go): those sync's waiters park with. */
     private final Set<Integer> semaReasons;
     /** The wait reason of a goroutine parked in notifyListWait (runtime/sema.go): sync.Cond's waiters. */
@@ -193,13 +195,22 @@ public final class WaitReader {
     public synchronized Waits read(MemoryReader mem, GoroutineReader.Copied gs, CapturedMemory stacks, int[] rangeOf,
                                    long deadline) {
         Waits out = new Waits();
-        readChannels(mem, gs, out);
-        int unexplained = stacks == null ? -1 : fromStacks(mem, gs, stacks, rangeOf, out);
-        if (semtable != 0 && unexplained != 0) {
-            readSemaphores(mem, out, deadline);
+        this.deadline = deadline;
+        try {
+            readChannels(mem, gs, out);
+            int unexplained = stacks == null ? -1 : fromStacks(mem, gs, stacks, rangeOf, out);
+            if (semtable != 0 && unexplained != 0) {
+                readSemaphores(mem, out, deadline);
+            }
+            if (stacks != null && condNotify >= 0) {
+                readConds(mem, gs, stacks, rangeOf, out);
+            }
+        } finally {
+            this.deadline = CapturedMemory.NO_DEADLINE;
         }
-        if (stacks != null && condNotify >= 0) {
-            readConds(mem, gs, stacks, rangeOf, out);
+        if (CapturedMemory.past(deadline)) {
+            out.note("the stop reached its limit while what goroutines wait on was read: the batches not begun by then "
+                    + "were left unread, and the goroutines they would have explained name no object (waitingOn null)");
         }
         return out;
     }
@@ -645,6 +656,8 @@ public final class WaitReader {
         }
         int[] lengths = new int[addresses.length];
         java.util.Arrays.fill(lengths, length);
-        return CapturedMemory.copy(mem, addresses, lengths, pool);
+        // Under a stop limit, batch by batch as given: a batch not begun by the deadline is left unread.
+        return deadline == CapturedMemory.NO_DEADLINE ? CapturedMemory.copy(mem, addresses, lengths, pool)
+                : CapturedMemory.copyAsGiven(mem, addresses, lengths, pool, deadline);
     }
 }

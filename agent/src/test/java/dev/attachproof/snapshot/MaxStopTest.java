@@ -34,6 +34,11 @@ class MaxStopTest {
                     s.readAfterStop() + " stacks read after the stop, " + s.stacksKept() + " kept");
             assertTrue(s.notes().stream().anyMatch(n -> n.startsWith("the stop reached its limit (")), s.notes().toString());
             assertEquals(s.readAfterStop(), s.goroutines().stream().filter(GoroutineSnapshot.Entry::readAfterStop).count());
+            // What goroutines wait on is read within the limit too: past it no batch is begun (15,006
+            // of the crowd wait on one channel, and none is named).
+            assertTrue(s.notes().stream().anyMatch(n -> n.startsWith("the stop reached its limit while what goroutines wait on")),
+                    s.notes().toString());
+            assertEquals(0, s.goroutines().stream().filter(e -> s.waiting().of(e) != null).count());
             // The goroutines stay parked: what was read after the stop is what Go prints, and the
             // copy's pieces (kept, copied while stopped, read after) are stitched right.
             assertTrue(GoroutinesTest.sameAsGosOwnDump(t, s) > 20_000);
@@ -48,6 +53,7 @@ class MaxStopTest {
             assertEquals(10_000_000, s.maxStopMicros());
             assertEquals(0, s.readAfterStop());
             assertFalse(s.notes().stream().anyMatch(n -> n.contains("limit")), s.notes().toString());
+            assertTrue(s.goroutines().stream().anyMatch(e -> s.waiting().of(e) != null), "within the limit, waits are read");
             assertTrue(GoroutinesTest.sameAsGosOwnDump(t, s) > 5);
         }
     }
