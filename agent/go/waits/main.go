@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 )
 
 var (
@@ -110,6 +111,8 @@ func start(fn string, n int, f func()) {
 
 func main() {
 	objects := flag.String("objects", "objects.txt", "where to write the objects' addresses")
+	timer := flag.Bool("timer", false, "after READY, main waits for a timer's channel (an hour) instead of reading stdin: "+
+		"every goroutine is then parked, and the runtime's checkdead holds off only because a timer is armed")
 	flag.Parse()
 	cond = sync.NewCond(&condMu)
 	selB <- 0 // full: the select's send case blocks
@@ -143,5 +146,9 @@ func main() {
 	}
 	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
 	os.Stdout.Sync()
+	if *timer {
+		<-time.After(time.Hour)
+		return
+	}
 	io.Copy(io.Discard, os.Stdin)
 }

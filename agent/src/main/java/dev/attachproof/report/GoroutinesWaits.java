@@ -57,11 +57,26 @@ public final class GoroutinesWaits {
         return out;
     }
 
+    /** Whether {@code e} waits on a channel a timer sends on: one of time.Time. */
+    private static boolean onATimer(GoroutineSnapshot s, GoroutineSnapshot.Entry e) {
+        List<WaitingOn> on = s.waiting().of(e);
+        if (on != null) {
+            for (WaitingOn w : on) {
+                if ("chan".equals(w.kind()) && "time.Time".equals(w.elemType())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
      * "all goroutines are asleep" when no goroutine of the program (system ones aside) is running,
      * runnable, in a syscall, waiting for the network poller or sleeping in time.Sleep: what makes
      * the runtime's checkdead throw "all goroutines are asleep - deadlock!" (runtime/proc.go).
-     * Timers armed by a select or a time.After are not looked at.
+     * checkdead holds off while a timer is armed; the timers themselves are not read, so a
+     * goroutine waiting on a channel of time.Time (a time.After's, a Timer's or a Ticker's)
+     * withholds the verdict; a time.AfterFunc's timer, which has no channel, is not seen.
      */
     public static Optional<String> deadlock(GoroutineSnapshot s) {
         int user = 0;
@@ -72,7 +87,7 @@ public final class GoroutinesWaits {
             user++;
             int st = e.g().baseStatus();
             String reason = e.g().waitReason();
-            if (st != Goroutine.G_WAITING || reason.equals("sleep") || reason.equals("IO wait")) {
+            if (st != Goroutine.G_WAITING || reason.equals("sleep") || reason.equals("IO wait") || onATimer(s, e)) {
                 return Optional.empty();
             }
         }

@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -113,6 +114,26 @@ class WaitsTest {
                         : ": " + op[0] + " goroutine" + (op[0] == 1 ? "" : "s") + " receive, " + op[1] + " send";
                 assertTrue(line.contains(count), line + " should say " + count);
             }
+            t.assertRunningUntraced();
+        } finally {
+            Files.deleteIfExists(objects);
+        }
+    }
+
+    /**
+     * Every goroutine of the fixture parked, main on a time.After: the runtime's checkdead holds
+     * off because a timer is armed, so --waits must not say "all goroutines are asleep" (it did,
+     * when only wait reasons were looked at).
+     */
+    @Test
+    void aGoroutineWaitingOnATimersChannelWithholdsTheDeadlockVerdict() throws Exception {
+        Path objects = Files.createTempFile("waits", ".txt");
+        try (FixtureProcess t = FixtureProcess.start(GoFixture.build("waits"), "-objects", objects.toString(), "-timer")) {
+            AgentCli.Result w = AgentCli.run("goroutines", Integer.toString(t.pid()), "--waits");
+            assertEquals(0, w.exit(), w.stderr());
+            assertTrue(w.stdout().lines().anyMatch(l -> l.contains("(chan time.Time, buffered 0/1, open): 1 goroutine receive")),
+                    "main waits on its timer's channel:\n" + w.stdout());
+            assertFalse(w.stdout().contains("all goroutines are asleep"), w.stdout());
             t.assertRunningUntraced();
         } finally {
             Files.deleteIfExists(objects);
