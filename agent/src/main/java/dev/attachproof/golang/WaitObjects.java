@@ -33,8 +33,25 @@ public final class WaitObjects {
     private final Map<Long, Optional<String>> typeNames = new ConcurrentHashMap<>();
 
     /**
-     * @param types the link-time address of the module's type data (runtime.types, where the
-     *              linker starts .rodata), 0 when unknown: element types are then not named
+     * The link-time address of the module's type data: the runtime.types symbol, else, stripped,
+     * moduledata.types, three words before moduledata.gofunc (types, etypes, rodata, gofunc in
+     * runtime/symtab.go from 1.18 on; SemTableTest holds it to the symbol on every release); 0 when
+     * neither is found. Not the start of .rodata: an externally linked binary has the C
+     * library's read-only data there first (Debian's dockerd: 0x2ae6000 against 0x3049a00).
+     */
+    public static long typesOf(ElfFile elf, dev.attachproof.pclntab.Pclntab tab) throws dev.attachproof.elf.ElfFormatException {
+        ElfFile.Symbol sym = elf.symbols(List.of("runtime.types")).get("runtime.types");
+        if (sym != null) {
+            return sym.value();
+        }
+        Optional<dev.attachproof.pclntab.Pclntab.Findings> f = tab.findings();
+        int gofunc = f.map(x -> x.words().gofunc()).orElse(-1);
+        return gofunc >= 3 && gofunc < f.get().moduledata().length ? f.get().moduledata()[gofunc - 3] : 0;
+    }
+
+    /**
+     * @param types the link-time address of the module's type data ({@link #typesOf}), 0 when
+     *              unknown: element types are then not named
      */
     public WaitObjects(RuntimeLayout layout, ElfFile elf, long bias, long types) {
         this.elf = elf;

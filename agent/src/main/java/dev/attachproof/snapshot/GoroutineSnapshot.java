@@ -138,9 +138,19 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     private record Binary(ElfFile elf, GoBuildInfo info, Arch arch, GoRuntime runtime, RuntimeLayout layout,
                           String layoutSource, List<String> layoutNotes, GoroutineList list, long bias, GoroutineReader reader,
                           boolean labelsShown, String environGodebug, ProfileFacts profile, CacheUse cacheUse,
-                          WaitReader waitReader, WaitObjects waitObjects) {
+                          WaitSources waits) {
         Pclntab tab() {
             return runtime.pclntab();
+        }
+
+        /** The reader of what goroutines wait on; null until {@link WaitSources#resolve}, or when the layout lacks what it needs. */
+        WaitReader waitReader() {
+            return waits.reader();
+        }
+
+        /** What names the objects goroutines wait on; null until {@link WaitSources#resolve}. */
+        WaitObjects waitObjects() {
+            return waits.objects();
         }
 
         Traceback traceback(MemoryReader stacks, Pclntab tab) {
@@ -210,6 +220,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
         Binary bin = readBinary(pid, procfs, cache);
+        if (reading.waits()) {
+            bin.waits().resolve();
+        }
         phases.put("binary", (System.nanoTime() - t0) / 1000);
         if (noStop) {
             MemoryReader mem = new VmMemory(linux, pid);
@@ -251,6 +264,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             throws SnapshotException {
         Map<String, Long> phases = new java.util.LinkedHashMap<>();
         Binary bin = readBinary(pid, procfs, BinaryCache.off());
+        bin.waits().resolve();
         return onTracer(tracer, () -> takeStopped(pid, bin, tracer, procfs, linux, phases, null, beforeStop, null,
                 Reading.ALL));
     }
@@ -1203,22 +1217,66 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         String binaryGodebug = info.settings().get("DefaultGODEBUG");
         boolean labelsShown = runtime.labelsInHeader(binaryGodebug, environGodebug);
         int depth = runtime.profileStackDepth(binaryGodebug, environGodebug);
-        // What goroutines wait on: runtime.semtable (its symbol, or, stripped, the code that
-        // reaches it) and its size (the layout's), and where the type data starts, to name
-        // channels' element types: runtime.types, or, stripped, the start of .rodata, where Go's
-        // linker puts the type symbols first (cmd/link/internal/ld/data.go, dodata).
-        java.util.OptionalLong semtable = SemTable.locate(elf, runtime.pclntab());
-        StructType semTable = layout.structs().get(RuntimeLayout.SEM_TABLE);
-        ElfFile.Symbol typesSymbol = elf.symbols(List.of("runtime.types")).get("runtime.types");
-        long types = typesSymbol != null ? typesSymbol.value()
-                : elf.section(".rodata").map(ElfFile.Section::address).orElse(0L);
-        long imageHi = elf.segments().stream().filter(x -> x.type() == ElfFile.PT_LOAD)
-                .mapToLong(x -> x.vaddr() + x.memSize()).max().orElse(0);
-        WaitReader waitReader = WaitReader.of(layout, semtable.isPresent() ? semtable.getAsLong() + bias : 0,
-                semtable.isPresent() && semTable != null ? semTable.size() : 0, elf.firstLoadAddress() + bias,
-                imageHi + bias).orElse(null);
         return new Binary(elf, info, arch, runtime, layout, res.source(), res.disagreements(), list, bias, reader, labelsShown,
-                environGodebug, new ProfileFacts(mappings, depth), found.use(), waitReader,
-                new WaitObjects(layout, elf, bias, types));
+                environGodebug, new ProfileFacts(mappings, depth), found.use(),
+                new WaitSources(elf, runtime.pclntab(), layout, bias, what));
+    }
+
+    /**
+     * What reading the goroutines' waits takes from the binary, found by {@link #resolve}, which
+     * only a snapshot whose output shows the waits calls: in a stripped binary, finding
+     * runtime.semtable disassembles two functions (46 ms of a cold JVM for Debian's dockerd).
+     */
+    private static final class WaitSources {
+        private final ElfFile elf;
+        private final Pclntab tab;
+        private final RuntimeLayout layout;
+        private final long bias;
+        /** What runs the binary, in messages ("process 123"). */
+        private final String what;
+        private boolean resolved;
+        private WaitReader reader;
+        private WaitObjects objects;
+
+        WaitSources(ElfFile elf, Pclntab tab, RuntimeLayout layout, long bias, String what) {
+            this.elf = elf;
+            this.tab = tab;
+            this.layout = layout;
+            this.bias = bias;
+            this.what = what;
+        }
+
+        /**
+         * runtime.semtable (its symbol, or, stripped, the code that reaches it) and its size (the
+         * layout's), and where the type data starts, to name channels' element types
+         * ({@link WaitObjects#typesOf}).
+         */
+        synchronized void resolve() throws SnapshotException {
+            if (resolved) {
+                return;
+            }
+            try {
+                java.util.OptionalLong semtable = SemTable.locate(elf, tab);
+                StructType semTable = layout.structs().get(RuntimeLayout.SEM_TABLE);
+                long types = WaitObjects.typesOf(elf, tab);
+                long imageHi = elf.segments().stream().filter(x -> x.type() == ElfFile.PT_LOAD)
+                        .mapToLong(x -> x.vaddr() + x.memSize()).max().orElse(0);
+                reader = WaitReader.of(layout, semtable.isPresent() ? semtable.getAsLong() + bias : 0,
+                        semtable.isPresent() && semTable != null ? semTable.size() : 0, elf.firstLoadAddress() + bias,
+                        imageHi + bias).orElse(null);
+                objects = new WaitObjects(layout, elf, bias, types);
+                resolved = true;
+            } catch (ElfFormatException e) {
+                throw new SnapshotException("cannot read the Go tables of " + what + "'s executable: " + e.getMessage());
+            }
+        }
+
+        synchronized WaitReader reader() {
+            return reader;
+        }
+
+        synchronized WaitObjects objects() {
+            return objects;
+        }
     }
 }
