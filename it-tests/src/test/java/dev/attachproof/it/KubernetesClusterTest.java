@@ -82,7 +82,7 @@ class KubernetesClusterTest {
     String name = name(pod);
     awaitReady(ns, name);
     double ready = (System.nanoTime() - t0) / 1e9;
-    try (KubeCluster.PortForward pf = cluster.new PortForward(ns, name, 7070)) {
+    try (KubeCluster.PortForward pf = serving(ns, name, 7070)) {
       JsonNode ps = JSON.readTree(get(pf, token, "/v1/ps"));
       int pid = appPid(ps);
       JsonNode doctor = JSON.readTree(get(pf, token, "/v1/doctor?pid=" + pid));
@@ -592,6 +592,36 @@ class KubernetesClusterTest {
       }
     }
     throw new AssertionError("pid " + pid + " not in " + ps);
+  }
+
+  /**
+   * A port-forward to the agent once its /healthz answers. The pod is Ready when its containers
+   * have started, before the agent's JVM listens; kubectl port-forward gives up on a connection
+   * the pod refuses (CI once failed so: ConnectException on the first request), so each try
+   * opens a new one.
+   */
+  private KubeCluster.PortForward serving(String ns, String pod, int port) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    for (;;) {
+      KubeCluster.PortForward pf = cluster.new PortForward(ns, pod, port);
+      String seen;
+      try {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + pf.localPort + "/healthz")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return pf;
+        }
+        seen = "HTTP " + r.statusCode() + ": " + r.body();
+      } catch (IOException e) {
+        seen = e.toString();
+      }
+      pf.close();
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the agent in " + pod + " did not answer /healthz in 90 s; last: " + seen);
+      }
+      Thread.sleep(500);
+    }
   }
 
   private static String get(KubeCluster.PortForward pf, String token, String path) throws Exception {
