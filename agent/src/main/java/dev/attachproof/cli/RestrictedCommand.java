@@ -40,6 +40,6 @@ final class RestrictedCommand implements Callable<Integer> {
                 throw new BadInputException("could not install the seccomp filter: " + f.describe());
             }
         }
-        return Main.commandLine().execute(command.toArray(String[]::new));
+        return Main.run(command.toArray(String[]::new));
     }
 }

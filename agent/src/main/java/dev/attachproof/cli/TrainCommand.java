@@ -35,14 +35,14 @@ final class TrainCommand implements Callable<Integer> {
         System.setOut(nowhere);
         System.setErr(nowhere);
         try {
-            Main.commandLine().execute("doctor", Integer.toString(trainee), "--json");
+            Main.run("doctor", Integer.toString(trainee), "--json");
             try {
                 FactsReader facts = Engine.facts();
                 nowhere.print(DoctorJson.write(Engine.diagnose(Engine.doctor(facts, null, StopMode.LEADER), trainee, true)));
             } catch (RuntimeException e) {
                 // The trainee gone: a cache without this part, as the launcher makes one without the demo's when there is no go.
             }
-            Main.commandLine().execute("demo");
+            Main.run("demo");
         } finally {
             System.setOut(out);
             System.setErr(err);

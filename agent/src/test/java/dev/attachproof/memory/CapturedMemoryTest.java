@@ -289,4 +289,61 @@ class CapturedMemoryTest {
         pool.freeAll();
         assertThrows(MemoryReader.MemoryReadException.class, () -> c.word(addresses[n - 1]));
     }
+
+    @Test
+    void aPackedCopyReadsMergedAndHoldsEachRangeWhereACopyAsGivenWould() throws Exception {
+        // 4,000 stacks of 2 KB side by side, the used part of each at its top, given in a
+        // shuffled order (allgs order is not address order); one stack lies in a hole, so the
+        // merged read that holds it fails and its parts are read alone (the others succeed).
+        int n = 4_000;
+        byte[] memory = filled(n * 2048, 11);
+        long hole = BASE + 1_000L * 2048;
+        MemoryReader withHole = new MemoryReader() {
+            @Override
+            public void read(long address, ByteBuffer dst) throws MemoryReadException {
+                if (address < hole + 2048 && address + dst.remaining() > hole) {
+                    throw new MemoryReadException("unmapped 0x" + Long.toHexString(address));
+                }
+                target(memory).read(address, dst);
+            }
+        };
+        List<Integer> shuffled = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            shuffled.add(i);
+        }
+        java.util.Collections.shuffle(shuffled, new java.util.Random(3));
+        long[] addresses = new long[n];
+        int[] lengths = new int[n];
+        for (int i = 0; i < n; i++) {
+            lengths[i] = 100 + 7 * (i % 200);
+            addresses[i] = BASE + (long) shuffled.get(i) * 2048 + 2048 - lengths[i];
+        }
+        int[] reads = {0};
+        MemoryReader counted = (address, dst) -> {
+            reads[0]++;
+            target(memory).read(address, dst);
+        };
+        CapturedMemory.copyPacked(counted, addresses, lengths, CopyBuffers.freeable(), CopyBuffers.rolling());
+        assertTrue(reads[0] <= 4, reads[0] + " reads of 8 MB of stacks side by side, merged up to 4 MB");
+        CopyBuffers packedPool = CopyBuffers.freeable();
+        CapturedMemory packed = CapturedMemory.copyPacked(withHole, addresses, lengths, packedPool, CopyBuffers.rolling());
+        CopyBuffers givenPool = CopyBuffers.freeable();
+        CapturedMemory given = CapturedMemory.copyAsGiven(withHole, addresses, lengths, givenPool);
+        for (int i = 0; i < n; i++) {
+            boolean inHole = addresses[i] >= hole && addresses[i] < hole + 2048;
+            assertEquals(!inHole, packed.copiedAsGiven(i), "range " + i);
+            if (given.copiedAsGiven(i)) {
+                // Where a copy as given holds it: the same chunk, so chunks are freed in the order given.
+                // (A copy as given appends the ranges of a failed batch that it reads alone.)
+                assertEquals(givenPool.chunkOf(given.givenBuffer(i)), packedPool.chunkOf(packed.givenBuffer(i)), "range " + i);
+                assertEquals(given.givenWord(i, 3), packed.givenWord(i, 3), "range " + i);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (packed.copiedAsGiven(i)) {
+                assertArrayEquals(slice(memory, addresses[i], lengths[i]), read(packed, addresses[i], lengths[i]), "range " + i);
+            }
+        }
+        assertThrows(MemoryReader.MemoryReadException.class, () -> packed.word(hole + 2040));
+    }
 }
