@@ -80,7 +80,8 @@ final class GoroutinesCommand implements Callable<Integer> {
         // The text is written while the last goroutines are unwound; the other formats wait for
         // all. What goroutines wait on is read only for the outputs that show it.
         GoroutineSnapshot s = Engine.snapshot(target.pid(), noStop, limit,
-                new GoroutineSnapshot.Reading(f == GoroutinesFormat.JSON || group || waits, f == GoroutinesFormat.TEXT));
+                new GoroutineSnapshot.Reading(f == GoroutinesFormat.JSON || group || waits, f == GoroutinesFormat.TEXT,
+                        f == GoroutinesFormat.TEXT && !group && !waits));
         long f0 = System.nanoTime();
         try (java.io.OutputStream w = new java.io.BufferedOutputStream(output != null ? Files.newOutputStream(output)
                 : FdOutputStream.stdout(Linux.system()), 1 << 16)) {
@@ -116,7 +117,7 @@ final class GoroutinesCommand implements Callable<Integer> {
      */
     private String counted(GoroutineSnapshot s) {
         int all = s.goroutines().size();
-        long hidden = system ? 0 : s.goroutines().stream().filter(GoroutineSnapshot.Entry::system).count();
+        long hidden = system ? 0 : s.systemGoroutines();
         return hidden == 0 ? all + " goroutines"
                 : String.format("%d goroutines shown of %d (%d system goroutines hidden; --system shows them)",
                         all - hidden, all, hidden);

@@ -28,6 +28,8 @@ public final class CapturedMemory implements MemoryReader {
     private int[] offset;
     private final ByteBuffer[] buffers;
     private volatile boolean indexed;
+    /** Once indexed from ranges as given: where range i as given went (-1: not read); null otherwise. */
+    private int[] sortedAt;
     /** Whether every range was read whole in its batch, in sorted order: {@link #copyAgain} repeats such a copy. */
     private final boolean batchedInOrder;
 
@@ -54,7 +56,23 @@ public final class CapturedMemory implements MemoryReader {
      */
     public CapturedMemory forAnotherThread() {
         index();
-        return new CapturedMemory(starts, lengths, buffer, offset, buffers, true, batchedInOrder);
+        CapturedMemory other = new CapturedMemory(starts, lengths, buffer, offset, buffers, true, batchedInOrder);
+        other.sortedAt = sortedAt;
+        return other;
+    }
+
+    /**
+     * The next reads are of range {@code given} (its number as the ranges were given, before the
+     * first lookup sorted them): the first of them then finds it without a search. An unwinder
+     * reads a goroutine's stack word by word, and its first word was a search of every range (at
+     * 1,000,000 goroutines, 60 ms of the unwinding, most of it cache misses).
+     */
+    public void expect(int given) {
+        index();
+        int[] at = sortedAt;
+        if (at != null && given >= 0 && given < at.length && at[given] >= 0) {
+            last = at[given];
+        }
     }
 
     /**
@@ -642,6 +660,7 @@ public final class CapturedMemory implements MemoryReader {
                 return;
             }
             int[] order = sortedOrder(starts);
+            int[] at = new int[starts.length];
             int kept = 0;
             for (int i : order) {
                 kept += buffer[i] >= 0 ? 1 : 0;
@@ -651,12 +670,14 @@ public final class CapturedMemory implements MemoryReader {
             int[] bb = new int[kept];
             int[] oo = new int[kept];
             int k = 0;
+            java.util.Arrays.fill(at, -1);
             for (int i : order) {
                 if (buffer[i] >= 0) {
                     ss[k] = starts[i];
                     ll[k] = lengths[i];
                     bb[k] = buffer[i];
                     oo[k] = offset[i];
+                    at[i] = k;
                     k++;
                 }
             }
@@ -664,6 +685,7 @@ public final class CapturedMemory implements MemoryReader {
             lengths = ll;
             buffer = bb;
             offset = oo;
+            sortedAt = at;
             indexed = true;
         }
     }

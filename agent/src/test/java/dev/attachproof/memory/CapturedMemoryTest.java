@@ -346,4 +346,22 @@ class CapturedMemoryTest {
         }
         assertThrows(MemoryReader.MemoryReadException.class, () -> packed.word(hole + 2040));
     }
+
+    @Test
+    void anExpectedRangeIsFoundAndAWrongExpectationStillFindsTheRightOne() throws Exception {
+        byte[] memory = filled(64 * 1024, 13);
+        long[] addresses = {BASE + 40_000, BASE + 100, BASE + 20_000, BASE + 60_000};
+        int[] lengths = {256, 256, 256, 256};
+        CapturedMemory c = CapturedMemory.copyAsGiven(target(memory), addresses, lengths, new CopyBuffers());
+        for (int given = 0; given < addresses.length; given++) {
+            for (int other = 0; other < addresses.length; other++) {
+                c.expect(given);   // right when other == given, wrong otherwise
+                assertArrayEquals(slice(memory, addresses[other] + 8, 16), read(c, addresses[other] + 8, 16),
+                        "range " + other + " read after range " + given + " was expected");
+            }
+        }
+        c.expect(-1);
+        c.expect(99);   // out of range: ignored
+        assertArrayEquals(slice(memory, addresses[3], 8), read(c, addresses[3], 8));
+    }
 }
