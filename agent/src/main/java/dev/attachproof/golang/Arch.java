@@ -78,7 +78,7 @@ public sealed interface Arch permits Arch.Amd64, Arch.Arm64 {
      */
     static Choice of(String machine) {
         // By name, so that only the one asked for is initialized: each reads its register
-        // layout from its jextract generation, whose VarHandles took 20 ms of a command's start.
+        // layout from its jextract generation, whose VarHandles took 15 to 20 ms of a command's start.
         return switch (machine) {
             case "amd64" -> new Choice.Supported(Amd64.INSTANCE);
             case "arm64" -> new Choice.Supported(Arm64.INSTANCE);

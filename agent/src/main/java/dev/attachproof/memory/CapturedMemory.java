@@ -329,17 +329,14 @@ public final class CapturedMemory implements MemoryReader {
         int[] buffer = new int[n];
         int[] offset = new int[n];
         List<ByteBuffer> bufs = new ArrayList<>();
-        for (int i = 0; i < n; ) {
-            int count = 0;
-            long bytes = 0;
-            while (i + count < n && count < 1024 && (count == 0 || bytes + lengths[i + count] <= MAX_BATCH_BYTES)) {
-                buffer[i + count] = bufs.size();
-                offset[i + count] = (int) bytes;
-                bytes += lengths[i + count];
-                count++;
+        for (int[] batch : batches(lengths, n)) {
+            int bytes = 0;
+            for (int i = batch[0]; i < batch[0] + batch[1]; i++) {
+                buffer[i] = bufs.size();
+                offset[i] = bytes;
+                bytes += lengths[i];
             }
-            bufs.add(buffers.take((int) bytes));
-            i += count;
+            bufs.add(buffers.take(bytes));
         }
         // What is read: merged ranges in address order, in batches of 1,024 and 4 MB.
         int[] order = sortedOrder(addresses);
@@ -362,17 +359,7 @@ public final class CapturedMemory implements MemoryReader {
             }
         }
         mFirst[m] = n;
-        List<int[]> batches = new ArrayList<>();   // {first merged range, count}
-        for (int r = 0; r < m; ) {
-            int count = 0;
-            long bytes = 0;
-            while (r + count < m && count < 1024 && (count == 0 || bytes + mLength[r + count] <= MAX_BATCH_BYTES)) {
-                bytes += mLength[r + count];
-                count++;
-            }
-            batches.add(new int[] {r, count});
-            r += count;
-        }
+        List<int[]> batches = batches(mLength, m);
         ByteBuffer[] dst = bufs.toArray(ByteBuffer[]::new);
         boolean[] alone = new boolean[n];   // in a merged range that was not read whole
         int merged = m;
@@ -414,6 +401,26 @@ public final class CapturedMemory implements MemoryReader {
             }
         }
         return new CapturedMemory(addresses.clone(), lengths.clone(), buffer, offset, dst, false);
+    }
+
+    /**
+     * The first {@code n} ranges of {@code lengths} in batches of reads, each {first range, count}:
+     * 1,024 ranges at most (process_vm_readv's IOV_MAX), and at most {@link #MAX_BATCH_BYTES}
+     * unless one range is larger.
+     */
+    private static List<int[]> batches(int[] lengths, int n) {
+        List<int[]> batches = new ArrayList<>();
+        for (int i = 0; i < n; ) {
+            int count = 0;
+            long bytes = 0;
+            while (i + count < n && count < 1024 && (count == 0 || bytes + lengths[i + count] <= MAX_BATCH_BYTES)) {
+                bytes += lengths[i + count];
+                count++;
+            }
+            batches.add(new int[] {i, count});
+            i += count;
+        }
+        return batches;
     }
 
     /** Whether {@code deadline} has passed. */
@@ -502,17 +509,7 @@ public final class CapturedMemory implements MemoryReader {
          */
         static Copies read(MemoryReader mem, long[] starts, int[] lengths, CopyBuffers pool, Handed after, long deadline) {
             int n = starts.length;
-            List<int[]> batches = new ArrayList<>();   // {first range, count}
-            for (int i = 0; i < n; ) {
-                int count = 0;
-                long bytes = 0;
-                while (i + count < n && count < 1024 && (count == 0 || bytes + lengths[i + count] <= MAX_BATCH_BYTES)) {
-                    bytes += lengths[i + count];
-                    count++;
-                }
-                batches.add(new int[] {i, count});
-                i += count;
-            }
+            List<int[]> batches = batches(lengths, n);
             int[] buffer = new int[n];
             int[] offset = new int[n];
             ByteBuffer[] bufs = new ByteBuffer[batches.size()];
