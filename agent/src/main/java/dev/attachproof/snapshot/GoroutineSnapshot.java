@@ -505,8 +505,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /**
      * What is read while the target is stopped: the goroutines, their threads and registers, their
-     * stacks (when not copied, only counted: {@code stackBytes}; for the second copy before the
-     * stop, the bytes the stop is expected to copy). {@code rangeOf[i]} is the range
+     * stacks (when not copied, only counted: {@code stackBytes}; for a copy before the stop, the
+     * bytes the stop is expected to copy: after the first, those of the goroutines that cannot
+     * stand; after the second, those and the stacks it copied again). {@code rangeOf[i]} is the range
      * of {@code stacks} holding goroutine i's stack, in the order the ranges were given, those
      * kept from an earlier copy first (-1: none).
      */
@@ -565,11 +566,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /**
      * The copy made while the target runs (process_vm_readv, no ptrace): every g, the used part
-     * of every stack, the labels; then a second pass as the stopped read will make it, against
-     * the first: the g's again, and the stacks again of only the goroutines that may have run
-     * ({@link GoroutineReader.Copied#unchanged}). The stopped read then does the same
-     * against the second pass, which is fresher (fewer goroutines changed) and ran the very code
-     * the stopped read runs, so that none of it is still interpreted inside the stopped window.
+     * of every stack, the labels; then, below {@link #SECOND_COPY_BELOW} goroutines, a second
+     * pass as the stopped read will make it, against the first: the g's again, and the stacks
+     * again of only the goroutines that may have run ({@link GoroutineReader.Copied#unchanged}).
+     * The stopped read then does the same against the last pass: the second is fresher (fewer
+     * goroutines changed) and ran the very code the stopped read runs, so that none of it is
+     * still interpreted inside the stopped window.
      * The three reads of the g's go through one rolling pool of a few batch buffers ({@link
      * CopyBuffers#rolling}): of each g, each read keeps only its fields, taken out of each batch
      * as it is read, and a later read takes them over, reading again in place those of the g's
@@ -583,7 +585,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         long t0 = System.nanoTime();
         Precopy out;
         try {
-            out = keep ? copyTwice(bin, mem) : countOnce(bin, mem);
+            out = keep ? copyBeforeStop(bin, mem) : countOnce(bin, mem);
             if (waits && out.captured() != null && bin.waitReader() != null) {
                 // What goroutines wait on, read once now and dropped: the stopped read then runs
                 // compiled code (interpreted, it took 40 ms of a 20,000-goroutine stop).
@@ -631,20 +633,37 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         System.gc();
     }
 
-    /** The two passes of {@link #precopy}; the pools for the stopped read. */
-    private static Precopy copyTwice(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
+    /**
+     * Below this many goroutines the copy before the stop is made twice. The second copy runs
+     * the stopped read's code (the comparison with an earlier copy) once before the stop, so that
+     * none of it is interpreted inside it, and leaves the stop fewer changed goroutines; its cost
+     * grows with the goroutines, what it saves does not. Measured, alternately on one busy target,
+     * 5 runs each: at 100,004 goroutines the stop took 19 to 27 ms with it and 22 to 40 without
+     * (its `goroutines` phase 15 to 20 ms against 17 to 29), for 0.73 to 0.91 s of whole command
+     * either way; at 1,000,004 (4 runs each) the stop took 110 to 131 ms with it and 115 to 123
+     * without, and the command 3.0 to 3.5 s with it, 2.4 to 2.9 s without. Not measured between.
+     * The system property {@value #SECOND_COPY_BELOW_PROPERTY} sets another bound (tests take
+     * the one-copy path on a small fixture so).
+     */
+    private static final int SECOND_COPY_BELOW = 500_000;
+    static final String SECOND_COPY_BELOW_PROPERTY = "attachproof.secondCopyBelow";
+
+    /** The passes of {@link #precopy} (two, or one above {@link #SECOND_COPY_BELOW} goroutines); the pools for the stopped read. */
+    private static Precopy copyBeforeStop(Binary bin, MemoryReader mem) throws SnapshotException, MemoryReader.MemoryReadException {
         CopyBuffers goroutines = CopyBuffers.rolling();
         CopyBuffers firstStacks = CopyBuffers.freeable();   // given back as the unwinding passes them
         Captured pre = capture(bin, mem, null, goroutines, firstStacks, true, new StopPhases(), null, CapturedMemory.NO_DEADLINE);
         pre.goroutines().prepareComparison();   // its g's grouped by batch, for the next read
         goroutines.reuse();
-        // The stacks copied again: those that moved meanwhile and could still stand at the stop.
-        CopyBuffers secondStacks = new CopyBuffers();
-        pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre, CapturedMemory.NO_DEADLINE);
+        if (pre.goroutines().size() < Integer.getInteger(SECOND_COPY_BELOW_PROPERTY, SECOND_COPY_BELOW)) {
+            // The stacks copied again: those that moved meanwhile and could still stand at the stop.
+            CopyBuffers secondStacks = new CopyBuffers();
+            pre = capture(bin, mem, null, goroutines, secondStacks, true, new StopPhases(), pre, CapturedMemory.NO_DEADLINE);
+            pre.goroutines().prepareComparison();
+        }
         // What the stop will copy, unless goroutines move meanwhile: the stacks of those that
         // cannot stand (running, in a syscall, never stamped by a GC) and of those that moved.
         long again = pre.stackBytes() + (1 << 20);
-        pre.goroutines().prepareComparison();
         // The batch buffers the stopped read takes, touched now.
         goroutines.reserve(goroutines.taken());
         goroutines.reuse();
@@ -709,6 +728,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         // The second copy before the stop copies only what could stand at it (GoroutineReader.Copied#keepable):
         // the stop copies the rest anyway, so here it is only counted, for the memory the stop will copy into.
         boolean onlyKeepable = before != null && registers == null && copyStacks;
+        boolean firstCopy = before == null && registers == null && copyStacks;
         long unkeptBytes = 0;
         for (int i = 0; i < n; i++) {
             rangeOf[i] = -1;
@@ -782,6 +802,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             if (onlyKeepable && !gs.keepable(i) && Long.compareUnsigned(sp - lo, hi - lo) < 0) {
                 unkeptBytes += Math.min(hi - sp, MAX_STACK_COPY);
             } else if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
+                if (firstCopy && !gs.keepable(i)) {
+                    unkeptBytes += Math.min(hi - sp, MAX_STACK_COPY);   // copied again at the stop, whatever happens
+                }
                 rangeStarts[ranges] = sp;
                 rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
                 rangeOf[i] = ranges;
@@ -804,8 +827,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         CapturedMemory stacks = registers == null && deadline == CapturedMemory.NO_DEADLINE
                 ? CapturedMemory.copyPacked(mem, starts, lengths, buffers, gBuffers)
                 : CapturedMemory.copyAsGiven(mem, starts, lengths, buffers, deadline);
-        // The second copy says what the stop will copy: what it left, and what it copied again.
-        long stopWillCopy = onlyKeepable ? unkeptBytes + stacks.bytes() : -1;
+        // The second copy says what the stop will copy: what it left, and what it copied again;
+        // the first, the stacks that cannot stand.
+        long stopWillCopy = onlyKeepable ? unkeptBytes + stacks.bytes() : firstCopy ? unkeptBytes : -1;
         if (union) {
             stacks = CapturedMemory.union(before.stacks(), keptRanges, kept, stacks);
             for (int i = 0; i < n; i++) {

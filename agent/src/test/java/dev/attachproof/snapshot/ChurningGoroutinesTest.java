@@ -6,6 +6,7 @@ import dev.attachproof.procfs.ProcFs;
 import dev.attachproof.ptrace.Tracer;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,6 +37,24 @@ class ChurningGoroutinesTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {GoFixture.DEBIAN_GO_1_19, "default"})
     void goroutinesThatMovedBetweenTheCopyAndTheStopReadAsGosOwnDump(String toolchain) throws Exception {
+        churnedReadsAsGosOwnDump(toolchain);
+    }
+
+    /**
+     * The same with one copy before the stop, as a snapshot of 500,000 goroutines or more makes
+     * it: the stop compares with the first copy, and what moved since is copied again.
+     */
+    @Test
+    void withOneCopyBeforeTheStopTooTheyReadAsGosOwnDump() throws Exception {
+        System.setProperty(GoroutineSnapshot.SECOND_COPY_BELOW_PROPERTY, "0");
+        try {
+            churnedReadsAsGosOwnDump(GoFixture.DEBIAN_GO_1_19);
+        } finally {
+            System.clearProperty(GoroutineSnapshot.SECOND_COPY_BELOW_PROPERTY);
+        }
+    }
+
+    private static void churnedReadsAsGosOwnDump(String toolchain) throws Exception {
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("churn", toolchain, false))) {
             GoroutineSnapshot s = GoroutineSnapshot.take(t.pid(), Tracer.shared(), ProcFs.live(), Linux.system(),
                     () -> settle(t));

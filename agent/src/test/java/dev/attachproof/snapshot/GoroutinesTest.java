@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -256,12 +257,17 @@ class GoroutinesTest {
             System.setProperty(GoroutineSnapshot.UNWIND_THREADS, "3");
             try {
                 s = GoroutineSnapshot.take(t.pid(), false, null, Tracer.shared(), ProcFs.live(), Linux.system(),
-                        dev.attachproof.cache.BinaryCache.off(), new GoroutineSnapshot.Reading(false, true));
+                        dev.attachproof.cache.BinaryCache.off(), new GoroutineSnapshot.Reading(false, true, true));
             } finally {
                 System.clearProperty(GoroutineSnapshot.UNWIND_THREADS);
             }
             t.assertRunningUntraced();
             assertTrue(sameAsGosOwnDump(t, s) > 20_000);
+            // Read once, as the text command reads them: each entry was let go once read, and
+            // the counts the command prints after the text still count them all.
+            assertNull(s.goroutines().get(0), "the first entry, read once, was let go");
+            assertTrue(s.systemGoroutines() > 0, s.systemGoroutines() + " system goroutines counted");
+            assertEquals(0, s.readAfterStop());
             assertTrue(s.phaseMicros().containsKey("unwind"), "the unwinding's time, once every entry was read");
         }
     }
