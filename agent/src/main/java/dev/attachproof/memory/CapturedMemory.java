@@ -226,35 +226,15 @@ public final class CapturedMemory implements MemoryReader {
      * range whose batch was not read whole is not handed over: read it from the copy.
      */
     public static CapturedMemory copy(MemoryReader mem, long[] addresses, int[] lengths, CopyBuffers buffers, PartRead after) {
-        int[] order = sortedOrder(addresses);
-        int n = addresses.length;
-        // Merge: start/end per merged range, and which sorted parts [first, last) it holds.
-        long[] mStart = new long[n];
-        long[] mEnd = new long[n];
-        int[] mFirst = new int[n];
-        int[] mLast = new int[n];
-        int m = 0;
-        for (int k = 0; k < n; k++) {
-            long start = addresses[order[k]];
-            long end = start + lengths[order[k]];
-            if (m > 0 && start - mEnd[m - 1] <= MERGE_GAP && Math.max(end, mEnd[m - 1]) - mStart[m - 1] <= MAX_MERGED) {
-                mEnd[m - 1] = Math.max(mEnd[m - 1], end);
-                mLast[m - 1] = k + 1;
-            } else {
-                mStart[m] = start;
-                mEnd[m] = end;
-                mFirst[m] = k;
-                mLast[m] = k + 1;
-                m++;
-            }
-        }
-        int[] mLength = new int[m];
-        for (int i = 0; i < m; i++) {
-            mLength[i] = (int) (mEnd[i] - mStart[i]);
-        }
+        Merged merged = Merged.of(addresses, lengths);
+        int[] order = merged.order();
+        long[] mStart = merged.start();
+        int[] mLength = merged.length();
+        int[] mFirst = merged.first();
+        int m = merged.count();
         Handed parts = after == null ? null : (batch, buffer, first, count, offsets) -> {
             for (int r = first; r < first + count; r++) {
-                for (int k = mFirst[r]; k < mLast[r]; k++) {
+                for (int k = mFirst[r]; k < mFirst[r + 1]; k++) {
                     int part = order[k];
                     after.read(part, buffer, offsets[r] + (int) (addresses[part] - mStart[r]));
                 }
@@ -264,7 +244,7 @@ public final class CapturedMemory implements MemoryReader {
         // A merged range that failed: each of its parts alone, from this thread.
         for (int i = 0; i < m; i++) {
             if (c.buffer[i] < 0) {
-                for (int k = mFirst[i]; k < mLast[i]; k++) {
+                for (int k = mFirst[i]; k < mFirst[i + 1]; k++) {
                     c.readAlone(mem, addresses[order[k]], lengths[order[k]], buffers);
                 }
             }
@@ -300,6 +280,41 @@ public final class CapturedMemory implements MemoryReader {
             }
         }
         return c.captured(false);
+    }
+
+    /**
+     * Ranges sorted, and those at most {@link #MERGE_GAP} apart merged, up to {@link
+     * #MAX_MERGED}: merged range r is {@code length[r]} bytes at {@code start[r]} and holds the
+     * ranges {@code order[first[r]]} to {@code order[first[r + 1] - 1]} ({@code first} has
+     * {@code count + 1} entries).
+     */
+    private record Merged(int[] order, long[] start, int[] length, int[] first, int count) {
+        static Merged of(long[] addresses, int[] lengths) {
+            int[] order = sortedOrder(addresses);
+            int n = addresses.length;
+            long[] start = new long[n];
+            long[] end = new long[n];
+            int[] first = new int[n + 1];
+            int m = 0;
+            for (int k = 0; k < n; k++) {
+                long s = addresses[order[k]];
+                long e = s + lengths[order[k]];
+                if (m > 0 && s - end[m - 1] <= MERGE_GAP && Math.max(e, end[m - 1]) - start[m - 1] <= MAX_MERGED) {
+                    end[m - 1] = Math.max(end[m - 1], e);
+                } else {
+                    start[m] = s;
+                    end[m] = e;
+                    first[m] = k;
+                    m++;
+                }
+            }
+            first[m] = n;
+            int[] length = new int[m];
+            for (int i = 0; i < m; i++) {
+                length[i] = (int) (end[i] - start[i]);
+            }
+            return new Merged(order, start, length, first, m);
+        }
     }
 
     /** Fewer ranges than this are copied as given by {@link #copyPacked}: merging them would not pay for the sort. */
@@ -339,30 +354,15 @@ public final class CapturedMemory implements MemoryReader {
             bufs.add(buffers.take(bytes));
         }
         // What is read: merged ranges in address order, in batches of 1,024 and 4 MB.
-        int[] order = sortedOrder(addresses);
-        long[] mStart = new long[n];
-        int[] mLength = new int[n];
-        int[] mFirst = new int[n + 1];
-        int m = 0;
-        for (int k = 0; k < n; k++) {
-            long start = addresses[order[k]];
-            long end = start + lengths[order[k]];
-            long mEnd = m == 0 ? 0 : mStart[m - 1] + mLength[m - 1];
-            if (m > 0 && start - mEnd <= MERGE_GAP && start >= mStart[m - 1]
-                    && Math.max(end, mEnd) - mStart[m - 1] <= MAX_MERGED) {
-                mLength[m - 1] = (int) (Math.max(end, mEnd) - mStart[m - 1]);
-            } else {
-                mStart[m] = start;
-                mLength[m] = (int) (end - start);
-                mFirst[m] = k;
-                m++;
-            }
-        }
-        mFirst[m] = n;
+        Merged mergedRanges = Merged.of(addresses, lengths);
+        int[] order = mergedRanges.order();
+        long[] mStart = mergedRanges.start();
+        int[] mLength = mergedRanges.length();
+        int[] mFirst = mergedRanges.first();
+        int m = mergedRanges.count();
         List<int[]> batches = batches(mLength, m);
         ByteBuffer[] dst = bufs.toArray(ByteBuffer[]::new);
         boolean[] alone = new boolean[n];   // in a merged range that was not read whole
-        int merged = m;
         Runnable[] work = new Runnable[batches.size()];
         for (int bi = 0; bi < work.length; bi++) {
             int first = batches.get(bi)[0];
@@ -392,7 +392,7 @@ public final class CapturedMemory implements MemoryReader {
                 scratch.release(read);
             };
         }
-        runAll(work, mem.parallel() && merged >= PACK_MIN);
+        runAll(work, mem.parallel() && m >= PACK_MIN);
         // From this thread (a parallel reader may give up early), each part alone.
         for (int part = 0; part < n; part++) {
             if (alone[part] && mem.readMany(new long[] {addresses[part]}, new int[] {lengths[part]},

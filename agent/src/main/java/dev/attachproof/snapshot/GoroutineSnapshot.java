@@ -799,16 +799,18 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             pcs[i] = pc;
             sps[i] = sp;
             lrs[i] = lr;
-            if (onlyKeepable && !gs.keepable(i) && Long.compareUnsigned(sp - lo, hi - lo) < 0) {
-                unkeptBytes += Math.min(hi - sp, MAX_STACK_COPY);
-            } else if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
-                if (firstCopy && !gs.keepable(i)) {
-                    unkeptBytes += Math.min(hi - sp, MAX_STACK_COPY);   // copied again at the stop, whatever happens
+            if (Long.compareUnsigned(sp - lo, hi - lo) < 0) {
+                int length = (int) Math.min(hi - sp, MAX_STACK_COPY);
+                boolean unkept = (onlyKeepable || firstCopy) && !gs.keepable(i);
+                if (unkept) {
+                    unkeptBytes += length;   // copied again at the stop, whatever happens
                 }
-                rangeStarts[ranges] = sp;
-                rangeLengths[ranges] = (int) Math.min(hi - sp, MAX_STACK_COPY);
-                rangeOf[i] = ranges;
-                ranges++;
+                if (!(unkept && onlyKeepable)) {   // the second copy leaves those to the stop
+                    rangeStarts[ranges] = sp;
+                    rangeLengths[ranges] = length;
+                    rangeOf[i] = ranges;
+                    ranges++;
+                }
             }
         }
         clock.lap("goroutines");
