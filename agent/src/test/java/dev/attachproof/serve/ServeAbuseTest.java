@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -96,6 +97,32 @@ class ServeAbuseTest {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertTrue(ms < 8_000, "closed after " + ms + " ms: " + answer);
             assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 408 "), answer);
+        }
+    }
+
+    /**
+     * A kept connection reused near the idle limit: the head's clock starts at its first byte. CI
+     * once got a 408 for a JDK HttpClient request whose head began just before the previous
+     * answer's 5 s were up; here the head begins 4 s after the answer and ends 1.5 s later.
+     */
+    @Test
+    void aHeadBegunJustBeforeTheIdleLimitIsAnswered() throws Exception {
+        try (Socket s = new Socket(server.address().getAddress(), server.address().getPort())) {
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String first = readOneAnswer(in);
+            assertTrue(first.startsWith("HTTP/1.1 200 "), first);
+            Thread.sleep((Http1Server.HEAD_SECONDS - 1) * 1000L);
+            out.write("GET /healthz HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread.sleep(1500);
+            out.write("Host: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String second = readAll(in);
+            assertTrue(second.startsWith("HTTP/1.1 200 "), second);
         }
     }
 
@@ -198,6 +225,22 @@ class ServeAbuseTest {
         } catch (SocketTimeoutException e) {
             return "(no answer in " + timeoutMillis + " ms)";
         }
+    }
+
+    /** One answer on a kept connection: its head, then Content-Length bytes of body. */
+    private static String readOneAnswer(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (!b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                return b.toString(StandardCharsets.ISO_8859_1);
+            }
+            b.write(c);
+        }
+        String head = b.toString(StandardCharsets.ISO_8859_1);
+        int length = head.lines().filter(l -> l.regionMatches(true, 0, "Content-Length:", 0, 15))
+                .mapToInt(l -> Integer.parseInt(l.substring(15).strip())).findFirst().orElseThrow();
+        return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 
     private static String readAll(InputStream in) throws IOException {
