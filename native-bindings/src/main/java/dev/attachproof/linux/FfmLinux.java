@@ -29,7 +29,7 @@ import static dev.attachproof.linux.generated.x86_64.LinuxHeaders.C_POINTER;
  * {@code Linker.Option.captureCallState("errno")}; the capture segment is allocated per call, in
  * the calling thread's confined arena, so no errno is ever shared between threads. ptrace, prctl
  * and syscall are variadic in glibc: they are linked with {@code firstVariadicArg}, from the
- * descriptor of jextract's invoker for the argument layouts we pass.
+ * descriptor jextract's invoker would have for the argument layouts we pass ({@link #variadic}).
  *
  * <p>The function descriptors, structs and layouts are those of the x86_64 generation on both
  * arches: the two LP64 ABIs declare them alike (SharedAbiTest compares them with the aarch64
@@ -48,44 +48,37 @@ public final class FfmLinux implements Linux {
 
     /** long ptrace(int request, pid_t pid, void *addr, void *data) */
     private static final class Ptrace {
-        static final MethodHandle H = variadic(LinuxHeaders.ptrace.address(),
-                LinuxHeaders.ptrace.makeInvoker(C_INT, C_POINTER, C_POINTER).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.ptrace.address(), PTRACE_FIXED, C_INT, C_POINTER, C_POINTER);
     }
 
     /** long syscall(long nr, long, long, void *, void *): the raw ptrace syscall for PEEKDATA */
     private static final class SyscallLlpp {
-        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
-                LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER, C_POINTER).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(), SYSCALL_FIXED, C_LONG, C_LONG, C_POINTER, C_POINTER);
     }
 
     /** long syscall(long nr, void *, void *): capget, capset */
     private static final class SyscallPp {
-        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
-                LinuxHeaders.syscall.makeInvoker(C_POINTER, C_POINTER).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(), SYSCALL_FIXED, C_POINTER, C_POINTER);
     }
 
     /** long syscall(long nr, long op, long flags, void *args): seccomp */
     private static final class SyscallLlp {
-        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
-                LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_POINTER).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(), SYSCALL_FIXED, C_LONG, C_LONG, C_POINTER);
     }
 
     /** long syscall(long nr, long, long, long): setresuid, setresgid */
     private static final class SyscallLll {
-        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
-                LinuxHeaders.syscall.makeInvoker(C_LONG, C_LONG, C_LONG).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(), SYSCALL_FIXED, C_LONG, C_LONG, C_LONG);
     }
 
     /** long syscall(long nr, long, void *): setgroups */
     private static final class SyscallLp {
-        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(),
-                LinuxHeaders.syscall.makeInvoker(C_LONG, C_POINTER).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.syscall.address(), SYSCALL_FIXED, C_LONG, C_POINTER);
     }
 
     /** int prctl(int option, unsigned long arg2, arg3, arg4, arg5) */
     private static final class Prctl {
-        static final MethodHandle H = variadic(LinuxHeaders.prctl.address(),
-                LinuxHeaders.prctl.makeInvoker(C_LONG, C_LONG, C_LONG, C_LONG).descriptor(), 1);
+        static final MethodHandle H = variadic(LinuxHeaders.prctl.address(), PRCTL_FIXED, C_LONG, C_LONG, C_LONG, C_LONG);
     }
 
     private static final class Waitpid {
@@ -123,8 +116,26 @@ public final class FfmLinux implements Linux {
         return LINKER.downcallHandle(address, descriptor, ERRNO_OPTION);
     }
 
-    private static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
-        return LINKER.downcallHandle(address, descriptor, ERRNO_OPTION, Linker.Option.firstVariadicArg(firstVariadic));
+    /**
+     * The fixed part of jextract's descriptor of each variadic function (the generated class's
+     * private BASE_DESC): the return and the named arguments. Its {@code makeInvoker(layouts)}
+     * gives the whole descriptor, but links a downcall handle and a spreader of its own to do so,
+     * which nothing here calls (ours captures errno): 6 to 11 ms of a cold start for each
+     * variadic shape. FfmLinuxDescriptorsTest checks what {@link #variadic} builds against
+     * {@code makeInvoker}'s, shape by shape.
+     */
+    static final FunctionDescriptor PTRACE_FIXED = FunctionDescriptor.of(C_LONG, C_INT);
+    static final FunctionDescriptor SYSCALL_FIXED = FunctionDescriptor.of(C_LONG, C_LONG);
+    static final FunctionDescriptor PRCTL_FIXED = FunctionDescriptor.of(C_INT, C_INT);
+
+    /** jextract's descriptor of a variadic call: {@code fixed}'s layouts, then {@code variadic}'s, as its makeInvoker appends them. */
+    static FunctionDescriptor variadicDescriptor(FunctionDescriptor fixed, MemoryLayout... variadic) {
+        return fixed.appendArgumentLayouts(variadic);
+    }
+
+    private static MethodHandle variadic(MemorySegment address, FunctionDescriptor fixed, MemoryLayout... variadic) {
+        return LINKER.downcallHandle(address, variadicDescriptor(fixed, variadic), ERRNO_OPTION,
+                Linker.Option.firstVariadicArg(fixed.argumentLayouts().size()));
     }
 
     @Override
