@@ -20,7 +20,8 @@
 # the peak RSS of the whole command (GNU time's maximum resident set size, when /usr/bin/time is
 # installed); then the ratio of the wall medians. Then the same text dump through `attachproof
 # serve` (a sidecar's one long-running JVM; needs curl): its first request apart, then the median
-# of RUNS requests, and its ratio against each Delve.
+# of RUNS requests, and its ratio against each Delve; then SERVE_SOAK (default 20) more requests,
+# the median of the last RUNS and the server's resident memory after them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-5}"
@@ -84,6 +85,14 @@ if command -v curl >/dev/null 2>&1; then
   for _ in $(seq 1 "$RUNS"); do
     curl -fs -o "$OUT/serve.txt" -w '%{time_total}\n' "$url" | awk '{printf "%d\n", $1 * 1000}' >> "$OUT/serve.wall" || true
   done
+  # A sidecar answers for weeks: SERVE_SOAK more requests, then the last RUNS of them and the
+  # server's resident memory (its JVM's, the launcher exec's into it).
+  : > "$OUT/serve.soak"
+  for _ in $(seq 1 "${SERVE_SOAK:-20}"); do
+    curl -fs -o "$OUT/serve.txt" -w '%{time_total}\n' "$url" | awk '{printf "%d\n", $1 * 1000}' >> "$OUT/serve.soak" || true
+  done
+  SERVE_RSS=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE/status" 2>/dev/null || true)
+  SERVE_HWM=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SERVE/status" 2>/dev/null || true)
   kill "$SERVE" 2>/dev/null || true
   wait "$SERVE" 2>/dev/null || true
 fi
@@ -104,6 +113,11 @@ if [ -s "$OUT/serve.wall" ]; then
   read -r svm svmin svmax < <(stats < "$OUT/serve.wall")
   echo "attachproof serve (one JVM, GET /v1/goroutines?format=text): $(grep -c '^goroutine ' "$OUT/serve.txt") goroutines;" \
     "first request ${SERVE_FIRST} ms; then wall median ${svm} ms (min ${svmin}, max ${svmax}) over $RUNS requests"
+  if [ -s "$OUT/serve.soak" ]; then
+    read -r skm skmin skmax < <(tail -n "$RUNS" "$OUT/serve.soak" | stats)
+    echo "attachproof serve after $(wc -l < "$OUT/serve.soak") more requests: wall median ${skm} ms (min ${skmin}, max ${skmax})" \
+      "over the last $RUNS; resident $(( ${SERVE_RSS:-0} / 1024 )) MiB, peak $(( ${SERVE_HWM:-0} / 1024 )) MiB"
+  fi
 fi
 for d in "${!DLVS[@]}"; do
   v=$("${DLVS[$d]}" version | sed -n 's/^Version: //p')
