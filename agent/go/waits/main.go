@@ -113,6 +113,8 @@ func main() {
 	objects := flag.String("objects", "objects.txt", "where to write the objects' addresses")
 	timer := flag.Bool("timer", false, "after READY, main waits for a timer's channel (an hour) instead of reading stdin: "+
 		"every goroutine is then parked, and the runtime's checkdead holds off only because a timer is armed")
+	gcs := flag.Int("gcs", 0, "collections to run once every goroutine is parked, before READY: from the second on, "+
+		"each parked goroutine carries a waitsince, and a snapshot keeps what it read of it before the stop")
 	flag.Parse()
 	cond = sync.NewCond(&condMu)
 	selB <- 0 // full: the select's send case blocks
@@ -143,6 +145,9 @@ func main() {
 	fmt.Fprintf(&out, "OBJECT sync.Cond %p waitCondVar 1\n", &condVar)
 	if err := os.WriteFile(*objects, []byte(out.String()), 0o644); err != nil {
 		panic(err)
+	}
+	for i := 0; i < *gcs; i++ {
+		runtime.GC()
 	}
 	fmt.Printf("READY pid=%d go=%s goroutines=%d\n", os.Getpid(), runtime.Version(), runtime.NumGoroutine())
 	os.Stdout.Sync()

@@ -50,7 +50,7 @@ final class GoroutinesCommand implements Callable<Integer> {
     @Option(names = "--waits", description = "Instead of the dump: the objects goroutines are blocked on (channels with their element type, buffer and state; sync.Mutex, RWMutex, WaitGroup; semaphores), each with how many goroutines wait on it and their ids, biggest first; then \"all goroutines are asleep\" when the runtime's deadlock verdict holds.")
     boolean waits;
 
-    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary (and whether the cache of an earlier snapshot's findings served: hit, miss, off), the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept, unwinding, output (text is written while the goroutines are unwound: those two overlap).")
+    @Option(names = "--timing", description = "Also print, on standard error, where the time went: reading the binary (and whether the cache of an earlier snapshot's findings served: hit, miss, off), the copy made while the target runs (precopy), the stop split into phases that add up to it (interrupt, wait, goroutines (read again and compared with the copy), labels, registers, stacks, detach), how many stacks copied before the stop were kept (and, when what goroutines wait on is read, how many goroutines kept what was read of it before the stop), unwinding, output (text is written while the goroutines are unwound: those two overlap).")
     boolean timing;
 
     @Option(names = "--system", description = "Include system goroutines (Go's GOTRACEBACK=system).")
@@ -148,6 +148,10 @@ final class GoroutinesCommand implements Callable<Integer> {
             t.append(';');
             if (s.stacksKept() >= 0) {
                 t.append(" stacks kept ").append(s.stacksKept()).append(" of ").append(s.goroutines().size()).append(';');
+            }
+            if (s.waiting().read()) {
+                // Goroutines whose wait was read before the stop and kept (WaitReader#read)
+                t.append(" waits kept ").append(s.waiting().raw().adopted()).append(';');
             }
             if (s.readAfterStop() > 0) {
                 t.append(" read after the stop ").append(s.readAfterStop()).append(" in ")

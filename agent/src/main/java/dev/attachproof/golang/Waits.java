@@ -29,6 +29,8 @@ public final class Waits {
     private final Map<Long, Long> semaphores = new HashMap<>();
     private final Map<Long, Long> conds = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
+    /** Goroutines whose records were taken over from an earlier read ({@link #adopt}). */
+    private int adopted;
 
     void addChan(long g, ChanWait w) {
         List<ChanWait> mine = chanWaits.get(g);   // no lambda: this runs while the target is stopped
@@ -51,6 +53,15 @@ public final class Waits {
         return out;
     }
 
+    /** The channels this read tried to read (an unreadable one among them has no state). */
+    private final java.util.Set<Long> tried = new java.util.HashSet<>();
+
+    void tried(long[] channels) {
+        for (long c : channels) {
+            tried.add(c);
+        }
+    }
+
     void putChan(Chan c) {
         chans.put(c.address(), c);
     }
@@ -64,7 +75,85 @@ public final class Waits {
     }
 
     void note(String s) {
-        notes.add(s);
+        if (!notes.contains(s)) {
+            notes.add(s);
+        }
+    }
+
+    /** The goroutines the read that made this skipped (by index; null: none), for {@link #adoptSkipped}. */
+    private boolean[] skipped;
+
+    void skipped(boolean[] skip) {
+        this.skipped = skip;
+    }
+
+    /**
+     * For each goroutine of {@code gs}, the read this is: whether it found what goroutine i
+     * waits on whole: its semaphore, its Cond, or channel cases each in a known queue (a select
+     * case's queue is found by walking the channel's queues, which other goroutines change under
+     * a read made while the target runs). A later read may skip those that stood since
+     * ({@link WaitReader#read}).
+     */
+    public boolean[] complete(GoroutineReader.Copied gs) {
+        boolean[] out = new boolean[gs.size()];
+        for (int i = 0; i < out.length; i++) {
+            long g = gs.address(i);
+            if (semaphores.containsKey(g) || conds.containsKey(g)) {
+                out[i] = true;
+                continue;
+            }
+            List<ChanWait> cases = chanWaits.get(g);
+            boolean whole = cases != null;
+            for (int k = 0; whole && k < cases.size(); k++) {
+                whole = cases.get(k).op() != null;
+            }
+            out[i] = whole;
+        }
+        return out;
+    }
+
+    /**
+     * Takes over, after the stop, what {@code earlier} found of the goroutines of {@code gs} the
+     * read that made this skipped: their channel cases, semaphores and Conds, and the state of
+     * every channel this read did not read (only skipped goroutines wait on it: see
+     * {@link WaitReader#read}); and, when it took anything over, what {@code earlier} could not read.
+     */
+    public void adoptSkipped(Waits earlier, GoroutineReader.Copied gs) {
+        if (skipped == null) {
+            return;
+        }
+        for (int i = 0; i < skipped.length && i < gs.size(); i++) {
+            if (!skipped[i]) {
+                continue;
+            }
+            long g = gs.address(i);
+            for (ChanWait w : earlier.chanWaits(g)) {
+                addChan(g, w);
+            }
+            Long sem = earlier.semaphores.get(g);
+            if (sem != null) {
+                semaphores.put(g, sem);
+            }
+            Long cond = earlier.conds.get(g);
+            if (cond != null) {
+                conds.put(g, cond);
+            }
+            adopted++;
+        }
+        for (Map.Entry<Long, Chan> c : chans.entrySet()) {
+            if (c.getValue() == null && !tried.contains(c.getKey())) {
+                c.setValue(earlier.chans.get(c.getKey()));
+            }
+        }
+        if (adopted > 0) {
+            earlier.notes.forEach(this::note);
+        }
+        skipped = null;
+    }
+
+    /** How many goroutines' records were taken over from a read made before the stop. */
+    public int adopted() {
+        return adopted;
     }
 
     /** The channel cases goroutine {@code g} (its g's address) is parked in; empty for none. */

@@ -266,7 +266,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 StopPhases clock = new StopPhases();
                 CopyBuffers pool = new CopyBuffers();
                 Captured c = capture(bin, mem, null, pool, pool, true, clock, null, CapturedMemory.NO_DEADLINE);
-                waits = readWaits(bin, reading, mem, c, clock, CapturedMemory.NO_DEADLINE);
+                waits = readWaits(bin, reading, mem, c, clock, CapturedMemory.NO_DEADLINE, null);
                 if (bin.waitReader() != null) {
                     bin.waitReader().release();
                 }
@@ -428,7 +428,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
                 SessionMemory stoppedMemory = new SessionMemory(session);
                 captured = capture(bin, stoppedMemory, registers, pre.goroutines(), pre.stacks(), true,
                         session.phases(), before, deadline);
-                waits = readWaits(bin, reading, stoppedMemory, captured, session.phases(), deadline);
+                waits = readWaits(bin, reading, stoppedMemory, captured, session.phases(), deadline, pre.waitsComplete());
             } else {
                 TargetCapture.Recorder recorder = new TargetCapture.Recorder(new SessionMemory(session));
                 Map<Integer, long[]> read = new HashMap<>();
@@ -452,6 +452,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             session.close();
         }
         phases.putAll(session.phases().micros());
+        if (pre.waits() != null && waits != Waits.NONE) {
+            waits.adoptSkipped(pre.waits(), captured.goroutines());   // what the stop did not read again
+        }
         if (maxStop != null) {
             long a0 = System.nanoTime();
             captured = readAfterStop(captured, new VmMemory(linux, pid), pre.stacks());
@@ -511,13 +514,17 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * of {@code stacks} holding goroutine i's stack, in the order the ranges were given, those
      * kept from an earlier copy first (-1: none).
      */
+    /**
+     * @param stood when the read was compared with an earlier copy, whether goroutine i stood:
+     *              unchanged since (it did not run), its stack and labels taken from that copy
+     */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
                             long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
-                            long stackBytes, int stacksKept, boolean[] afterStop) {
+                            long stackBytes, int stacksKept, boolean[] afterStop, boolean[] stood) {
         Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps, long[] lrs,
                  CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels, long stackBytes,
                  int stacksKept) {
-            this(goroutines, threads, pcs, sps, lrs, stacks, rangeOf, labels, stackBytes, stacksKept, null);
+            this(goroutines, threads, pcs, sps, lrs, stacks, rangeOf, labels, stackBytes, stacksKept, null, null);
         }
 
         /** Whether goroutine i's stack was read after the target was let go. */
@@ -554,7 +561,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             late[i] &= stacks.copiedAsGiven(c.rangeOf()[i]);   // one unreadable now as then is no later read
         }
         return new Captured(c.goroutines(), c.threads(), c.pcs(), c.sps(), c.lrs(), stacks, c.rangeOf(), c.labels(),
-                c.stackBytes(), c.stacksKept(), late);
+                c.stackBytes(), c.stacksKept(), late, c.stood());
     }
 
     /**
@@ -562,7 +569,20 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * will copy the g's and the stacks into, and the freeable pool the stacks copied first are in
      * (null when nothing is kept).
      */
-    private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks, CopyBuffers copied) {}
+    /**
+     * @param waits         what the goroutines of {@code captured} waited on then (null when not read)
+     * @param waitsComplete for each of them, whether {@code waits} has it whole ({@link Waits#complete})
+     */
+    private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks, CopyBuffers copied, Waits waits,
+                           boolean[] waitsComplete) {
+        Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks, CopyBuffers copied) {
+            this(captured, goroutines, stacks, copied, null, null);
+        }
+
+        Precopy withWaits(Waits w) {
+            return new Precopy(captured, goroutines, stacks, copied, w, w.complete(captured.goroutines()));
+        }
+    }
 
     /**
      * The copy made while the target runs (process_vm_readv, no ptrace): every g, the used part
@@ -587,10 +607,12 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
         try {
             out = keep ? copyBeforeStop(bin, mem) : countOnce(bin, mem);
             if (waits && out.captured() != null && bin.waitReader() != null) {
-                // What goroutines wait on, read once now and dropped: the stopped read then runs
-                // compiled code (interpreted, it took 40 ms of a 20,000-goroutine stop).
+                // What goroutines wait on, read now: the stopped read takes it over for the
+                // goroutines that stood (WaitReader#read), and runs compiled code for the others
+                // (interpreted, it took 40 ms of a 20,000-goroutine stop).
                 Captured c = out.captured();
-                bin.waitReader().read(mem, c.goroutines(), c.stacks(), c.rangeOf(), CapturedMemory.NO_DEADLINE);
+                out = out.withWaits(bin.waitReader().read(mem, c.goroutines(), c.stacks(), c.rangeOf(),
+                        CapturedMemory.NO_DEADLINE, null));
             }
             if (out.captured() != null) {
                 collectUnlessRoomFor(out.captured().goroutines().size());
@@ -880,18 +902,31 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
             }
         }
         clock.lap("stacks");
-        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1);
+        return new Captured(gs, threads, pcs, sps, lrs, stacks, rangeOf, labels, stopWillCopy, union ? kept : -1, null,
+                union ? stands : null);
     }
 
     /**
      * What the captured goroutines wait on, read from {@code mem} when {@code reading} asks for it
-     * and the layout allows ({@link WaitReader}); the time goes to {@code clock}'s "waits".
+     * and the layout allows ({@link WaitReader}); the time goes to {@code clock}'s "waits". A
+     * goroutine that stood (c.stood) and that the read before the stop found whole ({@code
+     * complete}, null when none was made) is not read: that read's records are taken over after
+     * the stop ({@link Waits#adoptSkipped}).
      */
-    private static Waits readWaits(Binary bin, Reading reading, MemoryReader mem, Captured c, StopPhases clock, long deadline) {
+    private static Waits readWaits(Binary bin, Reading reading, MemoryReader mem, Captured c, StopPhases clock, long deadline,
+                                   boolean[] complete) {
         if (!reading.waits() || bin.waitReader() == null) {
             return Waits.NONE;
         }
-        Waits w = bin.waitReader().read(mem, c.goroutines(), c.stacks(), c.rangeOf(), deadline);
+        boolean[] skip = null;
+        boolean[] stood = c.stood();
+        if (complete != null && stood != null) {
+            skip = new boolean[c.goroutines().size()];
+            for (int i = 0; i < skip.length && i < stood.length && i < complete.length; i++) {
+                skip[i] = stood[i] && complete[i];   // stood: the same g at the same index as then
+            }
+        }
+        Waits w = bin.waitReader().read(mem, c.goroutines(), c.stacks(), c.rangeOf(), deadline, skip);
         clock.lap("waits");
         return w;
     }
