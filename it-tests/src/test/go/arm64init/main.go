@@ -5,7 +5,8 @@
 // refuses, the matrix, and for every stacks fixture (a Go release, stripped or not) the agent's
 // goroutines text beside the fixture's own runtime.Stack(all), and for each fixture of
 // CapturedSnapshotTest's arm64 cases the same with `__capture`, the capture file with it (test
-// data the host replays and can commit). Then it powers off.
+// data the host replays and can commit), and for each waits fixture the objects it created
+// beside the agent's goroutines JSON, which names what each goroutine waits on. Then it powers off.
 package main
 
 import (
@@ -33,6 +34,8 @@ const (
 	// captureDir holds the fixtures of CapturedSnapshotTest's arm64 cases (-trimpath builds, which
 	// the host rebuilds to replay a capture), named after their capture files.
 	captureDir = "/opt/capture"
+	// waitsDir holds agent/go/waits (goroutines parked on known objects), named by the host.
+	waitsDir = "/opt/waits"
 )
 
 // captureTries bounds the __capture runs on one fixture: a capture is kept for a goroutine
@@ -91,6 +94,7 @@ func main() {
 		matrix()
 		forEveryFixture(stacksDir, "goroutines", false)
 		forEveryFixture(captureDir, "capture", true)
+		forEveryWaitsFixture()
 		console.Emit(map[string]any{"event": "done", "uptimeMillis": vminit.UptimeMillis()})
 	})
 }
@@ -187,6 +191,43 @@ func forEveryFixture(dir, event string, capture bool) {
 			console.Error(err, map[string]any{"case": event, "fixture": filepath.Base(bin)})
 		}
 	}
+}
+
+// forEveryWaitsFixture runs each waits fixture twice, without and after two collections (-gcs
+// 2: then its waiters stand at the stop and keep what was read before it), and prints the
+// objects it created (as "objects") with `attachproof goroutines PID --format json --timing`
+// (as "json").
+func forEveryWaitsFixture() {
+	names, err := filepath.Glob(filepath.Join(waitsDir, "*"))
+	if err != nil || len(names) == 0 {
+		console.Error(fmt.Errorf("no fixture in %s (%v)", waitsDir, err), map[string]any{"case": "waits"})
+		return
+	}
+	sort.Strings(names)
+	for _, bin := range names {
+		for _, gcs := range []string{"0", "2"} {
+			if err := waits(bin, gcs); err != nil {
+				console.Error(err, map[string]any{"case": "waits", "fixture": filepath.Base(bin), "gcs": gcs})
+			}
+		}
+	}
+}
+
+func waits(bin, gcs string) error {
+	objects := filepath.Join("/tmp", filepath.Base(bin)+"-"+gcs+".objects")
+	t, err := vminit.StartTarget(exec.Command(self, modeNice, bin, "-objects", objects, "-gcs", gcs))
+	if err != nil {
+		return err
+	}
+	defer t.Stop()
+	truth, err := os.ReadFile(objects)
+	if err != nil {
+		return err
+	}
+	r, runErr := vminit.Run(agent("goroutines", strconv.Itoa(t.Pid), "--format", "json", "--timing"), jvmTimeout, nil)
+	console.EmitRun(map[string]any{"event": "waits", "fixture": filepath.Base(bin), "gcs": gcs, "targetPid": t.Pid,
+		"objects": string(truth)}, "json", r, runErr)
+	return nil
 }
 
 // snapshot prints the agent's text (as "stdout") and the fixture's own dump ("gos"): of

@@ -7,6 +7,8 @@ import dev.attachproof.testing.AgentCli;
 import dev.attachproof.testing.FixtureProcess;
 import dev.attachproof.testing.GoFixture;
 import dev.attachproof.testing.Schemas;
+import dev.attachproof.testing.WaitsTruth;
+import dev.attachproof.testing.WaitsTruth.Truth;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,7 +23,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,71 +45,20 @@ class WaitsTest {
                 Arguments.of(t, false, 2)));
     }
 
-    /** One line of the fixture's truth: "OBJECT kind address function goroutines [op elemType len cap]". */
-    record Truth(String kind, String address, String function, int goroutines, String op, String elemType, long len, long cap) {
-        static Truth parse(String line) {
-            String[] f = line.split(" ");
-            boolean chan = f[1].equals("chan");
-            return new Truth(f[1], f[2], "main." + f[3], Integer.parseInt(f[4]), chan ? f[5] : null, chan ? f[6] : null,
-                    chan ? Long.parseLong(f[7]) : 0, chan ? Long.parseLong(f[8]) : 0);
-        }
-    }
-
     @ParameterizedTest(name = "{0} stripped={1} gcs={2}")
     @MethodSource("everyRelease")
     void everyBlockedGoroutineNamesItsObject(String toolchain, boolean stripped, int gcs) throws Exception {
         Path objects = Files.createTempFile("waits-objects", ".txt");
         try (FixtureProcess t = FixtureProcess.start(GoFixture.build("waits", toolchain, stripped), "-objects", objects.toString(),
                 "-gcs", Integer.toString(gcs))) {
-            List<Truth> truth = Files.readAllLines(objects).stream().map(Truth::parse).toList();
-            assertEquals(10, truth.size(), "the fixture's objects");
+            List<Truth> truth = WaitsTruth.parse(Files.readAllLines(objects));
             AgentCli.Result r = AgentCli.run("goroutines", Integer.toString(t.pid()), "--format", "json", "--timing");
             assertEquals(0, r.exit(), r.stderr());
             if (gcs >= 2) {
-                // Every blocked goroutine of the fixture stood: what it waits on was not read while stopped.
-                Map<String, Integer> byFunction = new LinkedHashMap<>();   // a select's goroutines are under two objects
-                truth.forEach(o -> byFunction.put(o.function(), o.goroutines()));
-                int waiting = byFunction.values().stream().mapToInt(Integer::intValue).sum();
-                java.util.regex.Matcher kept = java.util.regex.Pattern.compile("waits kept (\\d+);").matcher(r.stderr());
-                assertTrue(kept.find(), r.stderr());
-                assertTrue(Integer.parseInt(kept.group(1)) >= waiting, waiting + " goroutines wait on objects: " + r.stderr());
+                WaitsTruth.assertEveryWaiterKept(truth, r.stderr());
             }
             Schemas.assertValid(r.stdout());
-            JsonNode doc = JSON.readTree(r.stdout());
-            for (Truth o : truth) {
-                List<JsonNode> waiting = new ArrayList<>();
-                for (JsonNode g : doc.get("goroutines")) {
-                    for (JsonNode f : g.get("frames")) {
-                        if (f.get("function").asText().equals(o.function())) {
-                            waiting.add(g);
-                            break;
-                        }
-                    }
-                }
-                assertEquals(o.goroutines(), waiting.size(), o + ": goroutines under " + o.function());
-                for (JsonNode g : waiting) {
-                    JsonNode on = g.get("waitingOn");
-                    assertTrue(on.isArray(), o + ": goroutine " + g.get("id") + " names no object");
-                    JsonNode match = null;
-                    for (JsonNode w : on) {
-                        if (w.get("address").asText().equals(o.address())) {
-                            match = w;
-                        }
-                    }
-                    assertNotNull(match, o + ": goroutine " + g.get("id") + " waits on " + on);
-                    assertEquals(o.kind(), match.get("kind").asText(), o + ": " + on);
-                    if (o.kind().equals("chan")) {
-                        assertEquals(o.op(), match.get("op").asText(), o + ": " + on);
-                        assertEquals(o.elemType(), match.get("elemType").asText(), o + ": " + on);
-                        assertEquals(o.len(), match.get("len").asLong(), o + ": " + on);
-                        assertEquals(o.cap(), match.get("cap").asLong(), o + ": " + on);
-                        assertEquals(false, match.get("closed").asBoolean(), o + ": " + on);
-                        assertEquals(o.function().equals("main.waitSelect") ? 2 : 1, on.size(), o + ": " + on);
-                    } else {
-                        assertEquals(1, on.size(), o + ": " + on);
-                    }
-                }
-            }
+            WaitsTruth.assertNamesEveryObject(truth, JSON.readTree(r.stdout()));
 
             // --waits: each object once, with its goroutines counted (the RWMutex's three kinds of waiters together)
             AgentCli.Result w = AgentCli.run("goroutines", Integer.toString(t.pid()), "--waits");

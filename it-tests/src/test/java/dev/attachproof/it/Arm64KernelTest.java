@@ -7,6 +7,7 @@ import dev.attachproof.testing.CaptureCase;
 import dev.attachproof.testing.GoFixture;
 import dev.attachproof.testing.GosOwnDump;
 import dev.attachproof.testing.MatrixRows;
+import dev.attachproof.testing.WaitsTruth;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,6 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the matrix's rows are the kernel's rules, as on amd64 (MatrixTest) and under the Yama VM; and
  * for every release the layouts know, stripped and not, the goroutines text is the target's
  * own runtime.Stack(all), goroutine by goroutine ({@link GosOwnDump}, as GoroutinesTest on amd64).
+ * What each goroutine waits on, too: the waits fixture (Debian's Go 1.19, and the newest release
+ * stripped), without and after two collections, each goroutine naming the object the fixture
+ * printed ({@link WaitsTruth}, as WaitsTest on amd64).
  * The arm64 cases of CapturedSnapshotTest ({@link CaptureCase}) are captured in the same boot:
  * each capture must replay on the host as the VM printed it, and {@code -Dattachproof.recapture=true}
  * writes it to the agent's test resources, to be committed.
@@ -59,6 +63,7 @@ class Arm64KernelTest {
     private static final List<JsonNode> events = new ArrayList<>();
     private static final Map<String, JsonNode> goroutines = new LinkedHashMap<>();
     private static final Map<String, JsonNode> captures = new LinkedHashMap<>();
+    private static final Map<String, JsonNode> waits = new LinkedHashMap<>();
 
     /** Each stacks fixture: a release of the layout table, stripped (-s -w) or not. */
     static Stream<Arguments> fixtures() {
@@ -68,6 +73,13 @@ class Arm64KernelTest {
     /** CapturedSnapshotTest's arm64 cases, whose fixtures the VM captures. */
     static Stream<CaptureCase> captureCases() {
         return CaptureCase.of(GuestArch.ARM64.debian);
+    }
+
+    /** The waits fixtures: the oldest release, and the newest stripped (its semtable found from code); each run with -gcs 0 and 2. */
+    static Stream<Arguments> waitsFixtures() {
+        List<String> t = LayoutGenerator.TOOLCHAINS;
+        return Stream.of(Arguments.of(t.getFirst(), false), Arguments.of(t.getLast(), true))
+                .flatMap(a -> Stream.of(0, 2).map(gcs -> Arguments.of(a.get()[0], a.get()[1], gcs)));
     }
 
     private static String fixtureName(String toolchain, boolean stripped) {
@@ -89,11 +101,18 @@ class Arm64KernelTest {
         });
         Map<String, Path> captured = new LinkedHashMap<>();
         captureCases().forEach(c -> captured.put(c.name(), c.executable()));
+        Map<String, Path> waitsBuilds = new LinkedHashMap<>();
+        waitsFixtures().forEach(a -> {
+            String toolchain = (String) a.get()[0];
+            boolean stripped = (Boolean) a.get()[1];
+            waitsBuilds.computeIfAbsent(fixtureName(toolchain, stripped),
+                    k -> GoFixture.build("waits", toolchain, stripped, GoFixture.Link.INTERNAL, GuestArch.ARM64.debian));
+        });
         Path target = GoFixture.build("target", null, List.of(), Map.of("GOARCH", GuestArch.ARM64.debian));
         Path cache = Files.createDirectories(build.resolve("arm64-cache"));
         Path kernel = DebianKernel.vmlinuz(cache, GuestArch.ARM64);
         Path work = Files.createDirectories(build.resolve("arm64-vm"));
-        Path initramfs = Arm64Initramfs.build(repo, agentJar, target, stacks, captured, work, cache);
+        Path initramfs = Arm64Initramfs.build(repo, agentJar, target, stacks, captured, waitsBuilds, work, cache);
         Duration prepared = Duration.ofNanos(System.nanoTime() - start);
         QemuVm.Boot boot = QemuVm.boot(GuestArch.ARM64, kernel, initramfs, VM_BOUND, work.resolve("console.log"));
         for (JsonNode event : boot.results(PREFIX)) {
@@ -101,6 +120,7 @@ class Arm64KernelTest {
             switch (event.path("event").asText()) {
                 case "goroutines" -> goroutines.put(event.get("fixture").asText(), event);
                 case "capture" -> captures.put(event.get("fixture").asText(), event);
+                case "waits" -> waits.put(event.get("fixture").asText() + " gcs=" + event.get("gcs").asText(), event);
                 default -> { }
             }
         }
@@ -148,6 +168,28 @@ class Arm64KernelTest {
     @MethodSource("fixtures")
     void goroutinesIsGosOwnDump(String toolchain, boolean stripped) {
         assertGosOwnDump(goroutines, "goroutines", fixtureName(toolchain, stripped));
+    }
+
+    /**
+     * The waits fixture on arm64: each goroutine's waitingOn names the object the fixture
+     * created, with the channel's op, element type, length and capacity; after two collections
+     * every waiter kept what was read of it before the stop.
+     */
+    @ParameterizedTest(name = "{0} stripped={1} gcs={2}")
+    @MethodSource("waitsFixtures")
+    void everyBlockedGoroutineNamesItsObject(String toolchain, boolean stripped, int gcs) {
+        String name = fixtureName(toolchain, stripped) + " gcs=" + gcs;
+        JsonNode e = waits.get(name);
+        assertNotNull(e, () -> "no waits result for " + name + "; the init said " + events.stream()
+                .filter(x -> x.path("event").asText().equals("error")).toList());
+        assertEquals(0, e.path("exit").asInt(), () -> name + ": exit " + e.path("exit") + ", stderr " + e.path("stderr").asText());
+        List<WaitsTruth.Truth> truth = WaitsTruth.parse(e.path("objects").asText().lines().toList());
+        assertTrue(e.path("json").isObject(), () -> name + ": no JSON document: " + e);
+        WaitsTruth.assertNamesEveryObject(truth, e.path("json"));
+        if (gcs >= 2) {
+            WaitsTruth.assertEveryWaiterKept(truth, e.path("stderr").asText());
+        }
+        System.out.println(name + ": every waiter names its object, in " + e.path("millis") + " ms");
     }
 
     /**
