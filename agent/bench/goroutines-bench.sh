@@ -21,7 +21,8 @@
 # installed); then the ratio of the wall medians. Then the same text dump through `attachproof
 # serve` (a sidecar's one long-running JVM; needs curl): its first request apart, then the median
 # of RUNS requests, and its ratio against each Delve; then SERVE_SOAK (default 20) more requests,
-# the median of the last RUNS and the server's resident memory after them.
+# the median of the last RUNS and the server's resident memory after them. Before serve, RUNS
+# JSON documents (--format json): the time stopped and its waits phase (what goroutines wait on).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 RUNS="${1:-5}"
@@ -71,6 +72,14 @@ for i in $(seq 1 "$RUNS"); do
   done
 done
 
+# The JSON document (what a sidecar's JSON clients ask for): it reads what goroutines wait on,
+# before the stop and, for those that may have run since, while stopped (the stop's waits phase).
+: > "$OUT/json.timing"
+for _ in $(seq 1 "$RUNS"); do
+  "$AP" goroutines "$TARGET" --format json --timing -o "$OUT/ap.json" 2> "$OUT/json.err" || true
+  grep 'timing' "$OUT/json.err" >> "$OUT/json.timing" || true
+done
+
 # The same dump through a sidecar's `serve` (one JVM for every request, as a sidecar runs): the
 # first request is made on a cold JVM and reported apart; then RUNS requests, timed by curl.
 SERVE_PORT="${SERVE_PORT:-7391}"
@@ -108,6 +117,15 @@ sed 's/^attachproof: timing (ms): */  /' "$OUT/ap.timing"
 if [ -s "$OUT/ap.rss" ]; then
   read -r rm rmin rmax < <(stats < "$OUT/ap.rss")
   echo "attachproof goroutines: peak RSS median $((rm / 1024)) MiB (max $((rmax / 1024)))"
+fi
+if [ -s "$OUT/json.timing" ]; then
+  read -r jsm jsmin jsmax < <(sed -n 's/.*; stopped \([0-9]*\)\.\([0-9]\).*/\1\2/p' "$OUT/json.timing" | stats)
+  read -r jwm jwmin jwmax < <(sed -n 's/.* + waits \([0-9]*\)\.\([0-9]\) .*/\1\2/p' "$OUT/json.timing" | stats)
+  jsm=${jsm%.*}; jwm=${jwm%.*}   # an even count's median may fall between two tenths
+  echo "attachproof goroutines --format json: target stopped median $((jsm / 10)).$((jsm % 10)) ms" \
+    "(min $((jsmin / 10)).$((jsmin % 10)), max $((jsmax / 10)).$((jsmax % 10))), of which reading what goroutines wait on" \
+    "$((jwm / 10)).$((jwm % 10)) ms (min $((jwmin / 10)).$((jwmin % 10)), max $((jwmax / 10)).$((jwmax % 10)))"
+  sed -n 's/.*\(waits kept [0-9]*\);.*/  \1 (goroutines whose wait, read before the stop, stood)/p' "$OUT/json.timing" | tail -1
 fi
 if [ -s "$OUT/serve.wall" ]; then
   read -r svm svmin svmax < <(stats < "$OUT/serve.wall")
