@@ -29,7 +29,7 @@ public final class Waits {
     private final Map<Long, Long> semaphores = new HashMap<>();
     private final Map<Long, Long> conds = new HashMap<>();
     private final List<String> notes = new ArrayList<>();
-    /** Goroutines whose records were taken over from an earlier read ({@link #adopt}). */
+    /** Goroutines whose records were taken over from an earlier read ({@link #adoptSkipped}). */
     private int adopted;
 
     void addChan(long g, ChanWait w) {
@@ -88,11 +88,11 @@ public final class Waits {
     }
 
     /**
-     * For each goroutine of {@code gs}, the read this is: whether it found what goroutine i
-     * waits on whole: its semaphore, its Cond, or channel cases each in a known queue (a select
-     * case's queue is found by walking the channel's queues, which other goroutines change under
-     * a read made while the target runs). A later read may skip those that stood since
-     * ({@link WaitReader#read}).
+     * For each goroutine i of {@code gs} (the goroutines this read was made of), whether it found
+     * what goroutine i waits on whole: its semaphore, its Cond, or channel cases each in a known
+     * queue (a select case's queue is found by walking the channel's queues, which other
+     * goroutines change under a read made while the target runs). A later read may skip those
+     * that stood since ({@link WaitReader#read}).
      */
     public boolean[] complete(GoroutineReader.Copied gs) {
         boolean[] out = new boolean[gs.size()];

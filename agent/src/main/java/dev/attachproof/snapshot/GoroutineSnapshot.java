@@ -512,11 +512,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * bytes the stop is expected to copy: after the first, those of the goroutines that cannot
      * stand; after the second, those and the stacks it copied again). {@code rangeOf[i]} is the range
      * of {@code stacks} holding goroutine i's stack, in the order the ranges were given, those
-     * kept from an earlier copy first (-1: none).
-     */
-    /**
-     * @param stood when the read was compared with an earlier copy, whether goroutine i stood:
-     *              unchanged since (it did not run), its stack and labels taken from that copy
+     * kept from an earlier copy first (-1: none). {@code stood}: when the read was compared with
+     * an earlier copy, whether goroutine i stood, unchanged since (it did not run), its stack and
+     * labels taken from that copy (null when not compared).
      */
     private record Captured(GoroutineReader.Copied goroutines, Map<Long, Integer> threads, long[] pcs, long[] sps,
                             long[] lrs, CapturedMemory stacks, int[] rangeOf, Map<Long, Map<String, String>> labels,
@@ -567,11 +565,9 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     /**
      * The copy made while the target runs (null when it failed), and the memory the stopped read
      * will copy the g's and the stacks into, and the freeable pool the stacks copied first are in
-     * (null when nothing is kept).
-     */
-    /**
-     * @param waits         what the goroutines of {@code captured} waited on then (null when not read)
-     * @param waitsComplete for each of them, whether {@code waits} has it whole ({@link Waits#complete})
+     * (null when nothing is kept); {@code waits}, what the goroutines of {@code captured} waited
+     * on then (null when not read), and {@code waitsComplete}, for each of them, whether {@code
+     * waits} has it whole ({@link Waits#complete}).
      */
     private record Precopy(Captured captured, CopyBuffers goroutines, CopyBuffers stacks, CopyBuffers copied, Waits waits,
                            boolean[] waitsComplete) {
@@ -647,7 +643,7 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
      * taken, so each one in a long-running JVM (serve, a test harness) promotes it, and nothing
      * collects the old generation until it is full. Measured with `serve` on this 24 GB machine
      * (the serial collector, a 6 GB default maximum heap), 100,004 goroutines: each request left
-     * about 40 MB more in the old generation, 30 requests left the server 2.9 GB resident, and
+     * tens of MB more in the old generation, 30 requests left the server 2.9 GB resident, and
      * from the twelfth on each young collection took 120 to 140 ms instead of 22, the requests
      * 0.5 to 0.7 s instead of 0.27 to 0.31. A full collection then (36 ms) left 28 MB.
      */
