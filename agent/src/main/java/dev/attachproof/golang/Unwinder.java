@@ -64,8 +64,9 @@ final class Unwinder {
         }
     }
 
-    /** What a PC's function says, once per PC. */
     /**
+     * What a PC's function says, once per PC.
+     *
      * @param injectsCall whether the function is one the runtime's signal handler makes the
      *                    interrupted goroutine call (sigpanic, asyncPreempt, debugCallV2): its
      *                    caller's frame is then read as the injected call left it. Named once per

@@ -114,20 +114,24 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
 
     /** How many goroutines' stacks were read after the target was let go ({@link Entry#readAfterStop}). */
     public long readAfterStop() {
-        if (goroutines instanceof Unwinding u) {
-            awaitUnwound();
-            return u.counted(false);
-        }
-        return goroutines.stream().filter(Entry::readAfterStop).count();
+        return counted(false);
     }
 
     /** How many goroutines Go counts system goroutines ({@link Entry#system}): hidden in its dumps. */
     public long systemGoroutines() {
+        return counted(true);
+    }
+
+    /**
+     * How many entries are system goroutines ({@code systemOnes}) or were read after the stop:
+     * counted by the unwinding as it goes, since entries read once are gone by the time one asks.
+     */
+    private long counted(boolean systemOnes) {
         if (goroutines instanceof Unwinding u) {
             awaitUnwound();
-            return u.counted(true);
+            return u.counted(systemOnes);
         }
-        return goroutines.stream().filter(Entry::system).count();
+        return goroutines.stream().filter(systemOnes ? Entry::system : Entry::readAfterStop).count();
     }
 
     /**
@@ -650,18 +654,13 @@ public record GoroutineSnapshot(int pid, String goVersion, String arch, boolean 
     private static void collectUnlessRoomFor(int goroutines) {
         long need = goroutines * STOPPED_HEAP_PER_GOROUTINE + (8 << 20);
         boolean room = false;
-        long old = -1;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() != MemoryType.HEAP) {
-                continue;
-            }
-            MemoryUsage usage = pool.getUsage();
-            if (pool.getName().equals("Eden Space")) {
-                room = usage.getCommitted() - usage.getUsed() > need;
-            } else if (isOldGeneration(pool.getName())) {
-                old = usage.getUsed();
+            if (pool.getType() == MemoryType.HEAP && pool.getName().equals("Eden Space")) {
+                MemoryUsage eden = pool.getUsage();
+                room = eden.getCommitted() - eden.getUsed() > need;
             }
         }
+        long old = oldGenerationUsed();
         if (room && (old < 0 || old - oldAfterCollection < OLD_GROWTH)) {
             return;
         }
